@@ -1,0 +1,175 @@
+/**
+ * The few operations that dominate a training step, in two interchangeable implementations with identical maths:
+ *  - 'reference': tfjs ops and tfjs autodiff (the embedding uses a one-hot matmul because tf.gather has no
+ *    gradient kernel on wasm). Readable; the baseline of `npm run bench`; the oracle of the kernel tests.
+ *  - 'fast': custom gradients shaped for the wasm backend, where only a plain 2-D matMul without transpose flags
+ *    reaches XNNPACK (explicit transposes), tanh/exp are scalar loops (GELU through sigmoid, log-probs through
+ *    softmax), and column sums are faster in two steps (see ../shared/docs/wasm-performance.md).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export type KernelName = 'fast' | 'reference';
+
+export interface Kernels {
+  /** (N, K) @ (K, M) -> (N, M) */
+  matmul(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D;
+  /** (N, M) + (M) -> (N, M) */
+  addBias(x: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D;
+  /** ids (N) int32, table (V, D) -> (N, D) */
+  embed(ids: tf.Tensor1D, table: tf.Tensor2D): tf.Tensor2D;
+  /** (N, D) normalised over D, scaled by gain (D) and shifted by bias (D) */
+  layerNorm(x: tf.Tensor2D, gain: tf.Tensor1D, bias: tf.Tensor1D, eps: number): tf.Tensor2D;
+  /** (N, D) divided by the root mean square over D, scaled by gain (D) */
+  rmsNorm(x: tf.Tensor2D, gain: tf.Tensor1D, eps: number): tf.Tensor2D;
+  /** GELU, tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
+  geluTanh(x: tf.Tensor2D): tf.Tensor2D;
+  /** logits (N, V), targets (N) int32 -> log softmax(logits)[n, targets[n]] (N) */
+  pickLogProbs(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D;
+}
+
+const GELU_C = Math.sqrt(2 / Math.PI);
+const GELU_A = 0.044715;
+
+/** Sum over rows; two partial sums are faster than one long reduction on wasm. */
+export function columnSum(x: tf.Tensor2D): tf.Tensor1D {
+  const [n, d] = x.shape;
+  if (n >= 64 && n % 32 === 0) return x.reshape([n / 32, 32, d]).sum(1).sum(0) as tf.Tensor1D;
+  return x.sum(0);
+}
+
+type GradFunc = (dy: any, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
+/** tf.customGrad with call-site types: tfjs's own typing does not express multi-input functions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function customOp(f: (...args: any[]) => { value: tf.Tensor; gradFunc: GradFunc }): (...args: tf.Tensor[]) => any {
+  return tf.customGrad(f as never) as never;
+}
+
+/**
+ * One-hot rows as float32. Built as int32 and cast: on the wasm backend tfjs 4.22's OneHot with dtype float32
+ * writes the integer bit pattern of 1 (giving 1.4e-45).
+ */
+export function oneHotFloat(indices: tf.Tensor1D, depth: number): tf.Tensor2D {
+  return tf.oneHot(indices.toInt(), depth).toFloat() as tf.Tensor2D;
+}
+
+const reference: Kernels = {
+  matmul: (a, b) => tf.matMul(a, b),
+  addBias: (x, bias) => tf.add(x, bias),
+  embed: (ids, table) => tf.matMul(oneHotFloat(ids, table.shape[0]), table),
+  layerNorm(x, gain, bias, eps) {
+    const { mean, variance } = tf.moments(x, 1, true);
+    return x.sub(mean).div(variance.add(eps).sqrt()).mul(gain).add(bias);
+  },
+  rmsNorm: (x, gain, eps) => x.mul(x.square().mean(1, true).add(eps).rsqrt()).mul(gain),
+  geluTanh(x) {
+    const inner = x.add(x.pow(3).mul(GELU_A)).mul(GELU_C);
+    return x.mul(0.5).mul(inner.tanh().add(1));
+  },
+  pickLogProbs(logits, targets) {
+    const oneHot = oneHotFloat(targets, logits.shape[1]);
+    return tf.logSoftmax(logits).mul(oneHot).sum(1);
+  },
+};
+
+const fastMatmul: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D = customOp((a: tf.Tensor2D, b: tf.Tensor2D, save: tf.GradSaveFunc) => {
+  save([a, b]);
+  return {
+    value: tf.matMul(a, b),
+    gradFunc: (dy: tf.Tensor2D, [sa, sb]: tf.Tensor[]) => [
+      tf.matMul(dy, tf.transpose(sb as tf.Tensor2D)),
+      tf.matMul(tf.transpose(sa as tf.Tensor2D), dy),
+    ],
+  };
+});
+
+const fastAddBias: (x: tf.Tensor2D, bias: tf.Tensor1D) => tf.Tensor2D = customOp((x: tf.Tensor2D, bias: tf.Tensor1D) => ({
+  value: tf.add(x, bias),
+  gradFunc: (dy: tf.Tensor2D) => [dy, columnSum(dy)],
+}));
+
+const fastGelu: (x: tf.Tensor2D) => tf.Tensor2D = customOp((x: tf.Tensor2D, save: tf.GradSaveFunc) => {
+  // 0.5 (1 + tanh u) = sigmoid(2u): sigmoid is vectorised on wasm, tanh is not.
+  const du = x.square().mul(3 * GELU_A).add(1).mul(GELU_C);
+  const s = tf.sigmoid(x.add(x.pow(3).mul(GELU_A)).mul(2 * GELU_C));
+  save([x, s, du]);
+  return {
+    value: x.mul(s),
+    gradFunc: (dy: tf.Tensor2D, [sx, ss, sdu]: tf.Tensor[]) =>
+      // d/dx [x s(2u)] = s + x s (1 - s) 2 u'
+      [dy.mul(ss.add(sx.mul(ss).mul(tf.sub(1, ss)).mul(sdu).mul(2)))],
+  };
+});
+
+const fast: Kernels = {
+  matmul: fastMatmul,
+  addBias: fastAddBias,
+  embed(ids, table) {
+    const index = ids.reshape([-1, 1]);
+    const f = customOp((t: tf.Tensor2D) => ({
+      value: tf.gatherND(t, index) as tf.Tensor2D,
+      // scatterND sums the rows of repeated ids, which is the embedding gradient.
+      gradFunc: (dy: tf.Tensor2D) => [tf.scatterND(index, dy, t.shape)],
+    }));
+    return f(table) as tf.Tensor2D;
+  },
+  layerNorm(x, gain, bias, eps) {
+    const f = customOp((xi: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+      const centred = xi.sub(xi.mean(1, true));
+      const rstd = centred.square().mean(1, true).add(eps).rsqrt();
+      const xhat = centred.mul(rstd) as tf.Tensor2D;
+      save([xhat, rstd, g]);
+      return {
+        value: xhat.mul(g).add(b) as tf.Tensor2D,
+        gradFunc: (dy: tf.Tensor2D, [sxhat, srstd, sg]: tf.Tensor[]) => {
+          const dxhat = dy.mul(sg);
+          const dx = dxhat.sub(dxhat.mean(1, true)).sub(sxhat.mul(dxhat.mul(sxhat).mean(1, true))).mul(srstd);
+          return [dx, columnSum(dy.mul(sxhat) as tf.Tensor2D), columnSum(dy)];
+        },
+      };
+    });
+    return f(x, gain, bias) as tf.Tensor2D;
+  },
+  rmsNorm(x, gain, eps) {
+    const f = customOp((xi: tf.Tensor2D, g: tf.Tensor1D, save: tf.GradSaveFunc) => {
+      const r = xi.square().mean(1, true).add(eps).rsqrt();
+      const xhat = xi.mul(r) as tf.Tensor2D;
+      save([xhat, r, g]);
+      return {
+        value: xhat.mul(g) as tf.Tensor2D,
+        gradFunc: (dy: tf.Tensor2D, [sxhat, sr, sg]: tf.Tensor[]) => {
+          const dxhat = dy.mul(sg);
+          const dx = dxhat.sub(sxhat.mul(dxhat.mul(sxhat).mean(1, true))).mul(sr);
+          return [dx, columnSum(dy.mul(sxhat) as tf.Tensor2D)];
+        },
+      };
+    });
+    return f(x, gain) as tf.Tensor2D;
+  },
+  geluTanh: fastGelu,
+  pickLogProbs(logits, targets) {
+    const [n, v] = logits.shape;
+    const index = tf.stack([tf.range(0, n, 1, 'int32'), targets.toInt()], 1);
+    const f = customOp((x: tf.Tensor2D, save: tf.GradSaveFunc) => {
+      // log p_t = (x_t - x_max) + log p_max: softmax is vectorised on wasm, and p_max >= 1/V never underflows.
+      const p = tf.softmax(x);
+      const picked = tf.gatherND(x, index) as tf.Tensor1D;
+      const value = picked.sub(x.max(1)).add(p.max(1).log()) as tf.Tensor1D;
+      save([p]);
+      return {
+        value,
+        gradFunc: (dy: tf.Tensor1D, [sp]: tf.Tensor[]) => [
+          oneHotFloat(targets, v).sub(sp).mul(dy.reshape([n, 1])),
+        ],
+      };
+    });
+    return f(logits) as tf.Tensor1D;
+  },
+};
+
+const KERNELS: Record<KernelName, Kernels> = { fast, reference };
+
+export function getKernels(name: KernelName = 'fast'): Kernels {
+  const k = KERNELS[name];
+  if (!k) throw new Error(`unknown kernels '${name}' (use 'fast' or 'reference')`);
+  return k;
+}
