@@ -45,6 +45,8 @@ export async function initBackend(preferred: string | undefined = process.env.IM
   if (preferred && !BACKEND_ORDER.includes(preferred as BackendName)) {
     throw new Error(`IMRM_BACKEND must be one of ${BACKEND_ORDER.join(', ')}, got '${preferred}'`);
   }
+  // PROD silences tfjs's console advice to install tfjs-node (printed on the first cpu-kernel write).
+  tf.env().set('PROD', true);
   const candidates = preferred ? [preferred as BackendName] : BACKEND_ORDER;
   const skipped: Record<string, string> = {};
   for (const name of candidates) {

@@ -105,11 +105,15 @@ const fast: Kernels = {
   addBias: fastAddBias,
   embed(ids, table) {
     const index = ids.reshape([-1, 1]);
-    const f = customOp((t: tf.Tensor2D) => ({
-      value: tf.gatherND(t, index) as tf.Tensor2D,
-      // scatterND sums the rows of repeated ids, which is the embedding gradient.
-      gradFunc: (dy: tf.Tensor2D) => [tf.scatterND(index, dy, t.shape)],
-    }));
+    // Tensors read by a gradient function must go through save(): tidy disposes the others before backprop.
+    const f = customOp((t: tf.Tensor2D, save: tf.GradSaveFunc) => {
+      save([index]);
+      return {
+        value: tf.gatherND(t, index) as tf.Tensor2D,
+        // scatterND sums the rows of repeated ids, which is the embedding gradient.
+        gradFunc: (dy: tf.Tensor2D, [sIndex]: tf.Tensor[]) => [tf.scatterND(sIndex, dy, t.shape)],
+      };
+    });
     return f(table) as tf.Tensor2D;
   },
   layerNorm(x, gain, bias, eps) {
@@ -154,11 +158,11 @@ const fast: Kernels = {
       const p = tf.softmax(x);
       const picked = tf.gatherND(x, index) as tf.Tensor1D;
       const value = picked.sub(x.max(1)).add(p.max(1).log()) as tf.Tensor1D;
-      save([p]);
+      save([p, targets]);
       return {
         value,
-        gradFunc: (dy: tf.Tensor1D, [sp]: tf.Tensor[]) => [
-          oneHotFloat(targets, v).sub(sp).mul(dy.reshape([n, 1])),
+        gradFunc: (dy: tf.Tensor1D, [sp, sTargets]: tf.Tensor[]) => [
+          oneHotFloat(sTargets as tf.Tensor1D, v).sub(sp).mul(dy.reshape([n, 1])),
         ],
       };
     });

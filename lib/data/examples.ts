@@ -1,0 +1,29 @@
+/** Preference examples as text, and their encoding into token ids. */
+import { EncodedPair } from '../rewards/sequences';
+
+export interface PreferenceExample {
+  id: string;
+  prompt: string;
+  chosen: string;
+  rejected: string;
+  meta?: Record<string, unknown>;
+}
+
+/** Encodes prompt and responses separately, so the prompt/response boundary is exact. */
+export function encodePairs(examples: PreferenceExample[], encode: (text: string) => number[]): EncodedPair[] {
+  return examples.map((e) => ({ id: e.id, prompt: encode(e.prompt), chosen: encode(e.chosen), rejected: encode(e.rejected) }));
+}
+
+/** Throws naming the first example that is malformed (missing field, empty text, duplicate id). */
+export function checkExamples(examples: PreferenceExample[], where: string): void {
+  const ids = new Set<string>();
+  examples.forEach((e, i) => {
+    for (const key of ['id', 'prompt', 'chosen', 'rejected'] as const) {
+      if (typeof e[key] !== 'string' || (key !== 'prompt' && e[key].length === 0)) {
+        throw new Error(`${where}: example ${i} (id ${JSON.stringify(e.id)}): '${key}' must be a non-empty string`);
+      }
+    }
+    if (ids.has(e.id)) throw new Error(`${where}: duplicate example id ${JSON.stringify(e.id)}`);
+    ids.add(e.id);
+  });
+}

@@ -1,0 +1,84 @@
+/**
+ * One seed of a preference experiment: train each requested reward model from the same base on the same data,
+ * and store per reward model (in <seed dir>/<rm>/): checkpoint/ (resumable), metrics.jsonl (evaluations and
+ * training losses), scores/<split>.jsonl (per-example id, r+, r-, lengths, correct) and result.json.
+ * A reward model whose result.json exists is re-used.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { LanguageModel } from '../model/transformer';
+import { EncodedPair } from '../rewards/sequences';
+import { METRIC_NAMES } from '../rewards/metrics';
+import { PreferenceTrainConfig, trainPreference, stepsPerEpoch, EvalRecord, StepRecord } from '../train/preference';
+import { SeedContext, SeedResult } from './types';
+
+export interface PreparedPreferenceData {
+  base: LanguageModel;
+  padId: number;
+  train: EncodedPair[];
+  evalSplits: Record<string, EncodedPair[]>;
+}
+
+interface RewardModelResult {
+  final: Record<string, Record<string, number>>;
+  curve: EvalRecord[];
+  trainLoss: StepRecord[];
+}
+
+export function preferenceWorkUnits(nTrain: number, cfg: Omit<PreferenceTrainConfig, 'rewardModel'>, nRewardModels: number): number {
+  return stepsPerEpoch(nTrain, cfg.batchSize) * cfg.epochs * nRewardModels;
+}
+
+function writeJsonl(file: string, rows: unknown[]): void {
+  fs.writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
+}
+
+export async function runRewardModels(
+  rewardModels: string[],
+  trainCfg: Omit<PreferenceTrainConfig, 'rewardModel'>,
+  data: PreparedPreferenceData,
+  ctx: SeedContext,
+): Promise<SeedResult> {
+  const metrics: SeedResult['metrics'] = {};
+  const records: SeedResult['records'] = [];
+  for (const rm of rewardModels) {
+    const dir = path.join(ctx.dir, rm);
+    const resultPath = path.join(dir, 'result.json');
+    let result: RewardModelResult;
+    if (fs.existsSync(resultPath) && !ctx.force) {
+      result = JSON.parse(fs.readFileSync(resultPath, 'utf8'));
+      ctx.progress.tick(preferenceWorkUnits(data.train.length, trainCfg, 1), `${rm} (cached)`);
+    } else {
+      fs.mkdirSync(path.join(dir, 'scores'), { recursive: true });
+      let lastStep = 0;
+      const out = await trainPreference({ ...trainCfg, rewardModel: rm }, {
+        ...data,
+        seed: ctx.seed,
+        checkpointDir: path.join(dir, 'checkpoint'),
+        onProgress: (p) => {
+          ctx.progress.tick(p.step - lastStep, `seed ${ctx.seed} ${rm} epoch ${p.epoch} ${p.phase}${p.loss === null ? '' : ` loss ${p.loss.toFixed(4)}`}`);
+          lastStep = p.step;
+        },
+      });
+      for (const [split, e] of Object.entries(out.final)) writeJsonl(path.join(dir, 'scores', `${split}.jsonl`), e.scores);
+      const final: RewardModelResult['final'] = {};
+      for (const [split, e] of Object.entries(out.final)) {
+        final[split] = Object.fromEntries(METRIC_NAMES.map((m) => [m, e.metrics[m]]));
+      }
+      result = { final, curve: out.curve, trainLoss: out.trainLoss };
+      writeJsonl(path.join(dir, 'metrics.jsonl'), [
+        ...out.curve.map((c) => ({ kind: 'eval', ...c })),
+        ...out.trainLoss.map((l) => ({ kind: 'train', ...l })),
+      ]);
+      fs.writeFileSync(resultPath, JSON.stringify(result));
+      for (const t of Object.values(out.state.lm.params)) t.dispose();
+      out.state.head?.dispose();
+    }
+    metrics[rm] = result.final;
+    records.push(
+      ...result.curve.map((c) => ({ kind: 'eval', rewardModel: rm, ...c })),
+      ...result.trainLoss.map((l) => ({ kind: 'train', rewardModel: rm, ...l })),
+    );
+  }
+  return { metrics, records };
+}

@@ -1,0 +1,15 @@
+/** Every experiment the CLI and the notebooks can run, by name. */
+import { Experiment } from './types';
+import { toyCopy } from './toy-copy';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const EXPERIMENTS: Record<string, Experiment<any>> = {
+  [toyCopy.name]: toyCopy,
+};
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function getExperiment(name: string): Experiment<any> {
+  const exp = EXPERIMENTS[name];
+  if (!exp) throw new Error(`unknown experiment '${name}' (available: ${Object.keys(EXPERIMENTS).join(', ')})`);
+  return exp;
+}

@@ -1,0 +1,138 @@
+/**
+ * Runs an experiment over seeds 1..N as a content-addressed run:
+ *   runs/<experiment>/<hash>/   hash = sha256 of {experiment, config, data identity, code version, backend}
+ *     config.json   the resolved config and the hash inputs
+ *     env.json      node, tfjs, backend, git commit, code version, date (of the first computation)
+ *     seed-<s>/     per-seed artefacts (checkpoints, scores) and result.json
+ *     metrics.jsonl every record of every seed, with its seed
+ *     summary.json  per group, split and metric: mean, std, 95% CI and per-seed values (schema in README)
+ * A seed whose result.json exists is re-used, so an identical request costs nothing and an interrupted one
+ * resumes; force deletes the run folder first.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { initBackend } from '../backend';
+import { mergeConfig } from '../config';
+import { codeVersion, hashOf } from '../runs/hash';
+import { envStamp } from '../runs/env';
+import { Aggregate, aggregate } from '../runs/stats';
+import { Progress, ProgressRenderer } from '../runs/progress';
+import { Experiment, MetricTable, PROFILES, ProfileName, SeedResult } from './types';
+
+export interface RunOptions {
+  profile: ProfileName;
+  seeds: number;
+  /** User overrides on top of the profile (e.g. from --set key=value). */
+  overrides?: unknown;
+  force?: boolean;
+  /** Root of the run store; default runs/ in the working folder (or IMRM_RUNS_DIR). */
+  root?: string;
+  progress?: ProgressRenderer;
+}
+
+export interface Summary {
+  experiment: string;
+  hash: string;
+  profile: ProfileName;
+  seeds: number[];
+  backend: string;
+  codeVersion: string;
+  createdAt: string;
+  seconds: number;
+  config: unknown;
+  /** group -> split -> metric -> aggregate over seeds */
+  results: Record<string, Record<string, Record<string, Aggregate>>>;
+}
+
+export interface RunOutput<C> {
+  dir: string;
+  summaryPath: string;
+  summary: Summary;
+  config: C;
+  /** Seeds taken from the cache rather than computed. */
+  reusedSeeds: number[];
+}
+
+export function resolveExperimentConfig<C extends object>(exp: Experiment<C>, profile: ProfileName, overrides?: unknown): C {
+  if (!PROFILES.includes(profile)) throw new Error(`unknown profile '${profile}' (use ${PROFILES.join(', ')})`);
+  const withProfile = mergeConfig(exp.defaults, exp.profiles[profile], `experiment ${exp.name}, profile ${profile}`);
+  const config = mergeConfig(withProfile, overrides ?? {}, `experiment ${exp.name}, overrides`);
+  exp.validate(config);
+  return config;
+}
+
+export function summarize(results: Array<{ seed: number; metrics: MetricTable }>): Summary['results'] {
+  const out: Summary['results'] = {};
+  const first = results[0].metrics;
+  for (const [group, splits] of Object.entries(first)) {
+    out[group] = {};
+    for (const [split, metrics] of Object.entries(splits)) {
+      out[group][split] = {};
+      for (const metric of Object.keys(metrics)) {
+        out[group][split][metric] = aggregate(results.map((r) => {
+          const v = r.metrics[group]?.[split]?.[metric];
+          if (typeof v !== 'number') throw new Error(`seed ${r.seed} has no ${group}/${split}/${metric}`);
+          return v;
+        }));
+      }
+    }
+  }
+  return out;
+}
+
+function writeJson(file: string, value: unknown): void {
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify(value, null, 1));
+  fs.renameSync(`${file}.tmp`, file);
+}
+
+export async function runExperiment<C extends object>(exp: Experiment<C>, opts: RunOptions): Promise<RunOutput<C>> {
+  const started = Date.now();
+  const backend = await initBackend();
+  if (!Number.isInteger(opts.seeds) || opts.seeds < 1) throw new Error(`--seeds must be a positive integer, got ${opts.seeds}`);
+  const config = resolveExperimentConfig(exp, opts.profile, opts.overrides);
+  const identity = { experiment: exp.name, config, data: exp.dataIdentity(config), code: codeVersion(), backend: backend.backend };
+  const hash = hashOf(identity).slice(0, 16);
+  const root = opts.root ?? process.env.IMRM_RUNS_DIR ?? 'runs';
+  const dir = path.join(root, exp.name, hash);
+  if (opts.force) fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  writeJson(path.join(dir, 'config.json'), { ...identity, profile: opts.profile });
+  if (!fs.existsSync(path.join(dir, 'env.json'))) writeJson(path.join(dir, 'env.json'), envStamp());
+
+  const seeds = Array.from({ length: opts.seeds }, (_, i) => i + 1);
+  const pending = seeds.filter((s) => !fs.existsSync(path.join(dir, `seed-${s}`, 'result.json')));
+  const progress = new Progress(pending.length * exp.workUnits(config), opts.progress);
+  const results: Array<{ seed: number } & SeedResult> = [];
+  for (const seed of seeds) {
+    const seedDir = path.join(dir, `seed-${seed}`);
+    const resultPath = path.join(seedDir, 'result.json');
+    if (fs.existsSync(resultPath)) {
+      results.push({ seed, ...JSON.parse(fs.readFileSync(resultPath, 'utf8')) });
+      continue;
+    }
+    fs.mkdirSync(seedDir, { recursive: true });
+    progress.setLabel(`${exp.name} seed ${seed}`);
+    const r = await exp.runSeed(config, { seed, dir: seedDir, progress, force: !!opts.force });
+    writeJson(resultPath, r);
+    results.push({ seed, ...r });
+  }
+  progress.finish();
+
+  const lines = results.flatMap((r) => r.records.map((rec) => JSON.stringify({ seed: r.seed, ...rec })));
+  fs.writeFileSync(path.join(dir, 'metrics.jsonl'), lines.join('\n') + (lines.length ? '\n' : ''));
+  const summary: Summary = {
+    experiment: exp.name,
+    hash,
+    profile: opts.profile,
+    seeds,
+    backend: backend.backend,
+    codeVersion: identity.code,
+    createdAt: new Date().toISOString(),
+    seconds: (Date.now() - started) / 1000,
+    config,
+    results: summarize(results),
+  };
+  const summaryPath = path.join(dir, 'summary.json');
+  writeJson(summaryPath, summary);
+  return { dir, summaryPath, summary, config, reusedSeeds: seeds.filter((s) => !pending.includes(s)) };
+}

@@ -1,0 +1,56 @@
+/**
+ * Model checkpoints: <dir>/model.safetensors (weights, by the names of params.ts) + <dir>/config.json
+ * ({model: ModelConfig, tokenizer: tokenizer JSON | null, ...extra}). Save/load is an exact round trip.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { ModelConfig, resolveModelConfig } from './config';
+import { Params, checkParams } from './params';
+import { RawTensor, readSafetensors, writeSafetensors } from './safetensors';
+
+export async function tensorsToRaw(tensors: Record<string, tf.Tensor>): Promise<Record<string, RawTensor>> {
+  const out: Record<string, RawTensor> = {};
+  for (const [name, t] of Object.entries(tensors)) {
+    const data = (await t.data()) as Float32Array | Int32Array;
+    out[name] = { dtype: t.dtype === 'int32' ? 'int32' : 'float32', shape: t.shape.slice(), data };
+  }
+  return out;
+}
+
+export function rawToTensors(raw: Record<string, RawTensor>, prefix = ''): Record<string, tf.Tensor> {
+  const out: Record<string, tf.Tensor> = {};
+  for (const [name, r] of Object.entries(raw)) {
+    if (name.startsWith(prefix)) out[name.slice(prefix.length)] = tf.tensor(r.data, r.shape, r.dtype);
+  }
+  return out;
+}
+
+export interface SavedModel {
+  config: ModelConfig;
+  params: Params;
+  tokenizer: unknown;
+  extra: Record<string, unknown>;
+}
+
+export async function saveModel(
+  dir: string,
+  config: ModelConfig,
+  params: Params,
+  tokenizer: unknown = null,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  fs.mkdirSync(dir, { recursive: true });
+  writeSafetensors(path.join(dir, 'model.safetensors'), await tensorsToRaw(params), { format: 'imrm-workbench' });
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model: config, tokenizer, ...extra }, null, 1));
+}
+
+export function loadModel(dir: string): SavedModel {
+  const configPath = path.join(dir, 'config.json');
+  if (!fs.existsSync(configPath)) throw new Error(`${dir}: no config.json (not a model checkpoint)`);
+  const { model, tokenizer, ...extra } = JSON.parse(fs.readFileSync(configPath, 'utf8'));
+  const config = resolveModelConfig(model, `${configPath} 'model'`);
+  const params = rawToTensors(readSafetensors(path.join(dir, 'model.safetensors')).tensors);
+  checkParams(config, params, path.join(dir, 'model.safetensors'));
+  return { config, params, tokenizer: tokenizer ?? null, extra };
+}

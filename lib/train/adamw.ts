@@ -1,0 +1,75 @@
+/**
+ * AdamW (decoupled weight decay, Loshchilov & Hutter) over named variables, with bias correction.
+ * Its state (m, v, step) is exported for exact resume. Defaults: the paper's (weight decay 0).
+ *   m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2
+ *   p <- p - lr * ( m / (1 - b1^t) / (sqrt(v / (1 - b2^t)) + eps) + wd * p )
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export interface AdamWConfig {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+}
+
+export const DEFAULT_ADAMW: AdamWConfig = { lr: 1e-6, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
+
+export class AdamW {
+  step = 0;
+  private readonly m: Record<string, tf.Variable> = {};
+  private readonly v: Record<string, tf.Variable> = {};
+
+  constructor(private readonly vars: Record<string, tf.Variable>, readonly config: AdamWConfig = DEFAULT_ADAMW) {
+    for (const [name, p] of Object.entries(vars)) {
+      this.m[name] = tf.variable(tf.zerosLike(p), false);
+      this.v[name] = tf.variable(tf.zerosLike(p), false);
+    }
+  }
+
+  /** One update from gradients keyed like the variables (missing keys: no update). */
+  apply(grads: Record<string, tf.Tensor>): void {
+    this.step++;
+    const { lr, beta1, beta2, eps, weightDecay } = this.config;
+    const c1 = 1 - beta1 ** this.step;
+    const c2 = 1 - beta2 ** this.step;
+    tf.tidy(() => {
+      for (const [name, p] of Object.entries(this.vars)) {
+        const g = grads[name];
+        if (!g) continue;
+        const m = this.m[name].mul(beta1).add(g.mul(1 - beta1));
+        const v = this.v[name].mul(beta2).add(g.square().mul(1 - beta2));
+        this.m[name].assign(m);
+        this.v[name].assign(v);
+        let update = m.div(c1).div(v.div(c2).sqrt().add(eps));
+        if (weightDecay) update = update.add(p.mul(weightDecay));
+        p.assign(p.sub(update.mul(lr)));
+      }
+    });
+  }
+
+  stateTensors(): Record<string, tf.Tensor> {
+    const out: Record<string, tf.Tensor> = {};
+    for (const name of Object.keys(this.vars)) {
+      out[`m.${name}`] = this.m[name];
+      out[`v.${name}`] = this.v[name];
+    }
+    return out;
+  }
+
+  loadState(step: number, tensors: Record<string, tf.Tensor>): void {
+    for (const name of Object.keys(this.vars)) {
+      const m = tensors[`m.${name}`];
+      const v = tensors[`v.${name}`];
+      if (!m || !v) throw new Error(`optimizer state has no moments for '${name}'`);
+      this.m[name].assign(m);
+      this.v[name].assign(v);
+    }
+    this.step = step;
+  }
+
+  dispose(): void {
+    for (const t of [...Object.values(this.m), ...Object.values(this.v)]) t.dispose();
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Language-model training (next-token cross-entropy) on the same model code, for base models: windows of
+ * contextLength + 1 tokens are drawn at seeded random offsets of a token stream; validation perplexity is the
+ * exponential of the mean token loss over fixed, non-overlapping validation windows.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { LanguageModel, forward } from '../model/transformer';
+import { KernelName } from '../model/kernels';
+import { Rng, deriveSeed } from '../random';
+import { check, mergeConfig } from '../config';
+import { tokenLogProbs } from '../rewards/logprobs';
+import { AdamW, AdamWConfig } from './adamw';
+import { gradsByName } from './checkpointing';
+
+export interface LmTrainConfig {
+  steps: number;
+  batchSize: number;
+  /** Tokens per window (<= the model context). */
+  seqLen: number;
+  optimizer: AdamWConfig;
+  kernels: KernelName;
+}
+
+export const DEFAULT_LM_TRAIN: LmTrainConfig = {
+  steps: 100,
+  batchSize: 16,
+  seqLen: 64,
+  optimizer: { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0 },
+  kernels: 'fast',
+};
+
+export function resolveLmTrainConfig(overrides: unknown, where = 'language-model training config'): LmTrainConfig {
+  const c = mergeConfig(DEFAULT_LM_TRAIN, overrides, where);
+  for (const k of ['steps', 'batchSize', 'seqLen'] as const) check(Number.isInteger(c[k]) && c[k] > 0, where, k, 'must be a positive integer', c[k]);
+  return c;
+}
+
+/** Mean next-token loss (nats) of windows (B, L) int32: every position after the first is predicted. */
+export function windowLoss(lm: LanguageModel, windows: tf.Tensor2D, kernels?: KernelName): tf.Scalar {
+  const { logits } = forward(lm, windows, { kernels });
+  const [B, L] = windows.shape;
+  return tokenLogProbs(logits as tf.Tensor3D, windows, kernels).sum().div(-B * (L - 1)) as tf.Scalar;
+}
+
+function windowsAt(stream: Int32Array, starts: number[], len: number): tf.Tensor2D {
+  const out = new Int32Array(starts.length * len);
+  starts.forEach((s, b) => out.set(stream.subarray(s, s + len), b * len));
+  return tf.tensor2d(out, [starts.length, len], 'int32');
+}
+
+export function validationPerplexity(lm: LanguageModel, stream: Int32Array, seqLen: number, batchSize: number, kernels?: KernelName): number {
+  const starts: number[] = [];
+  for (let s = 0; s + seqLen <= stream.length; s += seqLen) starts.push(s);
+  if (starts.length === 0) throw new Error(`validation stream of ${stream.length} tokens is shorter than one window of ${seqLen}`);
+  let total = 0;
+  for (let i = 0; i < starts.length; i += batchSize) {
+    const chunk = starts.slice(i, i + batchSize);
+    const loss = tf.tidy(() => windowLoss(lm, windowsAt(stream, chunk, seqLen), kernels));
+    total += loss.dataSync()[0] * chunk.length;
+    loss.dispose();
+  }
+  return Math.exp(total / starts.length);
+}
+
+export interface LmTrainResult {
+  losses: number[];
+}
+
+/** Trains `vars` (the model's parameters as variables) in place. */
+export function trainLanguageModel(
+  cfg: LmTrainConfig,
+  lm: LanguageModel,
+  vars: Record<string, tf.Variable>,
+  stream: Int32Array,
+  seed: number,
+  onStep?: (step: number, loss: number) => void,
+): LmTrainResult {
+  const len = Math.min(cfg.seqLen, lm.config.contextLength);
+  if (stream.length <= len) throw new Error(`training stream of ${stream.length} tokens is shorter than one window of ${len}`);
+  const rng = new Rng(deriveSeed(seed, 'lm-windows'));
+  const optimizer = new AdamW(vars, cfg.optimizer);
+  const losses: number[] = [];
+  for (let step = 1; step <= cfg.steps; step++) {
+    const starts = Array.from({ length: cfg.batchSize }, () => rng.int(stream.length - len + 1));
+    const { loss, grads } = gradsByName(() => tf.tidy(() => windowLoss(lm, windowsAt(stream, starts, len), cfg.kernels)), vars);
+    optimizer.apply(grads);
+    for (const g of Object.values(grads)) g.dispose();
+    const value = loss.dataSync()[0];
+    loss.dispose();
+    losses.push(value);
+    onStep?.(step, value);
+  }
+  optimizer.dispose();
+  return { losses };
+}

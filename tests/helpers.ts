@@ -1,0 +1,30 @@
+/** Shared test helpers: backend set-up, tolerant comparisons, a tiny model. */
+import * as assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../lib/backend';
+import { ModelConfig, resolveModelConfig } from '../lib/model/config';
+import { initParams } from '../lib/model/params';
+
+export async function setup(): Promise<void> {
+  await initBackend();
+}
+
+export function assertClose(actual: number, expected: number, tol = 1e-5, what = ''): void {
+  const ok = Math.abs(actual - expected) <= tol * Math.max(1, Math.abs(expected));
+  assert.ok(ok, `${what} expected ${expected}, got ${actual} (tolerance ${tol})`);
+}
+
+export function assertAllClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5, what = ''): void {
+  assert.equal(actual.length, expected.length, `${what} length`);
+  for (let i = 0; i < actual.length; i++) assertClose(actual[i], expected[i], tol, `${what}[${i}]`);
+}
+
+export function tinyConfig(overrides: Partial<ModelConfig> = {}): ModelConfig {
+  return resolveModelConfig({ vocabSize: 12, dModel: 16, nLayers: 1, nHeads: 2, nKvHeads: 2, contextLength: 16, dMlp: 32, ...overrides });
+}
+
+export function tinyModel(overrides: Partial<ModelConfig> = {}, seed = 7) {
+  const config = tinyConfig(overrides);
+  const vars = initParams(config, seed);
+  return { config, vars, model: { config, params: vars as Record<string, tf.Tensor> } };
+}

@@ -1,0 +1,177 @@
+import { describe, it, before } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { setup, assertAllClose, assertClose, tinyModel } from './helpers';
+import { getKernels } from '../lib/model/kernels';
+import { forward } from '../lib/model/transformer';
+import { initParams, countParams } from '../lib/model/params';
+import { resolveModelConfig } from '../lib/model/config';
+import { loadModel, saveModel } from '../lib/model/checkpoint';
+import { readSafetensors, writeSafetensors } from '../lib/model/safetensors';
+import { sequenceLogProbs, sequenceRewards, REWARD_MODELS } from '../lib/rewards/reward-model';
+import { batchTensors, buildSequenceBatch } from '../lib/rewards/sequences';
+import { ConfigError } from '../lib/config';
+
+before(setup);
+
+const randn = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
+
+describe('fast kernels equal the reference kernels (values and gradients)', () => {
+  const F = getKernels('fast');
+  const R = getKernels('reference');
+  const ids = () => tf.tensor1d([1, 3, 3, 0, 4, 2], 'int32');
+  const cases: Array<[string, (k: typeof F, xs: tf.Tensor[]) => tf.Tensor, () => tf.Tensor[]]> = [
+    ['matmul', (k, [a, b]) => k.matmul(a as tf.Tensor2D, b as tf.Tensor2D), () => [randn([6, 8], 1), randn([8, 5], 2)]],
+    ['addBias', (k, [x, b]) => k.addBias(x as tf.Tensor2D, b as tf.Tensor1D), () => [randn([64, 8], 1), randn([8], 2)]],
+    ['embed', (k, [t]) => k.embed(ids(), t as tf.Tensor2D), () => [randn([5, 4], 3)]],
+    ['layerNorm', (k, [x, g, b]) => k.layerNorm(x as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5), () => [randn([6, 8], 4), randn([8], 5), randn([8], 6)]],
+    ['rmsNorm', (k, [x, g]) => k.rmsNorm(x as tf.Tensor2D, g as tf.Tensor1D, 1e-6), () => [randn([6, 8], 7), randn([8], 8)]],
+    ['geluTanh', (k, [x]) => k.geluTanh(x as tf.Tensor2D), () => [randn([6, 8], 9).mul(3)]],
+    ['pickLogProbs', (k, [x]) => k.pickLogProbs(x as tf.Tensor2D, ids()), () => [randn([6, 5], 10).mul(4)]],
+  ];
+  for (const [name, op, inputs] of cases) {
+    it(name, () => {
+      tf.tidy(() => {
+        const xs = inputs();
+        // A random linear functional of the output makes every output element matter for the gradient.
+        const probe = (k: typeof F) => (...a: tf.Tensor[]) => {
+          const y = op(k, a);
+          return y.mul(randn(y.shape, 11)).sum() as tf.Scalar;
+        };
+        assertAllClose(op(F, xs).dataSync(), op(R, xs).dataSync(), 1e-5, `${name} value`);
+        const gf = tf.grads(probe(F))(xs);
+        const gr = tf.grads(probe(R))(xs);
+        gf.forEach((g, i) => assertAllClose(g.dataSync(), gr[i].dataSync(), 2e-5, `${name} grad ${i}`));
+      });
+    });
+  }
+
+  it('pickLogProbs stays finite for extremely unlikely tokens', () => {
+    const v = tf.tidy(() => F.pickLogProbs(tf.tensor2d([[0, 200, -200]]), tf.tensor1d([2], 'int32')).dataSync()[0]);
+    assertClose(v, -400, 1e-6);
+  });
+});
+
+describe('transformer forward', () => {
+  const variants: Record<string, object> = {
+    'gpt2-like (learned positions, LayerNorm, GELU, tied)': {},
+    'llama-like (rotary, RMSNorm, SwiGLU, grouped kv heads, untied, no bias)':
+      { positions: 'rotary', norm: 'rmsnorm', activation: 'silu', gatedMlp: true, nHeads: 4, nKvHeads: 2, tiedEmbeddings: false, bias: 'none' },
+    'pythia-like (partial rotary, parallel residual, exact GELU)': { positions: 'rotary', rotaryFraction: 0.5, parallelResidual: true, activation: 'gelu' },
+    'qwen2-like (qkv biases only)': { positions: 'rotary', norm: 'rmsnorm', bias: 'qkv', activation: 'silu', gatedMlp: true },
+  };
+  for (const [name, overrides] of Object.entries(variants)) {
+    it(`${name}: shapes, causality, fast = reference`, () => {
+      const { model, vars } = tinyModel(overrides as object);
+      tf.tidy(() => {
+        const ids = tf.tensor2d([[1, 2, 3, 4, 5], [5, 4, 3, 2, 1]], [2, 5], 'int32');
+        const out = forward(model, ids);
+        assert.deepEqual(out.logits!.shape, [2, 5, 12]);
+        assert.deepEqual(out.hidden.shape, [2, 5, 16]);
+        const ref = forward(model, ids, { kernels: 'reference' });
+        assertAllClose(out.logits!.dataSync(), ref.logits!.dataSync(), 1e-4, 'logits');
+        // Changing the last token changes nothing before it.
+        const changed = forward(model, tf.tensor2d([[1, 2, 3, 4, 9], [5, 4, 3, 2, 1]], [2, 5], 'int32'));
+        const a = out.logits!.slice([0, 0, 0], [1, 4, 12]).dataSync();
+        const b = changed.logits!.slice([0, 0, 0], [1, 4, 12]).dataSync();
+        assert.deepEqual(Array.from(a), Array.from(b));
+        // Without logits, the hidden states are the same.
+        assert.deepEqual(Array.from(forward(model, ids, { logits: false }).hidden.dataSync()), Array.from(out.hidden.dataSync()));
+      });
+      Object.values(vars).forEach((v) => v.dispose());
+    });
+  }
+
+  it('initialises deterministically from the seed', () => {
+    const c = resolveModelConfig({ vocabSize: 10, dModel: 8, nHeads: 2, nKvHeads: 2, nLayers: 1, dMlp: 16, contextLength: 8 });
+    const a = initParams(c, 3), b = initParams(c, 3), d = initParams(c, 4);
+    assert.deepEqual(Array.from(a.tok_embed.dataSync()), Array.from(b.tok_embed.dataSync()));
+    assert.notDeepEqual(Array.from(a.tok_embed.dataSync()), Array.from(d.tok_embed.dataSync()));
+    // GPT-2 style: residual projections are scaled down by sqrt(2 nLayers)
+    assert.equal(countParams(a), 10 * 8 + 8 * 8 + (2 * 8) + 3 * (8 * 8 + 8) + (8 * 8 + 8) + 2 * 8 + (8 * 16 + 16) + (16 * 8 + 8) + 2 * 8);
+    [a, b, d].forEach((p) => Object.values(p).forEach((v) => v.dispose()));
+  });
+
+  it('rejects invalid configs naming the key', () => {
+    assert.throws(() => resolveModelConfig({ nHeads: 3 }), (e: Error) => e instanceof ConfigError && /'nHeads' must divide dModel/.test(e.message));
+    assert.throws(() => resolveModelConfig({ dmodel: 3 }), /unknown key 'dmodel'/);
+    assert.throws(() => resolveModelConfig({ dModel: '64' }), /key 'dModel' must be number, got string/);
+  });
+});
+
+describe('a hand-set tiny model', () => {
+  // All blocks output zero (zero output projections), so the hidden state is RMSNorm(token embedding) and
+  // logits = hidden @ E^T: everything below is recomputed by hand in plain JavaScript.
+  const V = 3, D = 2;
+  const config = resolveModelConfig({ vocabSize: V, dModel: D, nHeads: 1, nKvHeads: 1, nLayers: 1, dMlp: 2, contextLength: 8,
+    norm: 'rmsnorm', normEps: 1e-6, bias: 'none', positions: 'rotary' });
+  const build = (E: number[][]) => {
+    const params = initParams(config, 1) as Record<string, tf.Tensor>;
+    params.tok_embed = tf.tensor2d(E);
+    params['blocks.0.attn.o.weight'] = tf.zeros([D, D]);
+    params['blocks.0.mlp.down.weight'] = tf.zeros([2, D]);
+    return { config, params };
+  };
+  const handLogProb = (E: number[][], context: number, next: number) => {
+    const e = E[context];
+    const r = 1 / Math.sqrt((e[0] ** 2 + e[1] ** 2) / 2 + 1e-6);
+    const h = [e[0] * r, e[1] * r];
+    const logits = E.map((row) => row[0] * h[0] + row[1] * h[1]);
+    const lse = Math.log(logits.reduce((a, x) => a + Math.exp(x), 0));
+    return logits[next] - lse;
+  };
+  const Epolicy = [[1, 0], [0.5, 2], [-1, 1]];
+  const Eref = [[0.2, 1], [1, -1], [0.3, 0.3]];
+
+  it('IM-RM reward = beta * sum over response tokens of log pi_theta - log pi_ref', () => {
+    const policy = build(Epolicy), reference = build(Eref);
+    // prompt [0], response [1, 2]: log pi(1 | 0) + log pi(2 | 0, 1); with blocks off, only the last token matters.
+    const batch = buildSequenceBatch([{ prompt: [0], response: [1, 2] }], 0, 8);
+    const r = tf.tidy(() => {
+      const t = batchTensors(batch);
+      const ref = sequenceLogProbs(reference, t, 'sum');
+      return sequenceRewards(REWARD_MODELS.im, { lm: policy, head: null }, batch, t, ref).dataSync()[0];
+    });
+    const expected = 0.01 * (handLogProb(Epolicy, 0, 1) + handLogProb(Epolicy, 1, 2) - handLogProb(Eref, 0, 1) - handLogProb(Eref, 1, 2));
+    assertClose(r, expected, 1e-5);
+  });
+});
+
+describe('checkpoints', () => {
+  it('save/load is an exact round trip', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'imrm-ckpt-'));
+    const { config, vars } = tinyModel({ positions: 'rotary', norm: 'rmsnorm' });
+    await saveModel(dir, config, vars, { type: 'vocab', mode: 'char', specials: [], tokens: ['a'] });
+    const loaded = loadModel(dir);
+    assert.deepEqual(loaded.config, config);
+    assert.deepEqual(loaded.tokenizer, { type: 'vocab', mode: 'char', specials: [], tokens: ['a'] });
+    for (const [k, v] of Object.entries(vars)) assert.deepEqual(Array.from(loaded.params[k].dataSync()), Array.from(v.dataSync()), k);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('reads F16 and BF16 tensors and rejects malformed files with the path', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'imrm-st-'));
+    const file = path.join(dir, 'x.safetensors');
+    // Hand-made file: F16 [1.5, -2] = 0x3e00, 0xc000; BF16 [1.5] = 0x3fc0
+    const header = JSON.stringify({ h: { dtype: 'F16', shape: [2], data_offsets: [0, 4] }, b: { dtype: 'BF16', shape: [1], data_offsets: [4, 6] } });
+    const buf = Buffer.alloc(8 + header.length + 6);
+    buf.writeBigUInt64LE(BigInt(header.length), 0);
+    buf.write(header, 8);
+    const o = 8 + header.length;
+    buf.writeUInt16LE(0x3e00, o); buf.writeUInt16LE(0xc000, o + 2); buf.writeUInt16LE(0x3fc0, o + 4);
+    fs.writeFileSync(file, buf);
+    const { tensors } = readSafetensors(file);
+    assert.deepEqual(Array.from(tensors.h.data), [1.5, -2]);
+    assert.deepEqual(Array.from(tensors.b.data), [1.5]);
+    writeSafetensors(file, { a: { dtype: 'int32', shape: [2], data: Int32Array.from([7, -1]) } }, { note: 'x' });
+    const back = readSafetensors(file);
+    assert.deepEqual(Array.from(back.tensors.a.data), [7, -1]);
+    assert.deepEqual(back.metadata, { note: 'x' });
+    fs.writeFileSync(file, Buffer.from([1, 0, 0, 0, 0, 0, 0, 0, 123]));
+    assert.throws(() => readSafetensors(file), new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: malformed safetensors header`));
+    fs.rmSync(dir, { recursive: true });
+  });
+});

@@ -1,0 +1,116 @@
+import { describe, it, before } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { execFileSync } from 'child_process';
+import { setup, assertClose } from './helpers';
+import { runExperiment, resolveExperimentConfig } from '../lib/experiments/runner';
+import { toyCopy } from '../lib/experiments/toy-copy';
+import { aggregate, tQuantile975 } from '../lib/runs/stats';
+import { canonicalJson, hashOf } from '../lib/runs/hash';
+import { deriveSeed, Rng } from '../lib/random';
+import { makeCopyTask, resolveCopyTaskConfig } from '../lib/data/copy-task';
+import { parseOverrides } from '../lib/config';
+
+before(setup);
+
+const tmp = (name: string) => fs.mkdtempSync(path.join(os.tmpdir(), `imrm-${name}-`));
+
+describe('seeds and hashes', () => {
+  it('derived seeds are stable, distinct and never 0', () => {
+    assert.equal(deriveSeed(1, 'init', 'tok_embed'), deriveSeed(1, 'init', 'tok_embed'));
+    assert.notEqual(deriveSeed(1, 'a'), deriveSeed(2, 'a'));
+    for (let s = 0; s < 2000; s++) {
+      const d = deriveSeed(s, 'x');
+      assert.ok(d >= 1 && d < 2 ** 31);
+    }
+    assert.deepEqual([new Rng(5).next(), new Rng(5).next()], [new Rng(5).next(), new Rng(5).next()]);
+  });
+
+  it('canonical JSON sorts keys at every depth', () => {
+    assert.equal(canonicalJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: null } }), '{"a":{"c":null,"d":[2,{"e":0,"f":1}]},"b":1}');
+    assert.equal(hashOf({ x: 1, y: 2 }), hashOf({ y: 2, x: 1 }));
+  });
+});
+
+describe('stats', () => {
+  it('95% CI from Student t', () => {
+    const a = aggregate([1, 2, 3]);
+    assert.equal(a.mean, 2);
+    assert.equal(a.std, 1);
+    assertClose(a.ci95![1] - 2, 4.303 / Math.sqrt(3), 1e-12);
+    assert.equal(aggregate([0.7]).ci95, null);
+    assert.equal(tQuantile975(40), 1.96);
+  });
+});
+
+describe('copy task', () => {
+  it('chosen copies the prompt, rejected differs in exactly one symbol, splits are disjoint', () => {
+    const c = resolveCopyTaskConfig({ alphabet: 5, length: 5, nTrain: 50, nTest: 20, longerBy: 2 });
+    const s = makeCopyTask(c, 1);
+    const strings = new Set<string>();
+    for (const [split, examples] of Object.entries(s)) {
+      for (const e of examples) {
+        const x = e.prompt.slice('<bos>'.length, -1);
+        assert.equal(e.chosen, x);
+        assert.equal(x.length, split === 'longer' ? 7 : 5);
+        assert.equal([...x].filter((ch, i) => ch !== e.rejected[i]).length, 1);
+        assert.ok(!strings.has(x), 'a string appears in two splits');
+        strings.add(x);
+      }
+    }
+    assert.deepEqual(makeCopyTask(c, 1), s);
+  });
+});
+
+describe('experiment runs', () => {
+  it('identical requests give identical summaries; a repeat re-uses the cache; --force recomputes', async () => {
+    const rootA = tmp('runs-a'), rootB = tmp('runs-b');
+    const a = await runExperiment(toyCopy, { profile: 'smoke', seeds: 2, root: rootA });
+    const b = await runExperiment(toyCopy, { profile: 'smoke', seeds: 2, root: rootB });
+    assert.deepEqual(a.summary.results, b.summary.results);
+    assert.equal(a.summary.hash, b.summary.hash);
+    for (const f of ['config.json', 'env.json', 'metrics.jsonl', 'summary.json', 'seed-1/im/scores/test.jsonl', 'seed-2/ex/result.json']) {
+      assert.ok(fs.existsSync(path.join(a.dir, f)), `missing ${f}`);
+    }
+    const env = JSON.parse(fs.readFileSync(path.join(a.dir, 'env.json'), 'utf8'));
+    assert.equal(env.backend, a.summary.backend);
+    const acc = a.summary.results.ex.test.accuracy;
+    assert.equal(acc.perSeed.length, 2);
+    assert.ok(acc.ci95 && acc.ci95[0] <= acc.mean && acc.mean <= acc.ci95[1]);
+    // IM-RM at step 0 in metrics.jsonl: exact ties
+    const im0 = fs.readFileSync(path.join(a.dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+      .filter((r) => r.kind === 'eval' && r.rewardModel === 'im' && r.epoch === 0);
+    assert.ok(im0.length > 0 && im0.every((r) => r.accuracy === 0.5 && r.tieRate === 1));
+
+    const again = await runExperiment(toyCopy, { profile: 'smoke', seeds: 3, root: rootA });
+    assert.deepEqual(again.reusedSeeds, [1, 2]);
+    assert.deepEqual(again.summary.results.ex.test.accuracy.perSeed.slice(0, 2), acc.perSeed);
+    const forced = await runExperiment(toyCopy, { profile: 'smoke', seeds: 1, root: rootA, force: true });
+    assert.deepEqual(forced.reusedSeeds, []);
+    assert.deepEqual(forced.summary.results.ex.test.accuracy.perSeed, [acc.perSeed[0]]);
+    fs.rmSync(rootA, { recursive: true });
+    fs.rmSync(rootB, { recursive: true });
+  });
+
+  it('config errors name the key and the source', () => {
+    assert.throws(() => resolveExperimentConfig(toyCopy, 'smoke', { train: { epoch: 3 } }), /toy-copy, overrides: unknown key 'train.epoch'/);
+    assert.throws(() => resolveExperimentConfig(toyCopy, 'smoke', { rewardModels: ['ex', 'dpo'] }), /unknown reward model 'dpo'/);
+    assert.throws(() => resolveExperimentConfig(toyCopy, 'smoke', { task: { alphabet: 40 } }), /'alphabet' must be an integer in \[2, 26\]/);
+    assert.throws(() => resolveExperimentConfig(toyCopy, 'huge' as never), /unknown profile 'huge'/);
+    assert.deepEqual(parseOverrides(['train.epochs=4', 'rewardModels=["ex"]', 'model.norm=rmsnorm']),
+      { train: { epochs: 4 }, rewardModels: ['ex'], model: { norm: 'rmsnorm' } });
+  });
+
+  it('the CLI prints the summary path, and one clear error for a bad key', () => {
+    const root = tmp('cli');
+    const cli = (args: string[]) => execFileSync(process.execPath, ['--import', 'tsx', 'scripts/exp.ts', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = cli(['toy-copy', '--profile', 'smoke', '--runs-dir', root, '--set', 'rewardModels=["ex"]']).trim();
+    assert.match(out, /summary\.json$/);
+    assert.ok(fs.existsSync(out));
+    assert.throws(() => cli(['toy-copy', '--profile', 'smoke', '--runs-dir', root, '--set', 'train.lr=1']),
+      (e: { stderr: string }) => /error: experiment toy-copy, overrides: unknown key 'train.lr'/.test(e.stderr) && e.stderr.trim().split('\n').length === 1);
+    fs.rmSync(root, { recursive: true });
+  });
+});
