@@ -23,6 +23,7 @@ describe('fast kernels equal the reference kernels (values and gradients)', () =
   const F = getKernels('fast');
   const R = getKernels('reference');
   const ids = () => tf.tensor1d([1, 3, 3, 0, 4, 2], 'int32');
+  const causal = (T: number) => tf.tensor2d(Array.from({ length: T * T }, (_, n) => (n % T > Math.floor(n / T) ? -1e9 : 0)), [T, T]);
   const cases: Array<[string, (k: typeof F, xs: tf.Tensor[]) => tf.Tensor, () => tf.Tensor[]]> = [
     ['matmul', (k, [a, b]) => k.matmul(a as tf.Tensor2D, b as tf.Tensor2D), () => [randn([6, 8], 1), randn([8, 5], 2)]],
     ['addBias', (k, [x, b]) => k.addBias(x as tf.Tensor2D, b as tf.Tensor1D), () => [randn([64, 8], 1), randn([8], 2)]],
@@ -31,6 +32,8 @@ describe('fast kernels equal the reference kernels (values and gradients)', () =
     ['rmsNorm', (k, [x, g]) => k.rmsNorm(x as tf.Tensor2D, g as tf.Tensor1D, 1e-6), () => [randn([6, 8], 7), randn([8], 8)]],
     ['geluTanh', (k, [x]) => k.geluTanh(x as tf.Tensor2D), () => [randn([6, 8], 9).mul(3)]],
     ['pickLogProbs', (k, [x]) => k.pickLogProbs(x as tf.Tensor2D, ids()), () => [randn([6, 5], 10).mul(4)]],
+    ['attention', (k, [q, kk, v]) => k.attention(q as tf.Tensor3D, kk as tf.Tensor3D, v as tf.Tensor3D, causal(5), 0.5),
+      () => [randn([3, 5, 4], 12), randn([3, 5, 4], 13), randn([3, 5, 4], 14)]],
   ];
   for (const [name, op, inputs] of cases) {
     it(name, () => {

@@ -81,7 +81,7 @@ describe('preference training smoke', () => {
 
   it('accumulating micro-batches gives the same training as whole batches', async () => {
     const { model, vars } = tinyModel();
-    const runs = [];
+    const runs: Awaited<ReturnType<typeof trainPreference>>[] = [];
     for (const micro of [8, 4, 3]) {
       runs.push(await trainPreference(trainCfg('im', { microBatchSize: micro, epochs: 1 }), { base: model, padId: 0, train, evalSplits, seed: 3 }));
     }

@@ -68,13 +68,15 @@ export function makeCopyTask(c: CopyTaskConfig, seed: number): Record<string, Pr
   return splits;
 }
 
-/** Copy demonstrations "<bos>s=s<eos>" for pretraining a base model, from strings of the given lengths. */
+/**
+ * Copy demonstrations "<bos>s=s<eos>" of the task's length for pretraining a base model (never of the 'longer'
+ * length, so that split is a shift for the base model too).
+ */
 export function copyDemonstrations(c: CopyTaskConfig, count: number, seed: number): string[] {
   const symbols = copySymbols(c.alphabet);
   const rng = new Rng(deriveSeed(seed, 'copy-demos'));
-  const lengths = [c.length, c.length + c.longerBy].filter((l, i, a) => a.indexOf(l) === i);
   return Array.from({ length: count }, () => {
-    const s = randomString(rng, symbols, rng.choice(lengths));
+    const s = randomString(rng, symbols, c.length);
     return `${copyPrompt(s)}${s}<eos>`;
   });
 }

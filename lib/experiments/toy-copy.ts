@@ -39,8 +39,11 @@ export const toyCopy: Experiment<ToyCopyConfig> = {
   description: 'EX-RM vs IM-RM on a synthetic copy-verification task (chosen = exact copy, rejected = one symbol changed)',
   defaults: {
     task: DEFAULT_COPY_TASK,
-    model: { ...DEFAULT_ARCH, dModel: 64, nHeads: 4, nKvHeads: 4, nLayers: 2, dMlp: 256 },
-    pretrain: { demonstrations: 2000, lm: { ...DEFAULT_LM_TRAIN, steps: 300, batchSize: 16, seqLen: 32, optimizer: { ...DEFAULT_LM_TRAIN.optimizer, lr: 3e-3 } } },
+    // Rotary positions: copying is attention at a fixed relative offset, which a small model learns within a few
+    // hundred steps with rotary but not with learned absolute positions (measured: LM loss 1.11 vs 1.81 after
+    // 600 steps at lr 1e-3).
+    model: { ...DEFAULT_ARCH, dModel: 64, nHeads: 4, nKvHeads: 4, nLayers: 2, dMlp: 256, positions: 'rotary' },
+    pretrain: { demonstrations: 2000, lm: { ...DEFAULT_LM_TRAIN, steps: 800, batchSize: 16, seqLen: 32, optimizer: { ...DEFAULT_LM_TRAIN.optimizer, lr: 1e-3 } } },
     rewardModels: ['ex', 'im'],
     train: { ...DEFAULT_TRAIN, optimizer: { ...DEFAULT_TRAIN.optimizer, lr: 3e-4 }, batchSize: 32, microBatchSize: 32, epochs: 5, evalBatchSize: 64 },
   },
@@ -56,7 +59,7 @@ export const toyCopy: Experiment<ToyCopyConfig> = {
       // The paper's optimisation settings (AdamW, weight decay 0, effective batch 32, beta 0.01, constant lr) at
       // a learning rate that trains a model of this size (1e-6 is the paper's for 1B-8B models).
       task: { nTrain: 1000, nTest: 200 },
-      pretrain: { demonstrations: 5000, lm: { steps: 1000 } },
+      pretrain: { demonstrations: 5000, lm: { steps: 2000 } },
       train: { epochs: 15 },
     },
   },

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 export type KernelName = 'fast' | 'reference';
 
 export interface Kernels {
+  name: KernelName;
   /** (N, K) @ (K, M) -> (N, M) */
   matmul(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D;
   /** (N, M) + (M) -> (N, M) */
@@ -25,6 +26,11 @@ export interface Kernels {
   geluTanh(x: tf.Tensor2D): tf.Tensor2D;
   /** logits (N, V), targets (N) int32 -> log softmax(logits)[n, targets[n]] (N) */
   pickLogProbs(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D;
+  /**
+   * Causal attention core: q, k, v (C, T, hd) with C = batch x heads -> softmax(q k^T * scale + mask) v (C, T, hd);
+   * mask (T, T) is 0 where attending is allowed and -1e9 elsewhere.
+   */
+  attention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, mask: tf.Tensor2D, scale: number): tf.Tensor3D;
 }
 
 const GELU_C = Math.sqrt(2 / Math.PI);
@@ -53,6 +59,7 @@ export function oneHotFloat(indices: tf.Tensor1D, depth: number): tf.Tensor2D {
 }
 
 const reference: Kernels = {
+  name: 'reference',
   matmul: (a, b) => tf.matMul(a, b),
   addBias: (x, bias) => tf.add(x, bias),
   embed: (ids, table) => tf.matMul(oneHotFloat(ids, table.shape[0]), table),
@@ -69,7 +76,46 @@ const reference: Kernels = {
     const oneHot = oneHotFloat(targets, logits.shape[1]);
     return tf.logSoftmax(logits).mul(oneHot).sum(1);
   },
+  attention(q, k, v, mask, scale) {
+    const p = tf.softmax(tf.matMul(q, k, false, true).mul(scale).add(mask));
+    return tf.matMul(p, v);
+  },
 };
+
+/**
+ * X (C, I, d), Y (C, J, d) -> X Y^T (C, I, J) as one depthwise convolution: input X laid out (1, I, d, C),
+ * filter Y laid out (1, d, C, J), valid padding; the output (1, I, 1, C J) is in layout (i, c, j).
+ * On wasm this is 5-6x faster than a batched matMul of the same shapes (measured 2.8 vs 17.4 ms for
+ * C = 64, I = J = 64, d = 32).
+ */
+export function batchedMatMulTransposedB(x: tf.Tensor3D, y: tf.Tensor3D): tf.Tensor3D {
+  const [C, I, d] = x.shape;
+  const J = y.shape[1];
+  const input = x.transpose([1, 2, 0]).reshape([1, I, d, C]) as tf.Tensor4D;
+  const filter = y.transpose([2, 0, 1]).reshape([1, d, C, J]) as tf.Tensor4D;
+  return tf.depthwiseConv2d(input, filter, 1, 'valid').reshape([I, C, J]).transpose([1, 0, 2]) as tf.Tensor3D;
+}
+
+const t3 = (x: tf.Tensor) => x.transpose([0, 2, 1]) as tf.Tensor3D;
+
+/** Attention with every product (2 forward, 4 backward) as a depthwise convolution, and a closed-form gradient. */
+const depthwiseAttention = (q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, mask: tf.Tensor2D, scale: number): tf.Tensor3D =>
+  customOp((qi: tf.Tensor3D, ki: tf.Tensor3D, vi: tf.Tensor3D, save: tf.GradSaveFunc) => {
+    const p = tf.softmax(batchedMatMulTransposedB(qi, ki).mul(scale).add(mask)) as tf.Tensor3D; // (C, T, T)
+    save([qi, ki, vi, p]);
+    return {
+      value: batchedMatMulTransposedB(p, t3(vi)), // P V
+      gradFunc: (dO: tf.Tensor3D, [sq, sk, sv, sp]: tf.Tensor[]) => {
+        const dP = batchedMatMulTransposedB(dO, sv as tf.Tensor3D); // dO V^T
+        const dV = batchedMatMulTransposedB(t3(sp), t3(dO)); // P^T dO
+        // softmax backward: dS = P * (dP - rowsum(dP * P)), then the scale of the scores
+        const dS = sp.mul(dP.sub(dP.mul(sp).sum(2, true))).mul(scale) as tf.Tensor3D;
+        const dQ = batchedMatMulTransposedB(dS, t3(sk)); // dS K
+        const dK = batchedMatMulTransposedB(t3(dS), t3(sq)); // dS^T Q
+        return [dQ, dK, dV];
+      },
+    };
+  })(q, k, v);
 
 const fastMatmul: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D = customOp((a: tf.Tensor2D, b: tf.Tensor2D, save: tf.GradSaveFunc) => {
   save([a, b]);
@@ -90,7 +136,7 @@ const fastAddBias: (x: tf.Tensor2D, bias: tf.Tensor1D) => tf.Tensor2D = customOp
 const fastGelu: (x: tf.Tensor2D) => tf.Tensor2D = customOp((x: tf.Tensor2D, save: tf.GradSaveFunc) => {
   // 0.5 (1 + tanh u) = sigmoid(2u): sigmoid is vectorised on wasm, tanh is not.
   const du = x.square().mul(3 * GELU_A).add(1).mul(GELU_C);
-  const s = tf.sigmoid(x.add(x.pow(3).mul(GELU_A)).mul(2 * GELU_C));
+  const s = tf.sigmoid(x.add(x.square().mul(x).mul(GELU_A)).mul(2 * GELU_C)); // x^3 by products: pow is a scalar loop on wasm
   save([x, s, du]);
   return {
     value: x.mul(s),
@@ -101,6 +147,12 @@ const fastGelu: (x: tf.Tensor2D) => tf.Tensor2D = customOp((x: tf.Tensor2D, save
 });
 
 const fast: Kernels = {
+  name: 'fast',
+  attention(q, k, v, mask, scale) {
+    // Native backends have fast batched matmuls; the depthwise trick is for wasm (and cpu).
+    if (tf.getBackend() === 'tensorflow') return reference.attention(q, k, v, mask, scale);
+    return depthwiseAttention(q, k, v, mask, scale);
+  },
   matmul: fastMatmul,
   addBias: fastAddBias,
   embed(ids, table) {

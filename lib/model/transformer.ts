@@ -116,9 +116,7 @@ function attention(K: Kernels, c: ModelConfig, x: tf.Tensor2D, p: Params, name: 
   const q = toHeads(K, c, linear(K, x, p, `${name}.q`), B, T, c.nHeads); // (B H, T, hd)
   const k = toHeads(K, c, linear(K, x, p, `${name}.k`), B, T, c.nKvHeads); // (B H, T, hd)
   const v = toHeads(K, c, linear(K, x, p, `${name}.v`), B, T, c.nKvHeads); // (B H, T, hd)
-  // Explicit transpose: matMul's transpose flags take a slow path on wasm.
-  const scores = tf.matMul(q, k.transpose([0, 2, 1])).mul(1 / Math.sqrt(hd)).add(causalMask(T)); // (B H, T, T)
-  const out = tf.matMul(tf.softmax(scores), v); // (B H, T, hd)
+  const out = K.attention(q, k, v, causalMask(T), 1 / Math.sqrt(hd)); // (B H, T, hd)
   const merged = out.reshape([B, c.nHeads, T, hd]).transpose([0, 2, 1, 3]).reshape([B * T, c.nHeads * hd]);
   return linear(K, merged as tf.Tensor2D, p, `${name}.o`);
 }
