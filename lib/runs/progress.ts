@@ -1,0 +1,78 @@
+/** Progress with an ETA from the average rate so far; renderers for a terminal (and, later, notebooks). */
+
+export interface ProgressState {
+  done: number;
+  total: number;
+  label: string;
+  elapsedS: number;
+  etaS: number | null;
+}
+
+export type ProgressRenderer = (s: ProgressState, final: boolean) => void;
+
+export function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  const m = Math.floor(s / 60);
+  const h = Math.floor(m / 60);
+  if (h > 0) return `${h}h${String(m % 60).padStart(2, '0')}m`;
+  if (m > 0) return `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
+  return `${s.toFixed(1)}s`;
+}
+
+export class Progress {
+  private done = 0;
+  private label = '';
+  private readonly start = Date.now();
+  private lastRender = 0;
+
+  constructor(private total: number, private readonly render: ProgressRenderer = () => undefined, private readonly everyMs = 200) {}
+
+  state(): ProgressState {
+    const elapsedS = (Date.now() - this.start) / 1000;
+    const etaS = this.done > 0 ? (elapsedS / this.done) * Math.max(0, this.total - this.done) : null;
+    return { done: this.done, total: this.total, label: this.label, elapsedS, etaS };
+  }
+
+  /** Adds `n` units of work done; `label` says what is running. */
+  tick(n = 1, label?: string): void {
+    this.done = Math.min(this.total, this.done + n);
+    if (label !== undefined) this.label = label;
+    const now = Date.now();
+    if (now - this.lastRender >= this.everyMs) {
+      this.lastRender = now;
+      this.render(this.state(), false);
+    }
+  }
+
+  setLabel(label: string): void {
+    this.tick(0, label);
+  }
+
+  /** More work than planned was found (e.g. a resumed run): grows the total. */
+  addTotal(n: number): void {
+    this.total += n;
+  }
+
+  finish(): void {
+    this.done = this.total;
+    this.render(this.state(), true);
+  }
+}
+
+/** A one-line bar on stderr: [#####-----] 50% 10/20 label  elapsed 3.0s  ETA 3.0s */
+export function terminalRenderer(stream: NodeJS.WriteStream = process.stderr): ProgressRenderer {
+  let lastDecile = -1; // without a TTY, print one line per 10% instead of redrawing
+  return (s, final) => {
+    const frac = s.total > 0 ? s.done / s.total : 1;
+    const width = 24;
+    const filled = Math.round(frac * width);
+    const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
+    const eta = final ? 'done' : `ETA ${s.etaS === null ? '?' : formatSeconds(s.etaS)}`;
+    const line = `${bar} ${(frac * 100).toFixed(0).padStart(3)}% ${s.done}/${s.total} ${s.label}  ${formatSeconds(s.elapsedS)}  ${eta}`;
+    if (stream.isTTY) stream.write(`\r\x1b[K${line}${final ? '\n' : ''}`);
+    else if (final || Math.floor(frac * 10) > lastDecile) {
+      lastDecile = Math.floor(frac * 10);
+      stream.write(`${line}\n`);
+    }
+  };
+}

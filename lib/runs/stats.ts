@@ -1,0 +1,29 @@
+/** Aggregation over seeds: mean, sample std and a 95% confidence interval from Student's t. */
+
+// Two-sided 97.5% quantiles of Student's t for 1..30 degrees of freedom.
+const T975 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11,
+  2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
+
+export function tQuantile975(df: number): number {
+  if (df < 1) throw new Error(`t quantile needs df >= 1, got ${df}`);
+  return df <= 30 ? T975[df - 1] : 1.96;
+}
+
+export interface Aggregate {
+  mean: number;
+  std: number;
+  /** 95% CI of the mean; null with a single seed. */
+  ci95: [number, number] | null;
+  perSeed: number[];
+}
+
+export function aggregate(values: number[]): Aggregate {
+  const n = values.length;
+  if (n === 0) throw new Error('aggregate: no values');
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const std = n > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : 0;
+  const half = n > 1 ? (tQuantile975(n - 1) * std) / Math.sqrt(n) : null;
+  return { mean, std, ci95: half === null ? null : [mean - half, mean + half], perSeed: values.slice() };
+}
