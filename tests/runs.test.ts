@@ -12,6 +12,12 @@ import { canonicalJson, hashOf } from '../lib/runs/hash';
 import { deriveSeed, Rng } from '../lib/random';
 import { makeCopyTask, resolveCopyTaskConfig } from '../lib/data/copy-task';
 import { parseOverrides } from '../lib/config';
+import * as tf from '@tensorflow/tfjs';
+import { loadModel } from '../lib/model/checkpoint';
+import { VocabTokenizer, VocabTokenizerJSON } from '../lib/tokenizers/vocab';
+import { encodePairs, checkExamples } from '../lib/data/examples';
+import { rewardsOnPairs } from '../lib/train/evaluate';
+import { REWARD_MODELS } from '../lib/rewards/reward-model';
 
 before(setup);
 
@@ -64,6 +70,15 @@ describe('copy task', () => {
   });
 });
 
+describe('examples', () => {
+  it('bad data is one clear error naming the source and the example', () => {
+    const ok = { id: 'a', prompt: 'p', chosen: 'x', rejected: 'y' };
+    assert.throws(() => checkExamples([ok, { ...ok, id: 'b', chosen: '' }], 'file.jsonl'), /file.jsonl: example 1 \(id "b"\): 'chosen' must be a non-empty string/);
+    assert.throws(() => checkExamples([ok, ok], 'file.jsonl'), /file.jsonl: duplicate example id "a"/);
+    assert.throws(() => encodePairs([{ ...ok, rejected: 3 as never }], () => [1], 'src'), /src: example 0 \(id "a"\): 'rejected'/);
+  });
+});
+
 describe('experiment runs', () => {
   it('identical requests give identical summaries; a repeat re-uses the cache; --force recomputes', async () => {
     const rootA = tmp('runs-a'), rootB = tmp('runs-b');
@@ -83,6 +98,20 @@ describe('experiment runs', () => {
     const im0 = fs.readFileSync(path.join(a.dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
       .filter((r) => r.kind === 'eval' && r.rewardModel === 'im' && r.epoch === 0);
     assert.ok(im0.length > 0 && im0.every((r) => r.accuracy === 0.5 && r.tieRate === 1));
+
+    // The trained reward model is saved and reproduces its saved scores.
+    const saved = loadModel(path.join(a.dir, 'seed-1', 'ex', 'model'));
+    assert.ok(saved.extraTensors.reward_head, 'EX-RM head not saved');
+    assert.equal((saved.extra as { rewardModel: string }).rewardModel, 'ex');
+    assert.ok(!fs.existsSync(path.join(a.dir, 'seed-1', 'ex', 'checkpoint')), 'optimizer checkpoint left behind');
+    const tok = VocabTokenizer.fromJSON(saved.tokenizer as VocabTokenizerJSON);
+    const scores = fs.readFileSync(path.join(a.dir, 'seed-1', 'ex', 'scores', 'test.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const examples = makeCopyTask(a.config.task, 1).test;
+    const pairs = encodePairs(examples, (t) => tok.encode(t), 'test');
+    const r = rewardsOnPairs(REWARD_MODELS.ex, { lm: { config: saved.config, params: saved.params }, head: saved.extraTensors.reward_head as tf.Tensor2D },
+      pairs, null, { batchSize: a.config.train.evalBatchSize, padId: tok.padId });
+    assert.deepEqual(Array.from(r.chosen), scores.map((x) => x.chosen));
+    assert.deepEqual(scores.map((x) => x.id), examples.map((e) => e.id));
 
     const again = await runExperiment(toyCopy, { profile: 'smoke', seeds: 3, root: rootA });
     assert.deepEqual(again.reusedSeeds, [1, 2]);

@@ -9,8 +9,12 @@ export interface PreferenceExample {
   meta?: Record<string, unknown>;
 }
 
-/** Encodes prompt and responses separately, so the prompt/response boundary is exact. */
-export function encodePairs(examples: PreferenceExample[], encode: (text: string) => number[]): EncodedPair[] {
+/**
+ * Checks the examples (see checkExamples), then encodes prompt and responses separately, so the prompt/response
+ * boundary is exact. `where` names the data source in errors.
+ */
+export function encodePairs(examples: PreferenceExample[], encode: (text: string) => number[], where: string): EncodedPair[] {
+  checkExamples(examples, where);
   return examples.map((e) => ({ id: e.id, prompt: encode(e.prompt), chosen: encode(e.chosen), rejected: encode(e.rejected) }));
 }
 

@@ -1,19 +1,24 @@
 /**
  * One seed of a preference experiment: train each requested reward model from the same base on the same data,
- * and store per reward model (in <seed dir>/<rm>/): checkpoint/ (resumable), metrics.jsonl (evaluations and
- * training losses), scores/<split>.jsonl (per-example id, r+, r-, lengths, correct) and result.json.
- * A reward model whose result.json exists is re-used.
+ * and store per reward model (in <seed dir>/<rm>/): checkpoint/ while training (resumable), then model/ (the
+ * trained reward model: config + tokenizer + weights, with the EX-RM head as tensor 'reward_head'),
+ * metrics.jsonl (evaluations and training losses), scores/<split>.jsonl (per-example id, r+, r-, lengths,
+ * correct) and result.json. A reward model whose result.json exists is re-used.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { LanguageModel } from '../model/transformer';
 import { EncodedPair } from '../rewards/sequences';
 import { METRIC_NAMES } from '../rewards/metrics';
+import { rewardModelSpec } from '../rewards/reward-model';
+import { saveModel } from '../model/checkpoint';
 import { PreferenceTrainConfig, trainPreference, stepsPerEpoch, EvalRecord, StepRecord } from '../train/preference';
 import { SeedContext, SeedResult } from './types';
 
 export interface PreparedPreferenceData {
   base: LanguageModel;
+  /** Saved with the trained reward models. */
+  tokenizer: unknown;
   padId: number;
   train: EncodedPair[];
   evalSplits: Record<string, EncodedPair[]>;
@@ -52,7 +57,10 @@ export async function runRewardModels(
       fs.mkdirSync(path.join(dir, 'scores'), { recursive: true });
       let lastStep = 0;
       const out = await trainPreference({ ...trainCfg, rewardModel: rm }, {
-        ...data,
+        base: data.base,
+        padId: data.padId,
+        train: data.train,
+        evalSplits: data.evalSplits,
         seed: ctx.seed,
         checkpointDir: path.join(dir, 'checkpoint'),
         onProgress: (p) => {
@@ -70,6 +78,10 @@ export async function runRewardModels(
         ...out.curve.map((c) => ({ kind: 'eval', ...c })),
         ...out.trainLoss.map((l) => ({ kind: 'train', ...l })),
       ]);
+      await saveModel(path.join(dir, 'model'), data.base.config, out.state.lm.params, data.tokenizer,
+        { rewardModel: rm, spec: rewardModelSpec(rm), trainConfig: trainCfg }, out.state.head ? { reward_head: out.state.head } : {});
+      // The trained model is saved: the optimizer moments (2x the weights) are no longer needed.
+      fs.rmSync(path.join(dir, 'checkpoint'), { recursive: true, force: true });
       fs.writeFileSync(resultPath, JSON.stringify(result));
       for (const t of Object.values(out.state.lm.params)) t.dispose();
       out.state.head?.dispose();

@@ -91,9 +91,10 @@ export const toyCopy: Experiment<ToyCopyConfig> = {
     const { train, ...evalOnly } = splits;
     const result = await runRewardModels(c.rewardModels, c.train, {
       base,
+      tokenizer: tokenizer.toJSON(),
       padId: tokenizer.padId,
-      train: encodePairs(train, encode),
-      evalSplits: Object.fromEntries(Object.entries({ train, ...evalOnly }).map(([k, v]) => [k, encodePairs(v, encode)])),
+      train: encodePairs(train, encode, 'toy-copy train'),
+      evalSplits: Object.fromEntries(Object.entries({ train, ...evalOnly }).map(([k, v]) => [k, encodePairs(v, encode, `toy-copy ${k}`)])),
     }, ctx);
     for (const v of Object.values(vars)) v.dispose();
     result.records.push(...pre.losses.map((loss, i) => ({ kind: 'pretrain', step: i + 1, loss })));

@@ -1,12 +1,13 @@
 /**
- * Model checkpoints: <dir>/model.safetensors (weights, by the names of params.ts) + <dir>/config.json
- * ({model: ModelConfig, tokenizer: tokenizer JSON | null, ...extra}). Save/load is an exact round trip.
+ * Model checkpoints: <dir>/model.safetensors (weights, by the names of params.ts, plus optional extra tensors
+ * such as an EX-RM head) + <dir>/config.json ({model: ModelConfig, tokenizer: tokenizer JSON | null, ...extra}).
+ * Save/load is an exact round trip.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { ModelConfig, resolveModelConfig } from './config';
-import { Params, checkParams } from './params';
+import { Params, checkParams, paramSpecs } from './params';
 import { RawTensor, readSafetensors, writeSafetensors } from './safetensors';
 
 export async function tensorsToRaw(tensors: Record<string, tf.Tensor>): Promise<Record<string, RawTensor>> {
@@ -31,6 +32,8 @@ export interface SavedModel {
   params: Params;
   tokenizer: unknown;
   extra: Record<string, unknown>;
+  /** Tensors that are not model parameters (e.g. 'reward_head'). */
+  extraTensors: Record<string, tf.Tensor>;
 }
 
 export async function saveModel(
@@ -39,9 +42,11 @@ export async function saveModel(
   params: Params,
   tokenizer: unknown = null,
   extra: Record<string, unknown> = {},
+  extraTensors: Record<string, tf.Tensor> = {},
 ): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
-  writeSafetensors(path.join(dir, 'model.safetensors'), await tensorsToRaw(params), { format: 'imrm-workbench' });
+  for (const name of Object.keys(extraTensors)) if (name in params) throw new Error(`saveModel: extra tensor '${name}' clashes with a parameter`);
+  writeSafetensors(path.join(dir, 'model.safetensors'), await tensorsToRaw({ ...params, ...extraTensors }), { format: 'imrm-workbench' });
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model: config, tokenizer, ...extra }, null, 1));
 }
 
@@ -50,7 +55,11 @@ export function loadModel(dir: string): SavedModel {
   if (!fs.existsSync(configPath)) throw new Error(`${dir}: no config.json (not a model checkpoint)`);
   const { model, tokenizer, ...extra } = JSON.parse(fs.readFileSync(configPath, 'utf8'));
   const config = resolveModelConfig(model, `${configPath} 'model'`);
-  const params = rawToTensors(readSafetensors(path.join(dir, 'model.safetensors')).tensors);
+  const all = rawToTensors(readSafetensors(path.join(dir, 'model.safetensors')).tensors);
+  const names = new Set(paramSpecs(config).map((s) => s.name));
+  const params: Params = {};
+  const extraTensors: Record<string, tf.Tensor> = {};
+  for (const [name, t] of Object.entries(all)) (names.has(name) ? params : extraTensors)[name] = t;
   checkParams(config, params, path.join(dir, 'model.safetensors'));
-  return { config, params, tokenizer: tokenizer ?? null, extra };
+  return { config, params, tokenizer: tokenizer ?? null, extra, extraTensors };
 }
