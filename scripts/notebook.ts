@@ -1,0 +1,20 @@
+/**
+ * npm run notebook [-- extra jupyter-notebook options] — opens the notebooks interactively with the project
+ * kernel (registered first if needed). Options such as --no-browser --ip 0.0.0.0 --port 8888 pass through.
+ */
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+import { ensureJupyter, jupyterEnv, PROJECT_ROOT } from '../lib/report/jupyter';
+
+try {
+  const python = ensureJupyter({ install: true });
+  const r = spawnSync(python, ['-m', 'notebook', `--notebook-dir=${path.join(PROJECT_ROOT, 'notebooks')}`, ...process.argv.slice(2)],
+    { stdio: 'inherit', env: jupyterEnv() });
+  if (r.status !== 0) {
+    console.error(`jupyter notebook exited with ${r.status}; is the notebook server installed? (Debian: apt-get install -y jupyter-notebook)`);
+    process.exit(r.status ?? 1);
+  }
+} catch (e) {
+  console.error(`error: ${(e as Error).message}`);
+  process.exit(1);
+}

@@ -1,0 +1,92 @@
+/**
+ * npm run reproduce -- [--profile smoke|quick|paper] [--seeds N] [--only NAME]
+ * Runs the experiments every notebook declares (metadata imrm.experiments; cached runs are re-used), executes
+ * every notebook in notebooks/ headlessly with the project kernel and the parameters injected, and writes
+ * reports/<notebook>.html and reports/index.html (links, status, environment stamp). Exits 1 if a notebook fails.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { getExperiment } from '../lib/experiments/registry';
+import { runExperiment } from '../lib/experiments/runner';
+import { PROFILES, ProfileName } from '../lib/experiments/types';
+import { initBackend } from '../lib/backend';
+import { envStamp } from '../lib/runs/env';
+import { formatSeconds, terminalRenderer } from '../lib/runs/progress';
+import { ensureJupyter, executeNotebook, PROJECT_ROOT } from '../lib/report/jupyter';
+import { injectParameters, readNotebook, writeNotebook } from '../lib/report/notebook';
+import { NotebookReport, indexHtml } from '../lib/report/index-page';
+import { plotlyVersion } from '../lib/report/html';
+
+const DEFAULT_SEEDS: Record<ProfileName, number> = { smoke: 2, quick: 3, paper: 3 };
+
+function parseArgs(argv: string[]) {
+  const out = { profile: 'smoke' as ProfileName, seeds: 0, only: '' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--profile') out.profile = next() as ProfileName;
+    else if (a === '--seeds') out.seeds = Number(next());
+    else if (a === '--only') out.only = next();
+    else throw new Error(`unknown argument '${a}' (usage: npm run reproduce -- [--profile ${PROFILES.join('|')}] [--seeds N] [--only NAME])`);
+  }
+  if (!PROFILES.includes(out.profile)) throw new Error(`--profile must be one of ${PROFILES.join(', ')}`);
+  out.seeds = out.seeds || DEFAULT_SEEDS[out.profile];
+  if (!Number.isInteger(out.seeds) || out.seeds < 1) throw new Error('--seeds must be a positive integer');
+  return out;
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  const python = ensureJupyter({ install: true });
+  await initBackend();
+  const nbDir = path.join(PROJECT_ROOT, 'notebooks');
+  const reportsDir = path.join(PROJECT_ROOT, 'reports');
+  const workDir = path.join(reportsDir, '.work');
+  fs.mkdirSync(workDir, { recursive: true });
+  const names = fs.readdirSync(nbDir).filter((f) => f.endsWith('.ipynb')).sort()
+    .filter((f) => !args.only || f.replace(/\.ipynb$/, '') === args.only);
+  if (names.length === 0) throw new Error(`no notebook${args.only ? ` named '${args.only}'` : ''} in ${nbDir}`);
+
+  const reports: NotebookReport[] = [];
+  for (const file of names) {
+    const name = file.replace(/\.ipynb$/, '');
+    const t0 = Date.now();
+    const report: NotebookReport = { name, html: `${name}.html`, ok: false, seconds: 0, runs: [] };
+    try {
+      const nb = readNotebook(path.join(nbDir, file));
+      const experiments = ((nb.metadata.imrm as { experiments?: string[] } | undefined)?.experiments) ?? [];
+      for (const e of experiments) {
+        console.error(`[${name}] experiment ${e} (${args.profile}, ${args.seeds} seeds)`);
+        const run = await runExperiment(getExperiment(e), { profile: args.profile, seeds: args.seeds, progress: terminalRenderer() });
+        report.runs.push({ experiment: e, dir: path.relative(reportsDir, run.dir), summary: path.relative(reportsDir, run.summaryPath) });
+      }
+      const injected = path.join(workDir, file);
+      writeNotebook(injected, injectParameters(nb, { profile: args.profile, seeds: args.seeds }, file));
+      console.error(`[${name}] executing`);
+      executeNotebook(python, injected, path.join(workDir, `${name}.executed.ipynb`), path.join(reportsDir, `${name}.html`));
+      report.ok = true;
+    } catch (e) {
+      report.error = (e as Error).message;
+      console.error(`[${name}] FAILED\n${report.error}`);
+    }
+    report.seconds = (Date.now() - t0) / 1000;
+    reports.push(report);
+    console.error(`[${name}] ${report.ok ? 'ok' : 'failed'} in ${formatSeconds(report.seconds)}`);
+  }
+  const stamp = { ...envStamp(), profile: args.profile, seeds: args.seeds, plotly: plotlyVersion() };
+  const index = path.join(reportsDir, 'index.html');
+  fs.writeFileSync(index, indexHtml(reports, stamp));
+  const failed = reports.filter((r) => !r.ok);
+  console.error(`${reports.length - failed.length}/${reports.length} notebooks ok in ${formatSeconds((Date.now() - started) / 1000)}`);
+  console.log(index);
+  if (failed.length) process.exit(1);
+}
+
+main().catch((e) => {
+  console.error(`error: ${(e as Error).message}`);
+  process.exit(1);
+});
