@@ -8,10 +8,12 @@ import { ensureJupyter, jupyterEnv, PROJECT_ROOT } from '../lib/report/jupyter';
 
 try {
   const python = ensureJupyter({ install: true });
-  const r = spawnSync(python, ['-m', 'notebook', `--notebook-dir=${path.join(PROJECT_ROOT, 'notebooks')}`, ...process.argv.slice(2)],
+  // The notebook server refuses to run as root without --allow-root (containers and CI machines run as root).
+  const root = process.getuid?.() === 0 ? ['--allow-root'] : [];
+  const r = spawnSync(python, ['-m', 'notebook', `--notebook-dir=${path.join(PROJECT_ROOT, 'notebooks')}`, ...root, ...process.argv.slice(2)],
     { stdio: 'inherit', env: jupyterEnv() });
   if (r.status !== 0) {
-    console.error(`jupyter notebook exited with ${r.status}; is the notebook server installed? (Debian: apt-get install -y jupyter-notebook)`);
+    console.error(`jupyter notebook exited with ${r.status} (its messages are above; the server itself comes from Debian's jupyter-notebook or pip's notebook)`);
     process.exit(r.status ?? 1);
   }
 } catch (e) {
