@@ -41,3 +41,13 @@ describe('VocabTokenizer', () => {
     assert.throws(() => new VocabTokenizer({ type: 'vocab', mode: 'word', specials: [], tokens: ['a', 'a'] }), /appears twice/);
   });
 });
+
+describe('VocabTokenizer spaced mode', () => {
+  it('keeps one leading space on words and symbols, and round-trips', () => {
+    const t = VocabTokenizer.build(['q: is the sky blue ? a: yes , it is .'], 'spaced');
+    assert.deepEqual(t.pieces('a: yes ,  it'), ['a', ':', ' yes', ' ,', ' ', ' it']);
+    const text = 'q: is the sky blue ? a: yes , it is .';
+    assert.equal(t.decode(t.encode(text)), text);
+    assert.ok(!t.encode(text).includes(t.unkId));
+  });
+});

@@ -5,21 +5,18 @@
  * copies it with one symbol replaced (lib/data/copy-task.ts), and evaluated on train, test (new strings) and
  * longer (strings longer than in training).
  */
-import * as tf from '@tensorflow/tfjs';
 import { check, mergeConfig } from '../config';
-import { ModelConfig, DEFAULT_MODEL_CONFIG, resolveModelConfig } from '../model/config';
-import { initParams } from '../model/params';
+import { DEFAULT_MODEL_CONFIG, resolveModelConfig } from '../model/config';
 import { VocabTokenizer } from '../tokenizers/vocab';
-import { deriveSeed } from '../random';
 import { CopyTaskConfig, DEFAULT_COPY_TASK, copyDemonstrations, copySymbols, makeCopyTask, resolveCopyTaskConfig } from '../data/copy-task';
 import { encodePairs } from '../data/examples';
-import { DEFAULT_LM_TRAIN, LmTrainConfig, resolveLmTrainConfig, trainLanguageModel } from '../train/lm';
+import { DEFAULT_LM_TRAIN, LmTrainConfig, resolveLmTrainConfig } from '../train/lm';
+import { Architecture, pretrainBase } from './base-lm';
 import { DEFAULT_PREFERENCE_TRAIN, PreferenceTrainConfig, resolvePreferenceTrainConfig } from '../train/preference';
 import { rewardModelSpec } from '../rewards/reward-model';
 import { Experiment } from './types';
 import { preferenceWorkUnits, runRewardModels } from './preference-seed';
 
-type Architecture = Omit<ModelConfig, 'vocabSize' | 'contextLength'>;
 // vocabSize and contextLength follow from the tokenizer and the task.
 const { vocabSize: _v, contextLength: _c, ...DEFAULT_ARCH } = DEFAULT_MODEL_CONFIG;
 
@@ -79,14 +76,10 @@ export const toyCopy: Experiment<ToyCopyConfig> = {
     const splits = makeCopyTask(c.task, ctx.seed);
     const tokenizer = VocabTokenizer.build([...copySymbols(c.task.alphabet), '='], 'char');
     const longest = 2 * (c.task.length + c.task.longerBy) + 3;
-    const config = resolveModelConfig({ ...c.model, vocabSize: tokenizer.vocabSize, contextLength: Math.max(longest, c.pretrain.lm.seqLen) });
-    const vars = initParams(config, deriveSeed(ctx.seed, 'base-init'));
-    const base = { config, params: vars as Record<string, tf.Tensor> };
     const demos = copyDemonstrations(c.task, c.pretrain.demonstrations, ctx.seed);
     const stream = Int32Array.from(demos.flatMap((d) => tokenizer.encode(d)));
-    const pre = trainLanguageModel(c.pretrain.lm, base, vars, stream, deriveSeed(ctx.seed, 'pretrain'), (step, loss) =>
-      ctx.progress.tick(1, `seed ${ctx.seed} pretrain step ${step} loss ${loss.toFixed(3)}`),
-    );
+    const pre = pretrainBase(c.model, tokenizer.vocabSize, longest, stream, c.pretrain.lm, ctx.seed, ctx.progress);
+    const base = pre.model;
     const encode = (t: string) => tokenizer.encode(t);
     const { train, ...evalOnly } = splits;
     const result = await runRewardModels(c.rewardModels, c.train, {
@@ -96,7 +89,7 @@ export const toyCopy: Experiment<ToyCopyConfig> = {
       train: encodePairs(train, encode, 'toy-copy train'),
       evalSplits: Object.fromEntries(Object.entries({ train, ...evalOnly }).map(([k, v]) => [k, encodePairs(v, encode, `toy-copy ${k}`)])),
     }, ctx);
-    for (const v of Object.values(vars)) v.dispose();
+    pre.dispose();
     result.records.push(...pre.losses.map((loss, i) => ({ kind: 'pretrain', step: i + 1, loss })));
     return result;
   },

@@ -9,3 +9,17 @@ export function implicitReward(policyLogProbs: tf.Tensor1D, referenceLogProbs: t
   const ratio = referenceLogProbs ? policyLogProbs.sub(referenceLogProbs) : policyLogProbs;
   return ratio.mul(beta) as tf.Tensor1D;
 }
+
+/**
+ * The same reward for a single-token response from the logits themselves (P, V) and the reference logits (P, V):
+ *   beta * log pi(y|x) / pi_ref(y|x) = beta * ((z_y - z0_y) - (logsumexp z - logsumexp z0)).
+ * Algebraically identical to implicitReward on log-probs, but exact where the paper's argument is: a token whose
+ * logit did not move gets exactly the same reward as any other such token of the same prompt (both are
+ * -beta * (logsumexp z - logsumexp z0)), so unseen-token pairs tie exactly (Theorem 2). targets (P) int32.
+ */
+export function implicitRewardFromLogits(logits: tf.Tensor2D, referenceLogits: tf.Tensor2D, targets: tf.Tensor1D, beta: number): tf.Tensor1D {
+  const pick = tf.oneHot(targets.toInt(), logits.shape[1]).toFloat(); // int32 then cast: wasm's float32 oneHot is wrong
+  const moved = logits.mul(pick).sum(1).sub(referenceLogits.mul(pick).sum(1));
+  const normaliser = tf.logSumExp(logits, 1).sub(tf.logSumExp(referenceLogits, 1));
+  return moved.sub(normaliser).mul(beta) as tf.Tensor1D;
+}

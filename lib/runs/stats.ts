@@ -27,3 +27,36 @@ export function aggregate(values: number[]): Aggregate {
   const half = n > 1 ? (tQuantile975(n - 1) * std) / Math.sqrt(n) : null;
   return { mean, std, ci95: half === null ? null : [mean - half, mean + half], perSeed: values.slice() };
 }
+
+/** Pearson correlation; NaN when either side is constant. */
+export function pearson(x: number[], y: number[]): number {
+  if (x.length !== y.length || x.length < 2) throw new Error(`pearson: need two equal-length series of >= 2 values (${x.length}, ${y.length})`);
+  const n = x.length;
+  const mx = x.reduce((a, b) => a + b, 0) / n, my = y.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0, sxx = 0, syy = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) ** 2;
+    syy += (y[i] - my) ** 2;
+  }
+  return sxy / Math.sqrt(sxx * syy);
+}
+
+/** Fraction of entries where both values have the same sign (zero counts as its own sign). */
+export function signAgreement(x: number[], y: number[]): number {
+  if (x.length !== y.length || x.length === 0) throw new Error('signAgreement: need two equal-length, non-empty series');
+  return x.filter((v, i) => Math.sign(v) === Math.sign(y[i])).length / x.length;
+}
+
+/** Least-squares slope of log10(y) against log10(x) (e.g. the order of an approximation error). */
+export function logLogSlope(x: number[], y: number[]): number {
+  const lx = x.map(Math.log10), ly = y.map(Math.log10);
+  const n = lx.length;
+  const mx = lx.reduce((a, b) => a + b, 0) / n, my = ly.reduce((a, b) => a + b, 0) / n;
+  let num = 0, den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (lx[i] - mx) * (ly[i] - my);
+    den += (lx[i] - mx) ** 2;
+  }
+  return num / den;
+}

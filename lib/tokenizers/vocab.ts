@@ -1,16 +1,26 @@
 /**
  * A deterministic word- or character-level tokenizer for synthetic tasks, with named special tokens.
  * Word mode splits text into: special tokens, runs of letters, runs of digits, single whitespace characters and
- * single other characters, so decode(encode(text)) == text for every in-vocabulary text.
+ * single other characters; 'spaced' mode is the same but a word, number or symbol keeps one leading space
+ * (" yes", as GPT-2-style tokenizers do); char mode takes single characters. In every mode
+ * decode(encode(text)) == text for every in-vocabulary text.
  * Ids: 0 <pad>, 1 <unk>, 2 <bos>, 3 <eos>, then the task's specials in the given order, then the other tokens
  * sorted by code point (independent of corpus order).
  */
 
 export const BASE_SPECIALS = ['<pad>', '<unk>', '<bos>', '<eos>'] as const;
 
+export type VocabMode = 'word' | 'spaced' | 'char';
+
+const ORDINARY: Record<VocabMode, string> = {
+  word: '\\p{L}+|\\p{N}+|[\\s\\S]',
+  spaced: ' ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]|[\\s\\S]',
+  char: '[\\s\\S]',
+};
+
 export interface VocabTokenizerJSON {
   type: 'vocab';
-  mode: 'word' | 'char';
+  mode: VocabMode;
   /** Task specials (after the four base specials). */
   specials: string[];
   /** Ordinary tokens, in id order. */
@@ -22,7 +32,7 @@ function escapeRegex(s: string): string {
 }
 
 export class VocabTokenizer {
-  readonly mode: 'word' | 'char';
+  readonly mode: VocabMode;
   readonly specials: string[];
   private readonly idToToken: string[];
   private readonly tokenToId = new Map<string, number>();
@@ -38,12 +48,12 @@ export class VocabTokenizer {
       this.tokenToId.set(t, i);
     });
     const specials = [...BASE_SPECIALS, ...json.specials].sort((a, b) => b.length - a.length).map(escapeRegex);
-    const ordinary = json.mode === 'word' ? '\\p{L}+|\\p{N}+|[\\s\\S]' : '[\\s\\S]';
-    this.splitter = new RegExp(`${specials.join('|')}|${ordinary}`, 'gu');
+    if (!ORDINARY[json.mode]) throw new Error(`tokenizer JSON: unknown mode '${json.mode}' (word, spaced, char)`);
+    this.splitter = new RegExp(`${specials.join('|')}|${ORDINARY[json.mode]}`, 'gu');
   }
 
   /** Builds the vocabulary of every piece that occurs in `texts`. */
-  static build(texts: Iterable<string>, mode: 'word' | 'char' = 'word', specials: string[] = []): VocabTokenizer {
+  static build(texts: Iterable<string>, mode: VocabMode = 'word', specials: string[] = []): VocabTokenizer {
     const probe = new VocabTokenizer({ type: 'vocab', mode, specials, tokens: [] });
     const seen = new Set<string>();
     const reserved = new Set<string>([...BASE_SPECIALS, ...specials]);
