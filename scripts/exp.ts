@@ -57,8 +57,12 @@ async function main() {
   const reused = out.reusedSeeds.length ? ` (re-used seeds ${out.reusedSeeds.join(', ')})` : '';
   console.error(`${exp.name} ${args.profile}: ${out.summary.seeds.length} seed(s) on ${out.summary.backend} in ${formatSeconds(out.summary.seconds)}${reused}`);
   for (const [group, splits] of Object.entries(out.summary.results)) {
-    const cells = Object.entries(splits).map(([split, m]) => `${split} ${m.accuracy ? m.accuracy.mean.toFixed(3) : '-'}`);
-    console.error(`  ${group.padEnd(10)} accuracy: ${cells.join('  ')}`);
+    const cells = Object.entries(splits).map(([split, m]) => {
+      // Preference experiments: accuracy per split; others: every metric.
+      const shown = m.accuracy ? { accuracy: m.accuracy } : m;
+      return `${split} ${Object.entries(shown).map(([k, a]) => `${m.accuracy ? '' : `${k}=`}${Number(a.mean.toPrecision(4))}`).join(' ')}`;
+    });
+    console.error(`  ${group.padEnd(10)} ${cells.join('  |  ')}`);
   }
   console.log(out.summaryPath);
 }

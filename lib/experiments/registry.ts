@@ -1,10 +1,14 @@
 /** Every experiment the CLI and the notebooks can run, by name. */
 import { Experiment } from './types';
 import { toyCopy } from './toy-copy';
+import { dynamics } from './dynamics';
+import { theorem2 } from './theorem2';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const EXPERIMENTS: Record<string, Experiment<any>> = {
   [toyCopy.name]: toyCopy,
+  [dynamics.name]: dynamics,
+  [theorem2.name]: theorem2,
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

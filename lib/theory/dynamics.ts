@@ -218,7 +218,11 @@ export function fullFinetuneStep(kind: 'ex' | 'im', lm: LanguageModel, head: num
   const frozen = cloneParams(lm.params);
   const vars: Record<string, tf.Variable> = {};
   for (const [k, t] of Object.entries(frozen)) vars[k] = tf.variable(t, true);
-  if (kind === 'ex') vars.__head__ = tf.variable(tf.tensor2d(head, [head.length, 1]), true);
+  if (kind === 'ex') {
+    const initial = tf.tensor2d(head, [head.length, 1]);
+    vars.__head__ = tf.variable(initial, true);
+    initial.dispose();
+  }
   const state = { lm: { config: lm.config, params: Object.fromEntries(Object.entries(vars).filter(([k]) => k !== '__head__')) }, head: (vars.__head__ ?? null) as tf.Tensor2D | null };
   const reference = { config: lm.config, params: frozen };
   const rewards = (batch: SequenceBatch) => tf.tidy(() => {

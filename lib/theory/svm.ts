@@ -44,8 +44,9 @@ export function hardMarginSvm(z: number[][], opts: { tol?: number; maxIterations
   const K = z.map((a) => z.map((b) => dot(a, b)));
   const alpha = new Array(n).fill(0);
   const w = new Array(d).fill(0);
-  // The dual is unbounded exactly when the data are not separable: |w| then grows without limit.
+  // The dual is unbounded exactly when the data are not separable (at the optimum sum(a) = |w|^2, finite).
   const maxNorm = opts.maxNorm ?? 1e8;
+  let alphaSum = 0;
   let iterations = 0;
   let violation = Infinity;
   for (; iterations < maxIterations && violation > tol; iterations++) {
@@ -57,13 +58,19 @@ export function hardMarginSvm(z: number[][], opts: { tol?: number; maxIterations
       if (delta !== 0) {
         for (let k = 0; k < d; k++) w[k] += delta * z[i][k];
         alpha[i] = next;
+        alphaSum += delta;
       }
       // KKT: margin >= 1, and margin = 1 where alpha > 0
       const v = alpha[i] > 0 ? Math.abs(1 - margin) : Math.max(0, 1 - margin);
       violation = Math.max(violation, v);
     }
-    if (norm(w) > maxNorm) throw new NotSeparableError(`|w| exceeded ${maxNorm}: the vectors are not linearly separable through the origin`);
+    // At the optimum sum(a) = |w|^2; multipliers that keep growing while w does not mean there is no optimum.
+    const diverging = iterations >= 100 && alphaSum > 1e3 * (dot(w, w) + 1);
+    if (diverging || alphaSum > maxNorm * maxNorm || norm(w) > maxNorm) {
+      throw new NotSeparableError(`the dual diverged (sum of multipliers ${alphaSum.toExponential(2)}): the vectors are not linearly separable through the origin`);
+    }
   }
+  if (violation > tol) throw new Error(`hardMarginSvm: no convergence after ${iterations} sweeps (KKT violation ${violation.toExponential(2)})`);
   const margins = z.map((zi) => dot(w, zi));
   return { w, alpha, margins, iterations, kktViolation: violation };
 }
