@@ -42,7 +42,9 @@ export interface LineSeries {
 }
 
 /** Lines with optional shaded bands, e.g. accuracy over epochs per reward model with 95% CIs. */
-export function lineWithBands(opts: { name: string; title: string; xTitle?: string; yTitle?: string; series: LineSeries[]; yRange?: [number, number] }): FigureSpec {
+export type AxisType = 'linear' | 'log';
+
+export function lineWithBands(opts: { name: string; title: string; xTitle?: string; yTitle?: string; series: LineSeries[]; yRange?: [number, number]; xType?: AxisType; yType?: AxisType }): FigureSpec {
   const data: FigureSpec['data'] = [];
   opts.series.forEach((s, i) => {
     const color = PALETTE[i % PALETTE.length];
@@ -54,8 +56,9 @@ export function lineWithBands(opts: { name: string; title: string; xTitle?: stri
     }
     data.push({ type: 'scatter', mode: 'lines+markers', name: s.name, x: s.x, y: s.y, line: { color, dash: s.dash ?? 'solid' } });
   });
-  const yaxis = { title: { text: opts.yTitle ?? '' }, automargin: true, ...(opts.yRange ? { range: opts.yRange } : {}) };
-  return { name: opts.name, data, layout: { ...baseLayout(opts.title, opts.xTitle, opts.yTitle), yaxis } };
+  const yaxis = { title: { text: opts.yTitle ?? '' }, automargin: true, type: opts.yType ?? 'linear', ...(opts.yRange ? { range: opts.yRange } : {}) };
+  const xaxis = { title: { text: opts.xTitle ?? '' }, automargin: true, type: opts.xType ?? 'linear' };
+  return { name: opts.name, data, layout: { ...baseLayout(opts.title, opts.xTitle, opts.yTitle), xaxis, yaxis } };
 }
 
 export interface BarSeries {
@@ -91,7 +94,7 @@ export interface ScatterSeries {
 }
 
 /** Scatter plot; with `diagonal`, the line y = x over the data range (predicted vs actual). */
-export function scatter(opts: { name: string; title: string; xTitle?: string; yTitle?: string; series: ScatterSeries[]; diagonal?: boolean }): FigureSpec {
+export function scatter(opts: { name: string; title: string; xTitle?: string; yTitle?: string; series: ScatterSeries[]; diagonal?: boolean; xType?: AxisType; yType?: AxisType }): FigureSpec {
   const data: FigureSpec['data'] = opts.series.map((s, i) => ({
     type: 'scatter', mode: 'markers', name: s.name, x: s.x, y: s.y, marker: { color: PALETTE[i % PALETTE.length], size: 6, opacity: 0.8 },
     ...(s.text ? { text: s.text, hoverinfo: 'text+x+y' } : {}),
@@ -101,7 +104,10 @@ export function scatter(opts: { name: string; title: string; xTitle?: string; yT
     const lo = Math.min(...all), hi = Math.max(...all);
     data.push({ type: 'scatter', mode: 'lines', name: 'y = x', x: [lo, hi], y: [lo, hi], line: { color: '#888', dash: 'dash' } });
   }
-  return { name: opts.name, data, layout: baseLayout(opts.title, opts.xTitle, opts.yTitle) };
+  const layout = baseLayout(opts.title, opts.xTitle, opts.yTitle);
+  (layout.xaxis as Record<string, unknown>).type = opts.xType ?? 'linear';
+  (layout.yaxis as Record<string, unknown>).type = opts.yType ?? 'linear';
+  return { name: opts.name, data, layout };
 }
 
 /** Heatmap of z[row][column] with labelled axes (e.g. rho_{k,l} over position pairs). */
