@@ -95,6 +95,9 @@ export const theorem2: Experiment<Theorem2Config> = {
       }
     }
     fs.writeFileSync(path.join(ctx.dir, 'theorem2.json'), JSON.stringify(artefact));
+    // Theorem 2's mechanism, asserted (after saving what was computed): unseen tokens' unembedding never moves.
+    const moved = Object.entries(artefact.sources).filter(([, r]) => !('error' in r) && !(r as Theorem2Result).im.unseenRowsUnchanged);
+    if (moved.length) throw new Error(`theorem2: unseen unembedding rows changed for ${moved.map(([n]) => n).join(', ')} (see ${ctx.dir}/theorem2.json)`);
     return { metrics, records };
   },
 };
