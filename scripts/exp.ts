@@ -4,16 +4,19 @@
  * Runs (or re-uses) an experiment, shows progress with an ETA on stderr, prints the path of summary.json on stdout.
  */
 import { getExperiment, EXPERIMENTS } from '../lib/experiments/registry';
-import { runExperiment } from '../lib/experiments/runner';
+import { runDirectory, runExperiment } from '../lib/experiments/runner';
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
 import { PROFILES, ProfileName } from '../lib/experiments/types';
 import { parseOverrides } from '../lib/config';
 import { terminalRenderer, formatSeconds } from '../lib/runs/progress';
 
-const USAGE = `usage: npm run exp -- <experiment> [--profile ${PROFILES.join('|')}] [--seeds N] [--force] [--set key=value ...] [--runs-dir DIR]
+const USAGE = `usage: npm run exp -- <experiment> [--profile ${PROFILES.join('|')}] [--seeds N] [--jobs N] [--force] [--set key=value ...] [--runs-dir DIR]
        npm run exp -- --list`;
 
 function parseArgs(argv: string[]) {
-  const out = { experiment: '', profile: 'quick' as ProfileName, seeds: 1, force: false, sets: [] as string[], runsDir: undefined as string | undefined, list: false };
+  const out = { experiment: '', profile: 'quick' as ProfileName, seeds: 1, jobs: 1, force: false, sets: [] as string[], runsDir: undefined as string | undefined, list: false, worker: '' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -22,6 +25,8 @@ function parseArgs(argv: string[]) {
     };
     if (a === '--profile') out.profile = value() as ProfileName;
     else if (a === '--seeds') out.seeds = Number(value());
+    else if (a === '--jobs') out.jobs = Number(value());
+    else if (a === '--worker-seeds') out.worker = value();
     else if (a === '--force') out.force = true;
     else if (a === '--set') out.sets.push(value());
     else if (a === '--runs-dir') out.runsDir = value();
@@ -35,10 +40,29 @@ function parseArgs(argv: string[]) {
   }
   if (!PROFILES.includes(out.profile)) throw new Error(`--profile must be one of ${PROFILES.join(', ')}, got '${out.profile}'`);
   if (!Number.isInteger(out.seeds) || out.seeds < 1) throw new Error(`--seeds must be a positive integer`);
+  if (!Number.isInteger(out.jobs) || out.jobs < 1) throw new Error(`--jobs must be a positive integer`);
   return out;
 }
 
+/**
+ * Seeds in parallel processes (the wasm backend uses one core per process): the seeds not yet cached are dealt
+ * round-robin to `jobs` workers; the parent then builds the summary from the cache.
+ */
+async function runWorkers(exp: ReturnType<typeof getExperiment>, args: ReturnType<typeof parseArgs>, overrides: Record<string, unknown>) {
+  const dir = await runDirectory(exp, { profile: args.profile, overrides, root: args.runsDir });
+  if (args.force) fs.rmSync(dir, { recursive: true, force: true });
+  const pending = Array.from({ length: args.seeds }, (_, i) => i + 1).filter((s) => !fs.existsSync(path.join(dir, `seed-${s}`, 'result.json')));
+  const groups = Array.from({ length: Math.min(args.jobs, pending.length) }, (_, j) => pending.filter((_, i) => i % args.jobs === j));
+  const passthrough = ['--profile', args.profile, '--seeds', String(args.seeds), ...args.sets.flatMap((s) => ['--set', s]), ...(args.runsDir ? ['--runs-dir', args.runsDir] : [])];
+  const codes = await Promise.all(groups.map((seeds) => new Promise<number>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', __filename, exp.name, ...passthrough, '--worker-seeds', seeds.join(',')], { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('exit', (code) => resolve(code ?? 1));
+  })));
+  if (codes.some((c) => c !== 0)) throw new Error(`a worker failed (exit codes ${codes.join(', ')}); finished seeds are cached: run again to resume`);
+}
+
 async function main() {
+  const started = Date.now();
   const args = parseArgs(process.argv.slice(2));
   if (args.list || !args.experiment) {
     for (const e of Object.values(EXPERIMENTS)) console.log(`${e.name.padEnd(14)} ${e.description}`);
@@ -46,16 +70,25 @@ async function main() {
     return;
   }
   const exp = getExperiment(args.experiment);
+  const overrides = parseOverrides(args.sets);
+  if (args.worker) {
+    // A worker of a parallel run: compute the given seeds only; the parent writes the summary.
+    await runExperiment(exp, { profile: args.profile, seeds: args.seeds, overrides, root: args.runsDir, progress: terminalRenderer(),
+      seedList: args.worker.split(',').map(Number), writeSummary: false });
+    return;
+  }
+  if (args.jobs > 1) await runWorkers(exp, args, overrides);
   const out = await runExperiment(exp, {
     profile: args.profile,
     seeds: args.seeds,
-    overrides: parseOverrides(args.sets),
-    force: args.force,
+    overrides,
+    force: args.force && args.jobs === 1,
     root: args.runsDir,
     progress: terminalRenderer(),
   });
   const reused = out.reusedSeeds.length ? ` (re-used seeds ${out.reusedSeeds.join(', ')})` : '';
-  console.error(`${exp.name} ${args.profile}: ${out.summary.seeds.length} seed(s) on ${out.summary.backend} in ${formatSeconds(out.summary.seconds)}${reused}`);
+  const perSeed = out.summary.seedSeconds.map(formatSeconds).join(', ');
+  console.error(`${exp.name} ${args.profile}: ${out.summary.seeds.length} seed(s) on ${out.summary.backend}, this command ${formatSeconds((Date.now() - started) / 1000)}${reused}; per seed when computed: ${perSeed}`);
   for (const [group, splits] of Object.entries(out.summary.results)) {
     const cells = Object.entries(splits).map(([split, m]) => {
       // Preference experiments: accuracy per split; others: every metric.

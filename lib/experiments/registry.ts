@@ -3,12 +3,16 @@ import { Experiment } from './types';
 import { toyCopy } from './toy-copy';
 import { dynamics } from './dynamics';
 import { theorem2 } from './theorem2';
+import { theorem1 } from './theorem1';
+import { hamiltonian } from './hamiltonian';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const EXPERIMENTS: Record<string, Experiment<any>> = {
   [toyCopy.name]: toyCopy,
   [dynamics.name]: dynamics,
   [theorem2.name]: theorem2,
+  [theorem1.name]: theorem1,
+  [hamiltonian.name]: hamiltonian,
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -28,6 +28,10 @@ export interface RunOptions {
   /** Root of the run store; default runs/ in the working folder (or IMRM_RUNS_DIR). */
   root?: string;
   progress?: ProgressRenderer;
+  /** Compute only these seeds (a worker of a parallel run); default 1..seeds. */
+  seedList?: number[];
+  /** Write metrics.jsonl and summary.json (workers of a parallel run do not). Default true. */
+  writeSummary?: boolean;
 }
 
 export interface Summary {
@@ -38,7 +42,10 @@ export interface Summary {
   backend: string;
   codeVersion: string;
   createdAt: string;
+  /** Wall-clock seconds of this call (small when seeds came from the cache). */
   seconds: number;
+  /** Seconds each seed took when it was computed (in seed order). */
+  seedSeconds: number[];
   config: unknown;
   /** group -> split -> metric -> aggregate over seeds */
   results: Record<string, Record<string, Record<string, Aggregate>>>;
@@ -51,6 +58,14 @@ export interface RunOutput<C> {
   config: C;
   /** Seeds taken from the cache rather than computed. */
   reusedSeeds: number[];
+}
+
+/** The run folder of a request (without running anything): where its seeds and summary are stored. */
+export async function runDirectory<C extends object>(exp: Experiment<C>, opts: Pick<RunOptions, 'profile' | 'overrides' | 'root'>): Promise<string> {
+  const backend = await initBackend();
+  const config = resolveExperimentConfig(exp, opts.profile, opts.overrides);
+  const identity = { experiment: exp.name, config, data: exp.dataIdentity(config), code: codeVersion(), backend: backend.backend };
+  return path.join(opts.root ?? process.env.IMRM_RUNS_DIR ?? 'runs', exp.name, hashOf(identity).slice(0, 16));
 }
 
 export function resolveExperimentConfig<C extends object>(exp: Experiment<C>, profile: ProfileName, overrides?: unknown): C {
@@ -99,7 +114,7 @@ export async function runExperiment<C extends object>(exp: Experiment<C>, opts: 
   writeJson(path.join(dir, 'config.json'), { ...identity, profile: opts.profile });
   if (!fs.existsSync(path.join(dir, 'env.json'))) writeJson(path.join(dir, 'env.json'), envStamp());
 
-  const seeds = Array.from({ length: opts.seeds }, (_, i) => i + 1);
+  const seeds = opts.seedList ?? Array.from({ length: opts.seeds }, (_, i) => i + 1);
   const pending = seeds.filter((s) => !fs.existsSync(path.join(dir, `seed-${s}`, 'result.json')));
   const progress = new Progress(pending.length * exp.workUnits(config), opts.progress);
   const results: Array<{ seed: number } & SeedResult> = [];
@@ -112,11 +127,16 @@ export async function runExperiment<C extends object>(exp: Experiment<C>, opts: 
     }
     fs.mkdirSync(seedDir, { recursive: true });
     progress.setLabel(`${exp.name} seed ${seed}`);
-    const r = await exp.runSeed(config, { seed, dir: seedDir, progress, force: !!opts.force });
+    const t0 = Date.now();
+    const r = { ...(await exp.runSeed(config, { seed, dir: seedDir, progress, force: !!opts.force })), seconds: 0 };
+    r.seconds = (Date.now() - t0) / 1000;
     writeJson(resultPath, r);
     results.push({ seed, ...r });
   }
   progress.finish();
+  if (opts.writeSummary === false) {
+    return { dir, summaryPath: path.join(dir, 'summary.json'), summary: null as unknown as Summary, config, reusedSeeds: seeds.filter((s) => !pending.includes(s)) };
+  }
 
   const lines = results.flatMap((r) => r.records.map((rec) => JSON.stringify({ seed: r.seed, ...rec })));
   fs.writeFileSync(path.join(dir, 'metrics.jsonl'), lines.join('\n') + (lines.length ? '\n' : ''));
@@ -129,6 +149,7 @@ export async function runExperiment<C extends object>(exp: Experiment<C>, opts: 
     codeVersion: identity.code,
     createdAt: new Date().toISOString(),
     seconds: (Date.now() - started) / 1000,
+    seedSeconds: results.map((r) => (r as { seconds?: number }).seconds ?? 0),
     config,
     results: summarize(results),
   };

@@ -1,0 +1,178 @@
+/**
+ * hamiltonian: the paper's Hamiltonian-cycle experiment (section 3.2), rejecting "IM-RMs fail where generation is
+ * harder than verification". A base LM first learns the prompt format and edge lookup (language-model training on
+ * prompts followed by random walks along edges or random permutations: well-formed vertex sequences, rarely valid
+ * cycles). EX-RM and IM-RM are then trained from it on chosen = planted cycle, rejected = random non-cycle
+ * permutation. Measured: verification accuracy (train, test, every epoch) and generation: samples of the trained
+ * IM-RM's policy (temperature 1, no top-k/top-p, one try per test prompt) and of the base, well-formed and valid
+ * fractions, next to the exact probability that a random permutation is a valid cycle.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { check } from '../config';
+import { Rng, deriveSeed } from '../random';
+import { DEFAULT_MODEL_CONFIG, resolveModelConfig } from '../model/config';
+import { loadModel } from '../model/checkpoint';
+import { generate } from '../model/generate';
+import { LanguageModel } from '../model/transformer';
+import { VocabTokenizer } from '../tokenizers/vocab';
+import { EDGE_SEP, Graph, SEP, countHamiltonianCycles, graphPrompt, hamiltonianExample, parseResponse, randomGraph, randomPermutationValidity, randomWalk, vertexSequence } from '../data/hamiltonian';
+import { encodePairs } from '../data/examples';
+import { DEFAULT_LM_TRAIN, LmTrainConfig, resolveLmTrainConfig } from '../train/lm';
+import { DEFAULT_PREFERENCE_TRAIN, PreferenceTrainConfig, resolvePreferenceTrainConfig } from '../train/preference';
+import { rewardModelSpec } from '../rewards/reward-model';
+import { Experiment, MetricTable } from './types';
+import { Architecture, pretrainBase } from './base-lm';
+import { preferenceWorkUnits, runRewardModels } from './preference-seed';
+
+const { vocabSize: _v, contextLength: _c, ...ARCH } = DEFAULT_MODEL_CONFIG;
+const { rewardModel: _rm, ...TRAIN } = DEFAULT_PREFERENCE_TRAIN;
+
+export interface HamiltonianConfig {
+  task: { n: number; edgeProbability: number; nTrain: number; nTest: number };
+  base: {
+    /** Graphs in the pretraining stream (fresh graphs, not the preference data's). */
+    graphs: number;
+    /** Fraction of pretraining answers that are random walks (the rest: random permutations). */
+    walkFraction: number;
+    model: Architecture;
+    lm: LmTrainConfig;
+  };
+  rewardModels: string[];
+  train: Omit<PreferenceTrainConfig, 'rewardModel'>;
+  generation: { temperature: number; maxNewTokens: number; batchSize: number };
+}
+
+export interface GenerationSample {
+  id: string;
+  text: string;
+  wellFormed: boolean;
+  valid: boolean;
+  stop: string;
+}
+
+/** Tokens of the task: the prompt words, vertex numbers and the two separators. */
+export function hamiltonianTokenizer(n: number): VocabTokenizer {
+  return VocabTokenizer.build(['Vertices: \nEdges: ', ...Array.from({ length: n }, (_, i) => String(i))], 'word', [SEP, EDGE_SEP]);
+}
+
+function sampleGraphs(count: number, c: HamiltonianConfig['task'], rng: Rng, seen: Set<string>): Graph[] {
+  const out: Graph[] = [];
+  for (let draws = 0; out.length < count; draws++) {
+    if (draws > 100 * count + 1000) throw new Error(`hamiltonian: could not draw ${count} distinct graphs with n = ${c.n}, p = ${c.edgeProbability} (too few distinct graphs exist)`);
+    const g = randomGraph(c.n, c.edgeProbability, rng);
+    const key = g.edges.map(([u, v]) => `${u}-${v}`).sort().join(',');
+    if (seen.has(key)) continue; // no graph is shared between splits
+    seen.add(key);
+    out.push(g);
+  }
+  return out;
+}
+
+export function generationStats(lm: LanguageModel, tok: VocabTokenizer, graphs: Graph[], ids: string[], gen: HamiltonianConfig['generation'], seed: number): { wellFormed: number; valid: number; samples: GenerationSample[] } {
+  const prompts = graphs.map((g) => tok.encode(graphPrompt(g)));
+  const outs = generate(lm, prompts, { maxNewTokens: gen.maxNewTokens, temperature: gen.temperature, seed, eosId: tok.eosId, padId: tok.padId, batchSize: gen.batchSize });
+  const samples = outs.map((o, i) => {
+    const text = tok.decode(o.tokens);
+    const p = parseResponse(graphs[i], text);
+    return { id: ids[i], text, wellFormed: p.wellFormed, valid: p.valid, stop: o.stop };
+  });
+  return { wellFormed: samples.filter((s) => s.wellFormed).length / samples.length, valid: samples.filter((s) => s.valid).length / samples.length, samples };
+}
+
+export const hamiltonian: Experiment<HamiltonianConfig> = {
+  name: 'hamiltonian',
+  description: 'Hamiltonian cycles: IM-RM verifies (accuracy) while its policy does not generate valid cycles',
+  defaults: {
+    task: { n: 10, edgeProbability: 0.2, nTrain: 1000, nTest: 200 },
+    base: {
+      graphs: 4000, walkFraction: 0.5,
+      model: { ...ARCH, dModel: 64, nHeads: 4, nKvHeads: 4, nLayers: 2, dMlp: 256, positions: 'rotary' },
+      lm: { ...DEFAULT_LM_TRAIN, steps: 600, batchSize: 16, seqLen: 128, optimizer: { ...DEFAULT_LM_TRAIN.optimizer, lr: 1e-3 } },
+    },
+    rewardModels: ['ex', 'im'],
+    train: { ...TRAIN, optimizer: { ...TRAIN.optimizer, lr: 1e-4 }, batchSize: 32, microBatchSize: 32, epochs: 15, evalBatchSize: 64 },
+    generation: { temperature: 1, maxNewTokens: 300, batchSize: 50 },
+  },
+  profiles: {
+    smoke: {
+      task: { n: 5, nTrain: 24, nTest: 8 },
+      base: { graphs: 200, model: { dModel: 32, nHeads: 2, nKvHeads: 2, nLayers: 1, dMlp: 64 }, lm: { steps: 10, batchSize: 8, seqLen: 64 } },
+      train: { batchSize: 8, microBatchSize: 8, epochs: 2, evalBatchSize: 16 },
+      generation: { batchSize: 8 },
+    },
+    quick: { task: { n: 8, nTrain: 300, nTest: 100 }, base: { graphs: 2000, lm: { steps: 400 } }, train: { epochs: 5 } },
+    paper: {},
+  },
+  validate(c) {
+    const where = 'experiment hamiltonian';
+    check(Number.isInteger(c.task.n) && c.task.n >= 4 && c.task.n <= 16, where, 'task.n', 'must be an integer in [4, 16]', c.task.n);
+    check(c.task.edgeProbability >= 0 && c.task.edgeProbability < 1, where, 'task.edgeProbability', 'must be in [0, 1)', c.task.edgeProbability);
+    for (const k of ['nTrain', 'nTest'] as const) check(Number.isInteger(c.task[k]) && c.task[k] > 0, where, `task.${k}`, 'must be a positive integer', c.task[k]);
+    check(c.base.walkFraction >= 0 && c.base.walkFraction <= 1, where, 'base.walkFraction', 'must be in [0, 1]', c.base.walkFraction);
+    resolveModelConfig({ ...c.base.model, vocabSize: 16, contextLength: 16 }, `${where}: base.model`);
+    resolveLmTrainConfig(c.base.lm, `${where}: base.lm`);
+    resolvePreferenceTrainConfig({ ...c.train, rewardModel: 'im' }, `${where}: train`);
+    check(c.rewardModels.includes('im'), where, 'rewardModels', "must include 'im' (its policy is what generates)", c.rewardModels);
+    c.rewardModels.forEach((rm) => rewardModelSpec(rm, `${where}: rewardModels`));
+    check(c.generation.temperature >= 0, where, 'generation.temperature', 'must be >= 0', c.generation.temperature);
+    check(Number.isInteger(c.generation.maxNewTokens) && c.generation.maxNewTokens > 0, where, 'generation.maxNewTokens', 'must be a positive integer', c.generation.maxNewTokens);
+  },
+  workUnits: (c) => c.base.lm.steps + preferenceWorkUnits(c.task.nTrain, c.train, c.rewardModels.length) + 2,
+  dataIdentity: () => ({ generator: 'hamiltonian v1' }),
+  async runSeed(c, ctx) {
+    const rng = new Rng(deriveSeed(ctx.seed, 'hamiltonian-data'));
+    const seen = new Set<string>();
+    const trainGraphs = sampleGraphs(c.task.nTrain, c.task, rng, seen);
+    const testGraphs = sampleGraphs(c.task.nTest, c.task, rng, seen);
+    // Pretraining graphs only need to be fresh draws: their answers are walks or permutations, never the cycle.
+    const preGraphs = Array.from({ length: c.base.graphs }, () => randomGraph(c.task.n, c.task.edgeProbability, rng));
+    const train = trainGraphs.map((g, i) => hamiltonianExample(g, `train-${i}`, rng));
+    const test = testGraphs.map((g, i) => hamiltonianExample(g, `test-${i}`, rng));
+    const tok = hamiltonianTokenizer(c.task.n);
+    const docs = preGraphs.map((g) => {
+      const answer = rng.next() < c.base.walkFraction ? randomWalk(g, g.n, rng) : rng.shuffle(Array.from({ length: g.n }, (_, i) => i));
+      return `${graphPrompt(g)}${vertexSequence(answer)}`;
+    });
+    const longest = Math.max(...[...train, ...test].map((e) => tok.encode(e.prompt).length + Math.max(tok.encode(e.chosen).length, tok.encode(e.rejected).length)));
+    const stream = Int32Array.from(docs.flatMap((d) => tok.encode(d)));
+    const pre = pretrainBase(c.base.model, tok.vocabSize, longest + 1, stream, c.base.lm, ctx.seed, ctx.progress);
+    const gen = c.generation;
+    ctx.progress.setLabel(`seed ${ctx.seed} base generation`);
+    const baseGen = generationStats(pre.model, tok, testGraphs, test.map((e) => e.id), gen, deriveSeed(ctx.seed, 'generate-base'));
+    ctx.progress.tick(1);
+    const encode = (t: string) => tok.encode(t);
+    const result = await runRewardModels(c.rewardModels, c.train, {
+      base: pre.model, tokenizer: tok.toJSON(), padId: tok.padId,
+      train: encodePairs(train, encode, 'hamiltonian train'),
+      evalSplits: { train: encodePairs(train, encode, 'hamiltonian train'), test: encodePairs(test, encode, 'hamiltonian test') },
+    }, ctx);
+    pre.dispose();
+    ctx.progress.setLabel(`seed ${ctx.seed} IM-RM policy generation`);
+    const trained = loadModel(path.join(ctx.dir, 'im', 'model'));
+    const imGen = generationStats({ config: trained.config, params: trained.params }, tok, testGraphs, test.map((e) => e.id), gen, deriveSeed(ctx.seed, 'generate-im'));
+    Object.values(trained.params).forEach((t) => t.dispose());
+    Object.values(trained.extraTensors).forEach((t) => t.dispose());
+    ctx.progress.tick(1);
+    const randomValid = testGraphs.reduce((a, g) => a + randomPermutationValidity(g), 0) / testGraphs.length;
+    fs.writeFileSync(path.join(ctx.dir, 'generations.json'), JSON.stringify({ base: baseGen.samples, im: imGen.samples, contextLength: trained.config.contextLength }));
+    const metrics: MetricTable = {
+      ...result.metrics,
+      generation: {
+        'im-policy': { wellFormed: imGen.wellFormed, valid: imGen.valid },
+        base: { wellFormed: baseGen.wellFormed, valid: baseGen.valid },
+        'random-permutation': { wellFormed: 1, valid: randomValid },
+      },
+    };
+    result.records.push(...pre.losses.map((loss, i) => ({ kind: 'pretrain', step: i + 1, loss })));
+    return { metrics, records: result.records };
+  },
+};
+
+/** One generated graph with its prompt, chosen and rejected responses, for display. */
+export function exampleGraph(n: number, p: number, seed: number): { graph: Graph; prompt: string; chosen: string; rejected: string; cycles: number; randomValidity: number } {
+  const rng = new Rng(deriveSeed(seed, 'example-graph'));
+  const g = randomGraph(n, p, rng);
+  const e = hamiltonianExample(g, 'example', rng);
+  return { graph: g, prompt: e.prompt, chosen: e.chosen, rejected: e.rejected, cycles: countHamiltonianCycles(g), randomValidity: randomPermutationValidity(g) };
+}

@@ -1,0 +1,130 @@
+import { describe, it, before } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { setup, assertClose, tinyModel } from './helpers';
+import { Rng } from '../lib/random';
+import * as H from '../lib/data/hamiltonian';
+import { checkTilt } from '../lib/theory/theorem1';
+import { generate } from '../lib/model/generate';
+import { runExperiment } from '../lib/experiments/runner';
+import { theorem1 } from '../lib/experiments/theorem1';
+import { hamiltonian, hamiltonianTokenizer } from '../lib/experiments/hamiltonian';
+
+before(setup);
+
+describe('Hamiltonian data', () => {
+  it('the planted cycle is valid, rejected responses never are, prompts have the paper format', () => {
+    const rng = new Rng(1);
+    for (let i = 0; i < 200; i++) {
+      const g = H.randomGraph(10, 0.2, rng);
+      assert.ok(H.isHamiltonianCycle(g, g.planted));
+      const e = H.hamiltonianExample(g, `g${i}`, rng);
+      assert.equal(H.parseResponse(g, e.chosen).valid, true);
+      const rej = H.parseResponse(g, e.rejected);
+      assert.equal(rej.wellFormed, true);
+      assert.equal(rej.valid, false);
+    }
+    const g = H.randomGraph(4, 0, new Rng(2));
+    assert.match(H.graphPrompt(g), /^<bos>Vertices: <sep>0<sep>1<sep>2<sep>3\nEdges: (<sep>\d<edge_sep>\d){4}$/);
+  });
+
+  it('adds every other edge with probability p (on average)', () => {
+    const rng = new Rng(3);
+    const n = 10, p = 0.2, graphs = 2000;
+    let extra = 0;
+    for (let i = 0; i < graphs; i++) extra += H.randomGraph(n, p, rng).edges.length - n;
+    const mean = extra / graphs, expected = p * (n * (n - 1) / 2 - n);
+    const sd = Math.sqrt((p * (1 - p) * (n * (n - 1) / 2 - n)) / graphs);
+    assert.ok(Math.abs(mean - expected) < 4 * sd, `mean extra edges ${mean}, expected ${expected}`);
+  });
+
+  it('counts Hamiltonian cycles exactly (against brute force) and gives the random-permutation baseline', () => {
+    const rng = new Rng(4);
+    for (let i = 0; i < 25; i++) {
+      const n = 4 + (i % 4);
+      const g = H.randomGraph(n, 0.5, rng);
+      assert.equal(2 * n * H.countHamiltonianCycles(g), H.countValidPermutations(g), `n=${n}`);
+    }
+    // K4 has 3 undirected Hamiltonian cycles; 2 * 4 * 3 of the 24 sequences are valid.
+    const k4: H.Graph = { n: 4, planted: [0, 1, 2, 3], edges: [[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]] };
+    assert.equal(H.countHamiltonianCycles(k4), 3);
+    assertClose(H.randomPermutationValidity(k4), 1, 1e-12);
+    const c5: H.Graph = { n: 5, planted: [0, 1, 2, 3, 4], edges: [[0, 1], [1, 2], [2, 3], [3, 4], [0, 4]] };
+    assertClose(H.randomPermutationValidity(c5), 10 / 120, 1e-12);
+  });
+
+  it('the verifier and parser reject malformed answers', () => {
+    const c5: H.Graph = { n: 5, planted: [0, 1, 2, 3, 4], edges: [[0, 1], [1, 2], [2, 3], [3, 4], [0, 4]] };
+    assert.equal(H.isHamiltonianCycle(c5, [0, 1, 2, 3, 4]), true);
+    assert.equal(H.isHamiltonianCycle(c5, [4, 3, 2, 1, 0]), true);
+    assert.equal(H.isHamiltonianCycle(c5, [0, 2, 1, 3, 4]), false);
+    assert.equal(H.isHamiltonianCycle(c5, [0, 1, 2, 3]), false);
+    assert.equal(H.isHamiltonianCycle(c5, [0, 1, 2, 3, 3]), false);
+    assert.deepEqual(H.parseResponse(c5, '1<sep>2<sep>3<sep>4<sep>0<eos>junk'), { wellFormed: true, valid: true, vertices: [1, 2, 3, 4, 0] });
+    assert.equal(H.parseResponse(c5, '1<sep>2<sep>3<sep>4<eos>').wellFormed, false);
+    assert.equal(H.parseResponse(c5, '1<sep>2<sep>x<sep>4<sep>0<eos>').wellFormed, false);
+    const tok = hamiltonianTokenizer(10);
+    const text = H.graphPrompt(H.randomGraph(10, 0.2, new Rng(5)));
+    assert.equal(tok.decode(tok.encode(text)), text);
+    assert.ok(!tok.encode(text).includes(tok.unkId));
+  });
+});
+
+describe('Theorem 1, exactly', () => {
+  it('margin delta between every correct and incorrect response; pi(correct) within the bound', () => {
+    const logRef = [Math.log(1e-9), Math.log(1e-9), 0, 0.5, -1, 2];
+    const correct = [true, true, false, false, false, false];
+    for (const d of [0.5, 2, 10]) {
+      const t = checkTilt(logRef, correct, 0.01, 0.01 * d);
+      assertClose(t.marginMin, 0.01 * d, 1e-9);
+      assertClose(t.marginMax, 0.01 * d, 1e-9);
+      assert.equal(t.verificationAccuracy, 1);
+      assert.ok(t.piCorrect <= t.bound);
+      assertClose(t.piCorrect, t.closedForm, 1e-9);
+    }
+    // perfect verification, yet generation stays tiny when pi_ref(correct) is tiny
+    const t = checkTilt(logRef, correct, 0.01, 0.05);
+    assert.ok(t.piCorrect < 1e-6);
+  });
+});
+
+describe('generation', () => {
+  it('greedy decoding is deterministic, stops at EOS or the budget, and sampling is seeded', () => {
+    const { model, vars } = tinyModel({ initStd: 0.5 });
+    const prompts = [[2, 5, 6], [2, 7]];
+    const a = generate(model, prompts, { maxNewTokens: 6, temperature: 0, seed: 1, eosId: 3 });
+    const b = generate(model, prompts, { maxNewTokens: 6, temperature: 0, seed: 9, eosId: 3 });
+    assert.deepEqual(a, b);
+    for (const g of a) assert.ok(g.stop === 'eos' ? g.tokens[g.tokens.length - 1] === 3 : g.tokens.length === 6);
+    const s1 = generate(model, prompts, { maxNewTokens: 6, temperature: 1, seed: 4 });
+    const s2 = generate(model, prompts, { maxNewTokens: 6, temperature: 1, seed: 4 });
+    assert.deepEqual(s1, s2);
+    const ctx = generate(model, [Array.from({ length: 15 }, () => 1)], { maxNewTokens: 10, temperature: 0, seed: 1 });
+    assert.equal(ctx[0].stop, 'context');
+    assert.equal(ctx[0].tokens.length, 1);
+    Object.values(vars).forEach((v) => v.dispose());
+    assert.ok(tf.memory().numTensors >= 0);
+  });
+});
+
+describe('experiments theorem1 and hamiltonian (smoke)', () => {
+  it('run end to end', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'imrm-ham-'));
+    const t1 = await runExperiment(theorem1, { profile: 'smoke', seeds: 1, root });
+    for (const ref of ['uniform', 'random', 'adversarial']) {
+      for (const m of Object.values(t1.summary.results[ref])) {
+        assertClose(m.marginMinOverDelta.mean, 1, 1e-9);
+        assert.equal(m.boundHolds.mean, 1);
+      }
+    }
+    const h = await runExperiment(hamiltonian, { profile: 'smoke', seeds: 1, root });
+    assert.ok(h.summary.results.im.test.accuracy.mean >= 0 && h.summary.results.generation['im-policy'].valid.mean >= 0);
+    assert.ok(h.summary.results.generation['random-permutation'].valid.mean > 0);
+    const gens = JSON.parse(fs.readFileSync(path.join(h.dir, 'seed-1', 'generations.json'), 'utf8'));
+    assert.equal(gens.im.length, 8);
+    fs.rmSync(root, { recursive: true });
+  });
+});
