@@ -64,7 +64,12 @@ export interface TableData {
 }
 
 function formatCell(v: unknown, digits: number): string {
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(digits);
+  if (typeof v === 'number') {
+    if (Number.isInteger(v) || !Number.isFinite(v)) return String(v);
+    // Very small or large values keep their significant digits instead of printing as 0.000000.
+    const a = Math.abs(v);
+    return a < 10 ** -Math.min(digits, 3) || a >= 1e6 ? v.toExponential(Math.min(digits, 3)) : v.toFixed(digits);
+  }
   if (v === null || v === undefined) return '';
   return String(v);
 }
