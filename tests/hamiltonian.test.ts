@@ -28,7 +28,7 @@ describe('Hamiltonian data', () => {
       assert.equal(rej.valid, false);
     }
     const g = H.randomGraph(4, 0, new Rng(2));
-    assert.match(H.graphPrompt(g), /^<bos>Vertices: <sep>0<sep>1<sep>2<sep>3\nEdges: (<sep>\d<edge_sep>\d){4}$/);
+    assert.match(H.graphPrompt(g), /^<bos>Vertices: <sep>0<sep>1<sep>2<sep>3\nEdges: (<sep>\d<edge_sep>\d){4}\n$/);
   });
 
   it('adds every other edge with probability p (on average)', () => {

@@ -1,7 +1,7 @@
 /**
  * Hamiltonian-cycle preference data (paper section 3.2). A graph on n vertices gets a planted Hamiltonian cycle
  * (a random permutation) plus every other edge independently with probability p; its edge list is shuffled.
- *   prompt:   "Vertices: <sep>0<sep>1...<sep>9\nEdges: <sep>u<edge_sep>v<sep>..."
+ *   prompt:   "Vertices: <sep>0<sep>1...<sep>9\nEdges: <sep>u<edge_sep>v<sep>...\n" (the paper's, plus a final newline)
  *   chosen:   the planted cycle as a vertex sequence joined by <sep>, then <eos>
  *   rejected: a random permutation of the vertices that is NOT a Hamiltonian cycle of the graph, then <eos>
  * Also: the verifier, an exact count of Hamiltonian cycles (bitmask dynamic programming) and from it the exact
@@ -120,7 +120,9 @@ export function randomPermutationValidity(g: Graph): number {
 export function graphPrompt(g: Graph): string {
   const vertices = Array.from({ length: g.n }, (_, i) => `${SEP}${i}`).join('');
   const edges = g.edges.map(([u, v]) => `${SEP}${u}${EDGE_SEP}${v}`).join('');
-  return `<bos>Vertices: ${vertices}\nEdges: ${edges}`;
+  // The trailing newline marks where the answer starts: without it a model cannot tell whether the edge list
+  // has ended (measured: a base model trained without it often continued the edges instead of answering).
+  return `<bos>Vertices: ${vertices}\nEdges: ${edges}\n`;
 }
 
 export const vertexSequence = (seq: readonly number[]) => `${seq.join(SEP)}<eos>`;
