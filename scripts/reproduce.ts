@@ -1,11 +1,12 @@
 /**
- * npm run reproduce -- [--profile smoke|quick|paper] [--seeds N] [--only NAME]
+ * npm run reproduce -- [--profile smoke|quick|paper] [--seeds N] [--jobs N] [--only NAME]
  * Runs the experiments every notebook declares (metadata imrm.experiments; cached runs are re-used), executes
  * every notebook in notebooks/ headlessly with the project kernel and the parameters injected, and writes
  * reports/<notebook>.html and reports/index.html (links, status, environment stamp). Exits 1 if a notebook fails.
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { spawnSync } from 'child_process';
 import { getExperiment } from '../lib/experiments/registry';
 import { runExperiment } from '../lib/experiments/runner';
 import { PROFILES, ProfileName } from '../lib/experiments/types';
@@ -20,7 +21,7 @@ import { plotlyVersion } from '../lib/report/html';
 const DEFAULT_SEEDS: Record<ProfileName, number> = { smoke: 2, quick: 3, paper: 3 };
 
 function parseArgs(argv: string[]) {
-  const out = { profile: 'smoke' as ProfileName, seeds: 0, only: '' };
+  const out = { profile: 'smoke' as ProfileName, seeds: 0, only: '', jobs: 1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -30,11 +31,13 @@ function parseArgs(argv: string[]) {
     if (a === '--profile') out.profile = next() as ProfileName;
     else if (a === '--seeds') out.seeds = Number(next());
     else if (a === '--only') out.only = next();
-    else throw new Error(`unknown argument '${a}' (usage: npm run reproduce -- [--profile ${PROFILES.join('|')}] [--seeds N] [--only NAME])`);
+    else if (a === '--jobs') out.jobs = Number(next());
+    else throw new Error(`unknown argument '${a}' (usage: npm run reproduce -- [--profile ${PROFILES.join('|')}] [--seeds N] [--jobs N] [--only NAME])`);
   }
   if (!PROFILES.includes(out.profile)) throw new Error(`--profile must be one of ${PROFILES.join(', ')}`);
   out.seeds = out.seeds || DEFAULT_SEEDS[out.profile];
   if (!Number.isInteger(out.seeds) || out.seeds < 1) throw new Error('--seeds must be a positive integer');
+  if (!Number.isInteger(out.jobs) || out.jobs < 1) throw new Error('--jobs must be a positive integer');
   return out;
 }
 
@@ -60,7 +63,13 @@ async function main() {
       const nb = readNotebook(path.join(nbDir, file));
       const experiments = ((nb.metadata.imrm as { experiments?: string[] } | undefined)?.experiments) ?? [];
       for (const e of experiments) {
-        console.error(`[${name}] experiment ${e} (${args.profile}, ${args.seeds} seeds)`);
+        console.error(`[${name}] experiment ${e} (${args.profile}, ${args.seeds} seeds${args.jobs > 1 ? `, ${args.jobs} processes` : ''})`);
+        if (args.jobs > 1) {
+          // Seeds in parallel processes through the CLI; the call below then finds them cached.
+          const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts', 'exp.ts'), e, '--profile', args.profile,
+            '--seeds', String(args.seeds), '--jobs', String(args.jobs)], { stdio: ['ignore', 'ignore', 'inherit'] });
+          if (r.status !== 0) throw new Error(`experiment ${e} failed (exit ${r.status})`);
+        }
         const run = await runExperiment(getExperiment(e), { profile: args.profile, seeds: args.seeds, progress: terminalRenderer() });
         report.runs.push({ experiment: e, dir: path.relative(reportsDir, run.dir), summary: path.relative(reportsDir, run.summaryPath) });
       }
