@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
-import { Notebook, firstFailure, readNotebook, writeNotebook } from './notebook';
+import { Notebook, firstFailure, readNotebook } from './notebook';
 
 export const KERNEL_NAME = 'imrm-tslab';
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -108,4 +108,3 @@ export function executeNotebook(python: string, input: string, executedPath: str
   return executed;
 }
 
-export { writeNotebook };

@@ -7,7 +7,6 @@
  * With a checkpoint folder the run is resumable: an interrupted run continues from its last checkpoint and ends
  * with exactly the result of an uninterrupted one (the shuffle of epoch e depends only on (seed, e)).
  */
-import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { LanguageModel } from '../model/transformer';
 import { KernelName } from '../model/kernels';
@@ -236,8 +235,4 @@ export async function trainPreference(cfg: PreferenceTrainConfig, input: Prefere
   optimizer.dispose();
   const final = lastEval ?? evaluateAll();
   return { curve, trainLoss, final, state, interrupted, referenceFingerprint };
-}
-
-export function checkpointFolder(runDir: string): string {
-  return path.join(runDir, 'checkpoint');
 }
