@@ -158,11 +158,12 @@ export const hamiltonian: Experiment<HamiltonianConfig> = {
     const baseGen = generationStats(pre.model, tok, testGraphs, test.map((e) => e.id), gen, deriveSeed(ctx.seed, 'generate-base'));
     ctx.progress.tick(1);
     const encode = (t: string) => tok.encode(t);
+    const trainPairs = encodePairs(train, encode, 'hamiltonian train');
     const result = await runRewardModels(c.rewardModels, c.train, {
       base: pre.model, tokenizer: tok.toJSON(), padId: tok.padId,
-      train: encodePairs(train, encode, 'hamiltonian train'),
+      train: trainPairs,
       evalSplits: {
-        [trainSplitName(c)]: encodePairs(train.slice(0, c.task.trainEvalPairs || train.length), encode, 'hamiltonian train'),
+        [trainSplitName(c)]: trainPairs.slice(0, c.task.trainEvalPairs || trainPairs.length),
         test: encodePairs(test, encode, 'hamiltonian test'),
       },
     }, ctx);

@@ -1,5 +1,6 @@
 /** The implicit reward model (IM-RM), i.e. the DPO reward. */
 import * as tf from '@tensorflow/tfjs';
+import { oneHotFloat } from '../model/kernels';
 
 /**
  * r(x, y) = beta * (log pi_theta(y|x) - log pi_ref(y|x)), from response log-probs (B) of the policy and of the
@@ -18,7 +19,7 @@ export function implicitReward(policyLogProbs: tf.Tensor1D, referenceLogProbs: t
  * -beta * (logsumexp z - logsumexp z0)), so unseen-token pairs tie exactly (Theorem 2). targets (P) int32.
  */
 export function implicitRewardFromLogits(logits: tf.Tensor2D, referenceLogits: tf.Tensor2D, targets: tf.Tensor1D, beta: number): tf.Tensor1D {
-  const pick = tf.oneHot(targets.toInt(), logits.shape[1]).toFloat(); // int32 then cast: wasm's float32 oneHot is wrong
+  const pick = oneHotFloat(targets, logits.shape[1]);
   const moved = logits.mul(pick).sum(1).sub(referenceLogits.mul(pick).sum(1));
   const normaliser = tf.logSumExp(logits, 1).sub(tf.logSumExp(referenceLogits, 1));
   return moved.sub(normaliser).mul(beta) as tf.Tensor1D;

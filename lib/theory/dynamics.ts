@@ -195,7 +195,7 @@ export function fixedImplicitStep(lm: LanguageModel, triple: Triple, evalSeqs: S
   };
   const [g, before, after] = tf.tidy(() => {
     const refT = logProbs(U0, Ht, tt), refE = logProbs(U0, He, et);
-    const r0 = implicitReward(logProbs(U0, Ht, tt), refT, beta).dataSync();
+    const r0 = implicitReward(refT, refT, beta).dataSync(); // policy = reference before the step
     const grad = tf.grad((U) => {
       const r = implicitReward(logProbs(U as tf.Tensor2D, Ht, tt), refT, beta);
       return bradleyTerryLoss(r.slice(0, 1), r.slice(1, 1));

@@ -19,6 +19,7 @@ import { bradleyTerryLoss } from '../rewards/loss';
 import { preferenceMetrics } from '../rewards/metrics';
 import { normalArray } from '../model/params';
 import { unembedding } from './dynamics';
+import { oneHotFloat } from '../model/kernels';
 import { cosine, hardMarginSvm, separatorStats, SvmResult } from './svm';
 
 export interface SingleTokenPair {
@@ -160,7 +161,7 @@ export function trainImplicit(d: SingleTokenData, cfg: TrainConfig): Theorem2Res
   const H = tf.tensor2d(d.promptHidden);
   const U0 = tf.tensor2d(d.unembedding);
   const U = tf.variable(U0.clone());
-  const rowsOf = (pairs: SingleTokenPair[]) => tf.oneHot(tf.tensor1d(pairs.map((p) => p.x), 'int32'), d.promptHidden.length).toFloat() as tf.Tensor2D;
+  const rowsOf = (pairs: SingleTokenPair[]) => oneHotFloat(tf.tensor1d(pairs.map((p) => p.x), 'int32'), d.promptHidden.length);
   const sets = [d.train, d.unseen].map((pairs) => ({
     pairs, select: rowsOf(pairs),
     chosen: tf.tensor1d(pairs.map((p) => p.chosen), 'int32'), rejected: tf.tensor1d(pairs.map((p) => p.rejected), 'int32'),
