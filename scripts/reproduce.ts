@@ -18,7 +18,7 @@ import { injectParameters, readNotebook, writeNotebook } from '../lib/report/not
 import { NotebookReport, indexHtml } from '../lib/report/index-page';
 import { plotlyVersion } from '../lib/report/html';
 
-const DEFAULT_SEEDS: Record<ProfileName, number> = { smoke: 2, quick: 3, paper: 3 };
+const DEFAULT_SEEDS: Record<ProfileName, number> = { smoke: 2, quick: 3, paper: 3, full: 3 };
 
 function parseArgs(argv: string[]) {
   const out = { profile: 'smoke' as ProfileName, seeds: 0, only: '', jobs: 1 };

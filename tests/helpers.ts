@@ -4,6 +4,11 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/backend';
 import { ModelConfig, resolveModelConfig } from '../lib/model/config';
 import { initParams } from '../lib/model/params';
+import * as path from 'path';
+
+// Tests read the offline data mirror beside the project (CI: ../shared/data) unless told otherwise.
+process.env.IMRM_DATA_DIR ??= path.resolve(__dirname, '..', '..', 'shared', 'data');
+export const SHARED_DATA = process.env.IMRM_DATA_DIR;
 
 export async function setup(): Promise<void> {
   await initBackend();

@@ -65,6 +65,7 @@ export interface DynamicsArtefact {
 }
 
 export const dynamics: Experiment<DynamicsConfig> = {
+  sourceFile: __filename,
   name: 'dynamics',
   description: 'Eq. 4 / Eq. 5 learning-dynamics predictions vs a real gradient step (fixed representations and full fine-tuning)',
   defaults: {

@@ -90,6 +90,7 @@ export function trainSplitName(c: HamiltonianConfig): string {
 }
 
 export const hamiltonian: Experiment<HamiltonianConfig> = {
+  sourceFile: __filename,
   name: 'hamiltonian',
   description: 'Hamiltonian cycles: IM-RM verifies (accuracy) while its policy does not generate valid cycles',
   defaults: {

@@ -5,6 +5,7 @@ import { dynamics } from './dynamics';
 import { theorem2 } from './theorem2';
 import { theorem1 } from './theorem1';
 import { hamiltonian } from './hamiltonian';
+import { pretrain } from './pretrain';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const EXPERIMENTS: Record<string, Experiment<any>> = {
@@ -13,6 +14,7 @@ export const EXPERIMENTS: Record<string, Experiment<any>> = {
   [theorem2.name]: theorem2,
   [theorem1.name]: theorem1,
   [hamiltonian.name]: hamiltonian,
+  [pretrain.name]: pretrain,
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

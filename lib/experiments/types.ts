@@ -4,8 +4,8 @@
  */
 import { Progress } from '../runs/progress';
 
-export type ProfileName = 'smoke' | 'quick' | 'paper';
-export const PROFILES: ProfileName[] = ['smoke', 'quick', 'paper'];
+export type ProfileName = 'smoke' | 'quick' | 'paper' | 'full';
+export const PROFILES: ProfileName[] = ['smoke', 'quick', 'paper', 'full'];
 
 export interface SeedContext {
   /** The master seed of this run (1, 2, ...); components derive their own seeds from it. */
@@ -28,9 +28,11 @@ export interface SeedResult {
 export interface Experiment<C extends object> {
   name: string;
   description: string;
+  /** The experiment's module (__filename): the run hash covers the library files it imports, not all of lib/. */
+  sourceFile?: string;
   defaults: C;
   /** Overrides of the defaults per profile: smoke (seconds, CI), quick (minutes), paper (the paper's settings where feasible). */
-  profiles: Record<ProfileName, unknown>;
+  profiles: Record<'smoke' | 'quick', unknown> & Partial<Record<ProfileName, unknown>>;
   /** Throws a ConfigError naming the key of the first invalid value. */
   validate(config: C): void;
   /** Units of work per seed, for the progress bar (e.g. optimizer steps). */

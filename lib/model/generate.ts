@@ -14,6 +14,8 @@ export interface GenerateOptions {
   temperature: number;
   seed: number;
   eosId?: number;
+  /** More tokens that end a sequence like EOS (llama2.c models emit BOS between stories). */
+  stopIds?: number[];
   padId?: number;
   batchSize?: number;
 }
@@ -39,6 +41,7 @@ export function generate(lm: LanguageModel, prompts: number[][], opts: GenerateO
   const out: Generation[] = prompts.map(() => ({ tokens: [], stop: 'max-new-tokens' as const }));
   const batchSize = opts.batchSize ?? 32;
   const ctx = lm.config.contextLength;
+  const stops = new Set([...(opts.eosId === undefined ? [] : [opts.eosId]), ...(opts.stopIds ?? [])]);
   for (let from = 0; from < prompts.length; from += batchSize) {
     const idx = prompts.slice(from, from + batchSize).map((_, i) => from + i);
     const seqs = idx.map((i) => prompts[i].slice());
@@ -63,7 +66,7 @@ export function generate(lm: LanguageModel, prompts: number[][], opts: GenerateO
         seqs[j].push(token);
         const g = out[idx[j]];
         g.tokens.push(token);
-        if (token === opts.eosId) { g.stop = 'eos'; active.delete(j); } else if (seqs[j].length >= ctx) { g.stop = 'context'; active.delete(j); }
+        if (stops.has(token)) { g.stop = 'eos'; active.delete(j); } else if (seqs[j].length >= ctx) { g.stop = 'context'; active.delete(j); }
       });
       onToken?.(rows.length);
     }

@@ -28,17 +28,20 @@ export function writeSafetensors(path: string, tensors: Record<string, RawTensor
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - (json.length % 8)) % 8); // data starts 8-byte aligned, as Hugging Face writes it
   const headerBytes = Buffer.from(json, 'utf8');
-  const out = Buffer.alloc(8 + headerBytes.length + offset);
-  out.writeBigUInt64LE(BigInt(headerBytes.length), 0);
-  headerBytes.copy(out, 8);
-  let pos = 8 + headerBytes.length;
-  for (const name of names) {
-    const d = tensors[name].data;
-    Buffer.from(d.buffer, d.byteOffset, d.byteLength).copy(out, pos);
-    pos += d.byteLength;
-  }
+  const size = Buffer.alloc(8);
+  size.writeBigUInt64LE(BigInt(headerBytes.length), 0);
   const tmp = `${path}.tmp`;
-  fs.writeFileSync(tmp, out);
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, size);
+    fs.writeSync(fd, headerBytes);
+    for (const name of names) { // tensor by tensor: no second copy of the whole model in memory
+      const d = tensors[name].data;
+      fs.writeSync(fd, new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
   fs.renameSync(tmp, path); // atomic: an interrupted save never leaves a truncated checkpoint
 }
 
@@ -51,44 +54,87 @@ function halfToFloat(h: number): number {
   return sign * 2 ** (exp - 15) * (1 + frac / 1024);
 }
 
-export function readSafetensors(path: string): { tensors: Record<string, RawTensor>; metadata: Record<string, string> } {
-  const buf = fs.readFileSync(path);
-  if (buf.length < 8) throw new Error(`${path}: not a safetensors file (too short)`);
-  const n = Number(buf.readBigUInt64LE(0));
-  if (8 + n > buf.length) throw new Error(`${path}: header length ${n} exceeds the file size`);
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+interface HeaderEntry { dtype: string; shape: number[]; data_offsets: [number, number] }
+
+export interface SafetensorsIndex {
+  path: string;
+  /** Byte offset of the data section. */
+  base: number;
+  entries: Record<string, HeaderEntry>;
+  metadata: Record<string, string>;
+}
+
+/** Reads only the header (names, dtypes, shapes, offsets) of a safetensors file. */
+export function readSafetensorsIndex(path: string): SafetensorsIndex {
+  const fd = fs.openSync(path, 'r');
   try {
-    header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8'));
-  } catch (e) {
-    throw new Error(`${path}: malformed safetensors header (${(e as Error).message})`);
+    const size = fs.fstatSync(fd).size;
+    const head = Buffer.alloc(8);
+    if (size < 8 || fs.readSync(fd, head, 0, 8, 0) < 8) throw new Error(`${path}: not a safetensors file (too short)`);
+    const n = Number(head.readBigUInt64LE(0));
+    if (8 + n > size) throw new Error(`${path}: header length ${n} exceeds the file size`);
+    const json = Buffer.alloc(n);
+    fs.readSync(fd, json, 0, n, 8);
+    let header: Record<string, HeaderEntry>;
+    try {
+      header = JSON.parse(json.toString('utf8'));
+    } catch (e) {
+      throw new Error(`${path}: malformed safetensors header (${(e as Error).message})`);
+    }
+    const { __metadata__: metadata, ...entries } = header as Record<string, unknown>;
+    for (const [name, info] of Object.entries(entries as Record<string, HeaderEntry>)) {
+      const [begin, end] = info.data_offsets;
+      if (8 + n + end > size || begin > end) throw new Error(`${path}: tensor '${name}' lies outside the file`);
+    }
+    return { path, base: 8 + n, entries: entries as Record<string, HeaderEntry>, metadata: (metadata ?? {}) as Record<string, string> };
+  } finally {
+    fs.closeSync(fd);
   }
-  const base = 8 + n;
+}
+
+/** One tensor, read straight from the file into its own (aligned) array: no copy of the whole file. */
+export function readSafetensor(index: SafetensorsIndex, name: string, fd?: number): RawTensor {
+  const info = index.entries[name];
+  if (!info) throw new Error(`${index.path}: no tensor '${name}'`);
+  const [begin, end] = info.data_offsets;
+  const count = info.shape.reduce((a, b) => a * b, 1);
+  const bytes = new Uint8Array(end - begin);
+  const own = fd === undefined;
+  const handle = own ? fs.openSync(index.path, 'r') : fd;
+  try {
+    fs.readSync(handle, bytes, 0, bytes.length, index.base + begin);
+  } finally {
+    if (own) fs.closeSync(handle);
+  }
+  if (info.dtype === 'F32') return { dtype: 'float32', shape: info.shape, data: new Float32Array(bytes.buffer, 0, count) };
+  if (info.dtype === 'I32') return { dtype: 'int32', shape: info.shape, data: new Int32Array(bytes.buffer, 0, count) };
+  if (info.dtype === 'F16' || info.dtype === 'BF16') {
+    const src = new Uint16Array(bytes.buffer, 0, count);
+    const out = new Float32Array(count);
+    if (info.dtype === 'F16') for (let i = 0; i < count; i++) out[i] = halfToFloat(src[i]);
+    else {
+      const u32 = new Uint32Array(out.buffer);
+      for (let i = 0; i < count; i++) u32[i] = src[i] << 16;
+    }
+    return { dtype: 'float32', shape: info.shape, data: out };
+  }
+  throw new Error(`${index.path}: tensor '${name}' has unsupported dtype ${info.dtype}`);
+}
+
+/** Calls `visit` with each tensor in turn (read one at a time, so peak memory is one tensor beyond the caller's). */
+export function forEachSafetensor(path: string, visit: (name: string, t: RawTensor) => void): Record<string, string> {
+  const index = readSafetensorsIndex(path);
+  const fd = fs.openSync(path, 'r');
+  try {
+    for (const name of Object.keys(index.entries)) visit(name, readSafetensor(index, name, fd));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return index.metadata;
+}
+
+export function readSafetensors(path: string): { tensors: Record<string, RawTensor>; metadata: Record<string, string> } {
   const tensors: Record<string, RawTensor> = {};
-  let metadata: Record<string, string> = {};
-  for (const [name, info] of Object.entries(header)) {
-    if (name === '__metadata__') {
-      metadata = info as unknown as Record<string, string>;
-      continue;
-    }
-    const [begin, end] = info.data_offsets;
-    const bytes = buf.subarray(base + begin, base + end);
-    const count = info.shape.reduce((a, b) => a * b, 1);
-    // Copy into a fresh aligned buffer: typed arrays need aligned offsets.
-    const aligned = new Uint8Array(bytes).buffer;
-    if (info.dtype === 'F32') tensors[name] = { dtype: 'float32', shape: info.shape, data: new Float32Array(aligned, 0, count) };
-    else if (info.dtype === 'I32') tensors[name] = { dtype: 'int32', shape: info.shape, data: new Int32Array(aligned, 0, count) };
-    else if (info.dtype === 'F16' || info.dtype === 'BF16') {
-      const src = new Uint16Array(aligned, 0, count);
-      const out = new Float32Array(count);
-      if (info.dtype === 'F16') for (let i = 0; i < count; i++) out[i] = halfToFloat(src[i]);
-      else {
-        const u32 = new Uint32Array(out.buffer);
-        for (let i = 0; i < count; i++) u32[i] = src[i] << 16;
-      }
-      tensors[name] = { dtype: 'float32', shape: info.shape, data: out };
-    } else {
-      throw new Error(`${path}: tensor '${name}' has unsupported dtype ${info.dtype}`);
-    }
-  }
+  const metadata = forEachSafetensor(path, (name, t) => { tensors[name] = t; });
   return { tensors, metadata };
 }

@@ -96,11 +96,11 @@ function activate(K: Kernels, c: ModelConfig, x: tf.Tensor2D): tf.Tensor2D {
   }
 }
 
-/** (B T, Hn hd) -> rotated if rotary -> (B Hn, T, hd), heads repeated to H for grouped key-value heads. */
-function toHeads(K: Kernels, c: ModelConfig, x: tf.Tensor2D, B: number, T: number, nh: number): tf.Tensor3D {
+/** (B T, Hn hd) -> rotated (queries and keys of rotary models) -> (B Hn, T, hd), heads repeated to H for grouped key-value heads. */
+function toHeads(K: Kernels, c: ModelConfig, x: tf.Tensor2D, B: number, T: number, nh: number, rotate: boolean): tf.Tensor3D {
   const hd = headDim(c);
   let h = x.reshape([B, T, nh, hd]) as tf.Tensor4D;
-  if (c.positions === 'rotary') {
+  if (rotate && c.positions === 'rotary') {
     const { cos, sin, R } = rotaryTables(T, hd, c.rotaryFraction, c.rotaryBase);
     const rotated = K.matmul(h.reshape([B * T * nh, hd]) as tf.Tensor2D, R).reshape([B, T, nh, hd]);
     h = h.mul(cos).add(rotated.mul(sin));
@@ -113,9 +113,9 @@ function toHeads(K: Kernels, c: ModelConfig, x: tf.Tensor2D, B: number, T: numbe
 
 function attention(K: Kernels, c: ModelConfig, x: tf.Tensor2D, p: Params, name: string, B: number, T: number): tf.Tensor2D {
   const hd = headDim(c);
-  const q = toHeads(K, c, linear(K, x, p, `${name}.q`), B, T, c.nHeads); // (B H, T, hd)
-  const k = toHeads(K, c, linear(K, x, p, `${name}.k`), B, T, c.nKvHeads); // (B H, T, hd)
-  const v = toHeads(K, c, linear(K, x, p, `${name}.v`), B, T, c.nKvHeads); // (B H, T, hd)
+  const q = toHeads(K, c, linear(K, x, p, `${name}.q`), B, T, c.nHeads, true); // (B H, T, hd)
+  const k = toHeads(K, c, linear(K, x, p, `${name}.k`), B, T, c.nKvHeads, true); // (B H, T, hd)
+  const v = toHeads(K, c, linear(K, x, p, `${name}.v`), B, T, c.nKvHeads, false); // (B H, T, hd)
   const out = K.attention(q, k, v, causalMask(T), 1 / Math.sqrt(hd)); // (B H, T, hd)
   const merged = out.reshape([B, c.nHeads, T, hd]).transpose([0, 2, 1, 3]).reshape([B * T, c.nHeads * hd]);
   return linear(K, merged as tf.Tensor2D, p, `${name}.o`);

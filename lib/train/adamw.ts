@@ -23,15 +23,19 @@ export class AdamW {
 
   constructor(private readonly vars: Record<string, tf.Variable>, readonly config: AdamWConfig = DEFAULT_ADAMW) {
     for (const [name, p] of Object.entries(vars)) {
-      this.m[name] = tf.variable(tf.zerosLike(p), false);
-      this.v[name] = tf.variable(tf.zerosLike(p), false);
+      // The variable keeps its own reference to the data: the initial tensor must be disposed, or it leaks.
+      for (const moments of [this.m, this.v]) {
+        const zeros = tf.zerosLike(p);
+        moments[name] = tf.variable(zeros, false);
+        zeros.dispose();
+      }
     }
   }
 
-  /** One update from gradients keyed like the variables (missing keys: no update). */
-  apply(grads: Record<string, tf.Tensor>): void {
+  /** One update from gradients keyed like the variables (missing keys: no update); lr overrides the config's (schedules). */
+  apply(grads: Record<string, tf.Tensor>, lr = this.config.lr): void {
     this.step++;
-    const { lr, beta1, beta2, eps, weightDecay } = this.config;
+    const { beta1, beta2, eps, weightDecay } = this.config;
     const c1 = 1 - beta1 ** this.step;
     const c2 = 1 - beta2 ** this.step;
     tf.tidy(() => {

@@ -42,7 +42,7 @@ export function windowLoss(lm: LanguageModel, windows: tf.Tensor2D, kernels?: Ke
   return tokenLogProbs(logits as tf.Tensor3D, windows, kernels).sum().div(-B * (L - 1)) as tf.Scalar;
 }
 
-function windowsAt(stream: Int32Array, starts: number[], len: number): tf.Tensor2D {
+export function windowsAt(stream: Int32Array, starts: number[], len: number): tf.Tensor2D {
   const out = new Int32Array(starts.length * len);
   starts.forEach((s, b) => out.set(stream.subarray(s, s + len), b * len));
   return tf.tensor2d(out, [starts.length, len], 'int32');
