@@ -12,6 +12,10 @@ import { interleaveWindows, pretrain, tokenizeDocuments } from '../lib/experimen
 import { runExperiment } from '../lib/experiments/runner';
 import { findPretrainedBase } from '../lib/experiments/pretrained-base';
 import { loadBaseModel, promptIds } from '../lib/model/load';
+import { hfConfigFor } from '../lib/model/hf-layout';
+import { saveHfModel } from '../lib/model/hf';
+import { forward } from '../lib/model/transformer';
+import { BpeModelTokenizer } from '../lib/tokenizers/index';
 import { BpeTokenizer } from '../lib/tokenizers/bpe';
 import { trainBpe } from '../lib/tokenizers/bpe-train';
 import { DATA_ONLY, codeVersion } from '../lib/runs/hash';
@@ -84,6 +88,17 @@ describe('pretraining corpus and the smoke run', () => {
     assert.equal(base.tokenizer.decode(promptIds(base, 'The jury said'), true), 'The jury said');
     const again = await runExperiment(pretrain, { profile: 'smoke', seeds: 1, root });
     assert.deepEqual(again.reusedSeeds, [1]);
+
+    // Exported for transformers (GPT-2 layout + tokenizer.json), it loads back with the same outputs.
+    const out = path.join(tmp('imrm-export-'), 'hf');
+    const { arch, hfConfig } = hfConfigFor(base.lm.config, { bos: base.startId, eos: base.tokenizer.eosId, pad: base.tokenizer.padId });
+    assert.equal(arch, 'gpt2');
+    await saveHfModel(out, { arch, hfConfig, config: base.lm.config, params: base.lm.params, tokenizer: base.tokenizer as BpeModelTokenizer });
+    const hf = await loadBaseModel(`hf:${out}`);
+    const ids = tf.tensor2d([promptIds(base, 'The jury said')], undefined, 'int32');
+    const [a, b] = [base, hf].map((m) => tf.tidy(() => Array.from((forward(m.lm, ids).logits as tf.Tensor).dataSync())));
+    assert.deepEqual(b, a);
+    assert.deepEqual(promptIds(hf, 'The jury said'), promptIds(base, 'The jury said'));
   });
 });
 

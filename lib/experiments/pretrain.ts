@@ -73,7 +73,7 @@ export const pretrain: Experiment<PretrainConfig> = {
     smoke: {
       corpus: { maxBrownDocuments: 8, maxStatementsPerTrait: 40, brownValidationEvery: 4 },
       tokenizer: { vocabSize: 320 },
-      model: { dModel: 32, nLayers: 1, nHeads: 2, nKvHeads: 2, dMlp: 64, contextLength: 32 },
+      model: { dModel: 32, nLayers: 1, nHeads: 2, nKvHeads: 2, dMlp: 64, contextLength: 160 }, // room for the longest persona statement
       train: { steps: 6, batchSize: 4, seqLen: 32, warmupSteps: 2, evalEvery: 3, evalTokens: 256, checkpointEvery: 3 },
     },
     quick: {

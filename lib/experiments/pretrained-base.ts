@@ -29,7 +29,7 @@ export async function findPretrainedBase(profile: ProfileName, seed = 1, root?: 
   const parent = path.dirname(exact);
   if (!fs.existsSync(parent)) return null;
   const config = resolveExperimentConfig(pretrain, profile);
-  const wanted = { config, data: pretrain.dataIdentity(config), code: codeVersion(pretrain.sourceFile), backend: (await initBackend()).backend };
+  const wanted = { config, data: await pretrain.dataIdentity(config), code: codeVersion(pretrain.sourceFile), backend: (await initBackend()).backend };
   const candidates = fs.readdirSync(parent).map((h) => path.join(parent, h))
     .filter((d) => d !== exact && fs.existsSync(path.join(modelOf(d), 'config.json')) && fs.existsSync(path.join(d, 'config.json')))
     .map((d) => ({ d, identity: JSON.parse(fs.readFileSync(path.join(d, 'config.json'), 'utf8')), mtime: fs.statSync(path.join(modelOf(d), 'config.json')).mtimeMs }))

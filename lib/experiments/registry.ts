@@ -6,6 +6,7 @@ import { theorem2 } from './theorem2';
 import { theorem1 } from './theorem1';
 import { hamiltonian } from './hamiltonian';
 import { pretrain } from './pretrain';
+import { tokenCues } from './token-cues';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const EXPERIMENTS: Record<string, Experiment<any>> = {
@@ -15,6 +16,7 @@ export const EXPERIMENTS: Record<string, Experiment<any>> = {
   [theorem1.name]: theorem1,
   [hamiltonian.name]: hamiltonian,
   [pretrain.name]: pretrain,
+  [tokenCues.name]: tokenCues,
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

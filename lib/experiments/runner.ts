@@ -64,7 +64,7 @@ export interface RunOutput<C> {
 export async function runDirectory<C extends object>(exp: Experiment<C>, opts: Pick<RunOptions, 'profile' | 'overrides' | 'root'>): Promise<string> {
   const backend = await initBackend();
   const config = resolveExperimentConfig(exp, opts.profile, opts.overrides);
-  const identity = { experiment: exp.name, config, data: exp.dataIdentity(config), code: codeVersion(exp.sourceFile), backend: backend.backend };
+  const identity = { experiment: exp.name, config, data: await exp.dataIdentity(config), code: codeVersion(exp.sourceFile), backend: backend.backend };
   return path.join(opts.root ?? process.env.IMRM_RUNS_DIR ?? 'runs', exp.name, hashOf(identity).slice(0, 16));
 }
 
@@ -106,7 +106,7 @@ export async function runExperiment<C extends object>(exp: Experiment<C>, opts: 
   const backend = await initBackend();
   if (!Number.isInteger(opts.seeds) || opts.seeds < 1) throw new Error(`--seeds must be a positive integer, got ${opts.seeds}`);
   const config = resolveExperimentConfig(exp, opts.profile, opts.overrides);
-  const identity = { experiment: exp.name, config, data: exp.dataIdentity(config), code: codeVersion(exp.sourceFile), backend: backend.backend };
+  const identity = { experiment: exp.name, config, data: await exp.dataIdentity(config), code: codeVersion(exp.sourceFile), backend: backend.backend };
   const hash = hashOf(identity).slice(0, 16);
   const root = opts.root ?? process.env.IMRM_RUNS_DIR ?? 'runs';
   const dir = path.join(root, exp.name, hash);

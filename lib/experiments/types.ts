@@ -38,6 +38,6 @@ export interface Experiment<C extends object> {
   /** Units of work per seed, for the progress bar (e.g. optimizer steps). */
   workUnits(config: C): number;
   /** What identifies the data beyond the config (e.g. file checksums); part of the run hash. */
-  dataIdentity(config: C): unknown;
+  dataIdentity(config: C): unknown | Promise<unknown>;
   runSeed(config: C, ctx: SeedContext): Promise<SeedResult>;
 }

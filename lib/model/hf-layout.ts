@@ -173,3 +173,28 @@ export function nameCandidates(arch: HfArchitecture, hf: string): string[] {
 export function isIgnoredBuffer(name: string): boolean {
   return /(\.attn\.bias|\.attn\.masked_bias|\.attention\.bias|\.attention\.masked_bias|rotary_emb\.inv_freq)$/.test(name);
 }
+
+/**
+ * A Hugging Face config.json for one of our own models, when its layout is one of the supported architectures
+ * (GPT-2: learned positions, LayerNorm, tanh-GELU, biases, tied; GPT-NeoX: rotary, LayerNorm, parallel residual,
+ * biases; Llama: rotary, RMSNorm, SwiGLU, no biases). Throws, naming the mismatch, otherwise.
+ */
+export function hfConfigFor(c: ModelConfig, special: { bos: number | null; eos: number | null; pad: number | null }): { arch: HfArchitecture; hfConfig: HfConfig } {
+  const ids = { bos_token_id: special.bos, eos_token_id: special.eos, pad_token_id: special.pad, torch_dtype: 'float32' };
+  if (c.positions === 'learned') {
+    const ok = c.norm === 'layernorm' && !c.gatedMlp && c.bias === 'all' && !c.parallelResidual && c.nKvHeads === c.nHeads && c.tiedEmbeddings;
+    if (!ok) throw new Error('a model with learned positions exports only in the GPT-2 layout (LayerNorm, plain MLP, all biases, sequential residual, tied embeddings)');
+    const act = Object.entries(ACTIVATIONS).find(([, v]) => v === c.activation)?.[0] as string;
+    return { arch: 'gpt2', hfConfig: { model_type: 'gpt2', architectures: ['GPT2LMHeadModel'], vocab_size: c.vocabSize, n_embd: c.dModel, n_layer: c.nLayers, n_head: c.nHeads, n_positions: c.contextLength, n_inner: c.dMlp, activation_function: c.activation === 'gelu_tanh' ? 'gelu_new' : act, layer_norm_epsilon: c.normEps, tie_word_embeddings: true, ...ids } };
+  }
+  const rope = { rope_parameters: { rope_type: 'default', rope_theta: c.rotaryBase, partial_rotary_factor: c.rotaryFraction }, rope_theta: c.rotaryBase };
+  const common = { vocab_size: c.vocabSize, hidden_size: c.dModel, num_hidden_layers: c.nLayers, num_attention_heads: c.nHeads, max_position_embeddings: c.contextLength, intermediate_size: c.dMlp, tie_word_embeddings: c.tiedEmbeddings, ...rope, ...ids };
+  if (c.norm === 'layernorm' && !c.gatedMlp && c.bias === 'all' && c.nKvHeads === c.nHeads && (c.activation === 'gelu' || c.activation === 'gelu_tanh')) {
+    return { arch: 'gpt_neox', hfConfig: { model_type: 'gpt_neox', architectures: ['GPTNeoXForCausalLM'], ...common, rotary_pct: c.rotaryFraction, rotary_emb_base: c.rotaryBase, hidden_act: c.activation === 'gelu' ? 'gelu' : 'gelu_pytorch_tanh', layer_norm_eps: c.normEps, use_parallel_residual: c.parallelResidual, attention_bias: true } };
+  }
+  if (c.norm === 'rmsnorm' && c.gatedMlp && c.activation === 'silu' && c.rotaryFraction === 1 && !c.parallelResidual && (c.bias === 'none' || c.bias === 'qkv')) {
+    const type = c.bias === 'qkv' ? 'qwen2' : 'llama';
+    return { arch: type, hfConfig: { model_type: type, architectures: [type === 'llama' ? 'LlamaForCausalLM' : 'Qwen2ForCausalLM'], ...common, num_key_value_heads: c.nKvHeads, head_dim: c.dModel / c.nHeads, hidden_act: 'silu', rms_norm_eps: c.normEps, attention_bias: false, mlp_bias: false } };
+  }
+  throw new Error('this model layout matches none of GPT-2, GPT-NeoX, Llama, Qwen2; it cannot be exported for transformers');
+}

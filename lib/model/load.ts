@@ -109,6 +109,31 @@ export async function loadBaseModel(spec: string): Promise<BaseModel> {
   throw new Error(`model spec '${spec}': the folder holds no model (config.json with 'model' or 'model_type', or seed-1/model)`);
 }
 
+/**
+ * What identifies a model spec's weights in run hashes, without loading them: the sha256 of its weights file(s).
+ * pretrained:<profile> is trained first if no run exists (an experiment that names it needs it anyway).
+ */
+export async function baseModelIdentity(spec: string): Promise<{ spec: string; sha256: string[] }> {
+  let files: string[];
+  if (spec === 'stories260K') files = [await dataFile('stories260K/stories260K.bin'), await dataFile('stories260K/tok512.bin')];
+  else if (spec.startsWith('llama2c:')) files = spec.slice('llama2c:'.length).split(',');
+  else {
+    let dir = spec.startsWith('hf:') ? spec.slice(3) : spec;
+    if (spec.startsWith('pretrained:')) {
+      const { ensurePretrainedBase } = await import('../experiments/pretrained-base');
+      dir = (await ensurePretrainedBase(spec.slice('pretrained:'.length) as 'quick')).dir;
+    } else if (spec.startsWith('hf:') && !fs.existsSync(dir)) {
+      const { resolveHfDir } = await import('./hf');
+      dir = await resolveHfDir(dir);
+    } else if (!fs.existsSync(path.join(dir, 'config.json')) && fs.existsSync(path.join(dir, 'seed-1', 'model', 'config.json'))) {
+      dir = path.join(dir, 'seed-1', 'model');
+    }
+    if (!fs.existsSync(dir)) throw new Error(`model spec '${spec}': ${dir} does not exist`);
+    files = fs.readdirSync(dir).filter((f) => f.endsWith('.safetensors') || f === 'config.json' || f === 'tokenizer.json').sort().map((f) => path.join(dir, f));
+  }
+  return { spec, sha256: files.map((f) => fileSha256(f)) };
+}
+
 /** Prompt ids: the start token (if any), then the text's tokens. */
 export function promptIds(base: BaseModel, text: string): number[] {
   return [...(base.startId === null ? [] : [base.startId]), ...base.tokenizer.encode(text)];

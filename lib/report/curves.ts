@@ -34,8 +34,8 @@ export function epochCurve(records: RunRecord[], opts: { rewardModel: string; sp
 }
 
 /** One bar series per group (reward model) over the splits, with CI error bars, from a summary. */
-export function summaryBars(summary: Summary, metric: string, splits?: string[]): { categories: string[]; series: BarSeries[] } {
-  const groups = Object.keys(summary.results);
+export function summaryBars(summary: Summary, metric: string, splits?: string[], groupNames?: string[]): { categories: string[]; series: BarSeries[] } {
+  const groups = groupNames ?? Object.keys(summary.results);
   const categories = splits ?? Object.keys(summary.results[groups[0]]);
   const series = groups.map((g) => ({
     name: g,

@@ -38,10 +38,12 @@ export class AdamW {
     const { beta1, beta2, eps, weightDecay } = this.config;
     const c1 = 1 - beta1 ** this.step;
     const c2 = 1 - beta2 ** this.step;
-    tf.tidy(() => {
-      for (const [name, p] of Object.entries(this.vars)) {
-        const g = grads[name];
-        if (!g) continue;
+    // One tidy per parameter: intermediates of one tensor are freed before the next (peak memory ~ the largest
+    // parameter, not the whole model; a 70M-parameter model otherwise overflows the 4 GB wasm heap).
+    for (const [name, p] of Object.entries(this.vars)) {
+      const g = grads[name];
+      if (!g) continue;
+      tf.tidy(() => {
         const m = this.m[name].mul(beta1).add(g.mul(1 - beta1));
         const v = this.v[name].mul(beta2).add(g.square().mul(1 - beta2));
         this.m[name].assign(m);
@@ -49,8 +51,8 @@ export class AdamW {
         let update = m.div(c1).div(v.div(c2).sqrt().add(eps));
         if (weightDecay) update = update.add(p.mul(weightDecay));
         p.assign(p.sub(update.mul(lr)));
-      }
-    });
+      });
+    }
   }
 
   stateTensors(): Record<string, tf.Tensor> {

@@ -1,7 +1,8 @@
 /**
  * Preference training of an EX-RM or IM-RM from a base language model with the Bradley-Terry loss: AdamW,
  * constant learning rate, effective batches built from micro-batches (gradient accumulation), epochs of a
- * seeded shuffle. Evaluation on every named split at step 0 and after every epoch, over the whole split.
+ * seeded shuffle. Evaluation on every named split at step 0 and after every evalEveryEpochs-th epoch (and the
+ * last), over the whole split.
  * The IM-RM reference is a frozen copy of the base; its log-probs are computed once, and its weights are
  * fingerprinted before and after training (an error if they changed).
  * With a checkpoint folder the run is resumable: an interrupted run continues from its last checkpoint and ends
@@ -33,6 +34,8 @@ export interface PreferenceTrainConfig {
   /** Pairs per forward/backward pass; gradients of batchSize / microBatchSize passes are accumulated. */
   microBatchSize: number;
   epochs: number;
+  /** Evaluate every split after every N-th epoch (and always after the last); step 0 is always evaluated. */
+  evalEveryEpochs: number;
   evalBatchSize: number;
   /** Also checkpoint every N optimizer steps (0: only at the end of each epoch). */
   checkpointEverySteps: number;
@@ -46,6 +49,7 @@ export const DEFAULT_PREFERENCE_TRAIN: PreferenceTrainConfig = {
   batchSize: 32,
   microBatchSize: 32,
   epochs: 1,
+  evalEveryEpochs: 1,
   evalBatchSize: 32,
   checkpointEverySteps: 0,
   kernels: 'fast',
@@ -54,7 +58,7 @@ export const DEFAULT_PREFERENCE_TRAIN: PreferenceTrainConfig = {
 export function resolvePreferenceTrainConfig(overrides: unknown, where = 'training config'): PreferenceTrainConfig {
   const c = mergeConfig(DEFAULT_PREFERENCE_TRAIN, overrides, where);
   rewardModelSpec(c.rewardModel, `${where}: key 'rewardModel'`);
-  for (const k of ['batchSize', 'microBatchSize', 'evalBatchSize', 'epochs'] as const) {
+  for (const k of ['batchSize', 'microBatchSize', 'evalBatchSize', 'epochs', 'evalEveryEpochs'] as const) {
     check(Number.isInteger(c[k]) && c[k] > 0, where, k, 'must be a positive integer', c[k]);
   }
   check(c.microBatchSize <= c.batchSize, where, 'microBatchSize', `must be <= batchSize (${c.batchSize})`, c.microBatchSize);
@@ -211,11 +215,15 @@ export async function trainPreference(cfg: PreferenceTrainConfig, input: Prefere
     trainLoss.push({ epoch: epoch + 1, step, loss: lossSum });
     progress({ step, totalSteps, epoch: epoch + 1, loss: lossSum, phase: 'train' });
     if (batchInEpoch === perEpoch) {
-      progress({ step, totalSteps, epoch: epoch + 1, loss: lossSum, phase: 'eval' });
-      lastEval = evaluateAll();
       epoch++;
       batchInEpoch = 0;
-      curve.push(...record(lastEval, epoch, step));
+      if (epoch % cfg.evalEveryEpochs === 0 || epoch === cfg.epochs) {
+        progress({ step, totalSteps, epoch, loss: lossSum, phase: 'eval' });
+        lastEval = evaluateAll();
+        curve.push(...record(lastEval, epoch, step));
+      } else {
+        lastEval = null;
+      }
       await checkpoint();
     } else if (cfg.checkpointEverySteps > 0 && step % cfg.checkpointEverySteps === 0) {
       await checkpoint();

@@ -1,0 +1,68 @@
+/**
+ * npm run memory-probe -- --model pythia-70m|pythia-160m|pythia-410m|pythia-1b [--train] [--reference] [--tokens T]
+ * Does a model of that shape fit this machine's backend? Builds random fp32 weights of the Pythia shape, runs one
+ * forward pass (or, with --train, one AdamW training step on the next-token loss, plus a frozen reference copy
+ * with --reference as an IM-RM needs) on one sequence of T tokens, and prints the bytes tfjs holds at the peak.
+ * The wasm backend keeps every tensor in one WebAssembly heap of at most 4 GB, whatever the machine's RAM.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../lib/backend';
+import { resolveModelConfig } from '../lib/model/config';
+import { paramSpecs } from '../lib/model/params';
+import { AdamW } from '../lib/train/adamw';
+import { gradsByName } from '../lib/train/checkpointing';
+import { windowLoss } from '../lib/train/lm';
+
+const SHAPES: Record<string, { dModel: number; nLayers: number; nHeads: number; dMlp: number }> = {
+  'pythia-70m': { dModel: 512, nLayers: 6, nHeads: 8, dMlp: 2048 },
+  'pythia-160m': { dModel: 768, nLayers: 12, nHeads: 12, dMlp: 3072 },
+  'pythia-410m': { dModel: 1024, nLayers: 24, nHeads: 16, dMlp: 4096 },
+  'pythia-1b': { dModel: 2048, nLayers: 16, nHeads: 8, dMlp: 8192 },
+};
+
+async function main() {
+  const argv = process.argv.slice(2);
+  const name = argv[argv.indexOf('--model') + 1];
+  const shape = SHAPES[name];
+  if (!shape || !argv.includes('--model')) throw new Error(`--model must be one of ${Object.keys(SHAPES).join(', ')}`);
+  const T = argv.includes('--tokens') ? Number(argv[argv.indexOf('--tokens') + 1]) : 128;
+  const train = argv.includes('--train');
+  const backend = await initBackend();
+  const config = resolveModelConfig({ ...shape, nKvHeads: shape.nHeads, vocabSize: 50304, contextLength: T, positions: 'rotary', rotaryFraction: 0.25, parallelResidual: true, tiedEmbeddings: false, activation: 'gelu' });
+  let peak = 0;
+  const note = () => { peak = Math.max(peak, tf.memory().numBytes); };
+  const t0 = Date.now();
+  try {
+    const vars: Record<string, tf.Variable> = {};
+    for (const s of paramSpecs(config)) {
+      const init = tf.randomNormal(s.shape, 0, 0.02, 'float32', 1);
+      vars[s.name] = tf.variable(init, train);
+      init.dispose();
+    }
+    const params = Object.values(vars).reduce((n, v) => n + v.size, 0);
+    const reference = argv.includes('--reference') ? Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, tf.clone(v)])) : null;
+    note();
+    const lm = { config, params: vars as Record<string, tf.Tensor> };
+    const ids = tf.tensor2d(Int32Array.from({ length: T }, (_, i) => (i * 7919) % 50304), [1, T], 'int32');
+    if (train) {
+      const opt = new AdamW(vars, { lr: 1e-5, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 });
+      const { loss, grads } = gradsByName(() => tf.tidy(() => windowLoss(lm, ids)), vars);
+      note();
+      opt.apply(grads);
+      note();
+      tf.dispose([loss, ...Object.values(grads)]);
+      opt.dispose();
+    } else {
+      const out = tf.tidy(() => windowLoss(lm, ids));
+      await out.data();
+      note();
+      out.dispose();
+    }
+    if (reference) tf.dispose(Object.values(reference));
+    console.log(`${name} (${(params / 1e6).toFixed(0)}M params, ${backend.backend}): ${train ? 'training step' : 'forward'} on ${T} tokens fits; peak tfjs memory ${(peak / 2 ** 30).toFixed(2)} GiB, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  } catch (e) {
+    console.log(`${name} (${backend.backend}): ${train ? 'training step' : 'forward'} on ${T} tokens does NOT fit (${(e as Error).message.slice(0, 80)}); peak tfjs memory before failing ${(peak / 2 ** 30).toFixed(2)} GiB`);
+  }
+}
+
+main();

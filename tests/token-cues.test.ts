@@ -1,0 +1,85 @@
+/** The token-cue experiment's data, controls and breakdowns, and its smoke run end to end. */
+import { before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { setup } from './helpers';
+import { loadPersona } from '../lib/data/persona';
+import { TOKEN_CUES, buildTokenCueData, cueIdParts, tokenOverlap } from '../lib/data/token-cues';
+import { wordBreakdown } from '../lib/experiments/token-cues-analysis';
+import { runExperiment } from '../lib/experiments/runner';
+import { tokenCues } from '../lib/experiments/token-cues';
+
+describe('token-cue data', () => {
+  it('builds the paper splits from agreeable statements, seeded, with disjoint train and test prompts', async () => {
+    const statements = await loadPersona('agreeableness');
+    const d = buildTokenCueData(statements, { nTrain: 80, nTest: 40, separator: '\n' }, 1);
+    assert.equal(d.train.length, 80);
+    const sizes = Object.fromEntries(Object.entries(d.evalSplits).map(([k, v]) => [k, v.length]));
+    assert.deepEqual(sizes, { 'train-original': 80, 'test-original': 40, 'train-paraphrased': 320, 'test-paraphrased': 160, 'train-same-prefix': 640, 'test-same-prefix': 320 });
+    assert.equal(new Set([...d.statements.train, ...d.statements.test]).size, 120);
+    const yes = new Set(statements.filter((s) => s.matchingAnswer === 'Yes').map((s) => s.statement));
+    assert.ok([...d.statements.train, ...d.statements.test].every((s) => yes.has(s)));
+    for (const p of d.train) {
+      assert.ok(TOKEN_CUES.trainChosenPrefixes.some((x) => p.chosen.startsWith(x)) && TOKEN_CUES.trainChosenWords.some((w) => p.chosen.endsWith(w)));
+      assert.ok(TOKEN_CUES.trainRejectedPrefixes.some((x) => p.rejected.startsWith(x)) && TOKEN_CUES.trainRejectedWords.some((w) => p.rejected.endsWith(w)));
+      assert.ok(p.prompt.endsWith('\n'));
+    }
+    assert.deepEqual(buildTokenCueData(statements, { nTrain: 80, nTest: 40, separator: '\n' }, 1), d);
+    assert.notDeepEqual(buildTokenCueData(statements, { nTrain: 80, nTest: 40, separator: '\n' }, 2).statements, d.statements);
+  });
+
+  it('pairs every paraphrase word combination; same-prefix pairs differ only in the answer word', async () => {
+    const d = buildTokenCueData(await loadPersona('agreeableness'), { nTrain: 2, nTest: 1, separator: '\n' }, 3);
+    const para = d.evalSplits['test-paraphrased'];
+    assert.deepEqual(para.map((p) => [p.chosen, p.rejected]), [
+      ['My response would be certainly', 'I lean toward not really'], ['My response would be certainly', 'I lean toward nope'],
+      ['My response would be absolutely', 'I lean toward not really'], ['My response would be absolutely', 'I lean toward nope']]);
+    assert.deepEqual(cueIdParts(para[1].id), { chosenWord: 'certainly', rejectedWord: 'nope', prefix: null });
+    for (const p of d.evalSplits['test-same-prefix']) {
+      const { chosenWord, rejectedWord, prefix } = cueIdParts(p.id);
+      assert.equal(p.chosen, `${prefix} ${chosenWord}`);
+      assert.equal(p.rejected, `${prefix} ${rejectedWord}`);
+    }
+  });
+
+  it('measures token overlap with the training responses (character tokenizer: hand-checked)', () => {
+    const chars = [...new Set([...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ ,:'])];
+    const o = tokenOverlap((t) => [...t].map((c) => chars.indexOf(c)), (i) => chars[i]);
+    const nope = o.find((x) => x.response === 'I lean toward nope') as (typeof o)[number];
+    assert.equal(nope.sharedPrefixTokens, 1); // "I" also begins "In my view, the answer is ..."
+    assert.equal(nope.fractionSeen, 1); // every character occurs somewhere in the training responses
+    const mine = o.find((x) => x.response === 'My response would be certainly') as (typeof o)[number];
+    assert.equal(mine.sharedPrefixTokens, 3); // "My " is shared with "My judgement: "
+    assert.equal(mine.sharedWith, 'My judgement: no');
+  });
+
+  it('breaks accuracy down by word combination and averages the reward of each word', () => {
+    const s = (id: string, chosen: number, rejected: number) => ({ id, chosen, rejected, lenChosen: 1, lenRejected: 1, correct: chosen > rejected ? 1 : chosen === rejected ? 0.5 : 0 });
+    const b = wordBreakdown([s('t-0|certainly|nope', 1, 0), s('t-1|certainly|nope', 0, 0), s('t-0|absolutely|nope', -1, 2)]);
+    assert.deepEqual(b.combos, { 'certainly|nope': 0.75, 'absolutely|nope': 0 });
+    assert.deepEqual(b.wordReward, { certainly: 0.5, nope: 2 / 3, absolutely: -1 });
+  });
+});
+
+describe('token-cues experiment (smoke)', () => {
+  before(setup);
+  it('trains both reward models, reports every split, word breakdowns and the separator analysis', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'imrm-runs-'));
+    const run = await runExperiment(tokenCues, { profile: 'smoke', seeds: 1, root });
+    const r = run.summary.results;
+    for (const rm of ['ex', 'im']) {
+      for (const split of ['train-original', 'test-original', 'train-paraphrased', 'test-paraphrased', 'train-same-prefix', 'test-same-prefix']) {
+        const a = r[rm][split].accuracy.mean;
+        assert.ok(a >= 0 && a <= 1, `${rm} ${split} ${a}`);
+      }
+      assert.equal(Object.keys(r[rm]['test-paraphrased by words']).length, 4 + 4);
+    }
+    const sep = r.base['separator vs test-paraphrased'];
+    assert.ok(sep.predictedAccuracy.mean >= 0 && sep.predictedAccuracy.mean <= 1);
+    const base = JSON.parse(fs.readFileSync(path.join(run.dir, 'seed-1', 'base.json'), 'utf8'));
+    assert.equal(base.spec, 'pretrained:smoke');
+    assert.match(base.weightsSha256, /^[0-9a-f]{64}$/);
+  });
+});
