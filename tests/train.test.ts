@@ -10,6 +10,8 @@ import { trainPreference, resolvePreferenceTrainConfig } from '../lib/train/pref
 import { trainLanguageModel, validationPerplexity, resolveLmTrainConfig } from '../lib/train/lm';
 import { fingerprint } from '../lib/train/checkpointing';
 import { EncodedPair } from '../lib/rewards/sequences';
+import { verifierLoss } from '../lib/rewards/loss';
+import { verifierPairs } from '../lib/data/verifier';
 import { Rng } from '../lib/random';
 
 before(setup);
@@ -137,5 +139,34 @@ describe('language-model training', () => {
     assert.ok(losses[29] < losses[0] / 2, `loss ${losses[0]} -> ${losses[29]}`);
     assert.ok(after < before / 2, `perplexity ${before} -> ${after}`);
     Object.values(vars).forEach((v) => v.dispose());
+  });
+});
+
+describe('EX-GRM (generative verifier)', () => {
+  it('verifierLoss is the mean negative log-probability of the targets', () => {
+    assertClose(verifierLoss(tf.tensor1d([-1, -3])).dataSync()[0], 2);
+  });
+
+  it('builds verification prompts: each response in its own prompt, scored on Yes, rejected trained on No', () => {
+    const enc = (t: string) => [...t].map((c) => c.charCodeAt(0));
+    const [p] = verifierPairs([{ id: 'a', prompt: 'Is it?\n', chosen: 'yes', rejected: 'no' }], (t) => [0, ...enc(t)], enc, 'test');
+    assert.equal(String.fromCharCode(...p.prompt.slice(1)), 'Question: Is it?\nAnswer: yes\nVerification: Is the answer correct (Yes/No)?');
+    assert.equal(String.fromCharCode(...(p.rejectedPrompt as number[]).slice(1)), 'Question: Is it?\nAnswer: no\nVerification: Is the answer correct (Yes/No)?');
+    assert.deepEqual([p.chosen, p.rejected, p.rejectedTarget], [enc('Yes'), enc('Yes'), enc('No')]);
+  });
+
+  it('learns to say Yes after chosen and No after rejected answers; its reward is P(Yes)', async () => {
+    // Token cue inside the prompt: chosen answers are tokens 4-5, rejected 6-7; Yes = 10, No = 11.
+    const grmTask = (n: number, seed: number): EncodedPair[] => cueTask(n, seed).map((p) => ({
+      id: p.id, prompt: [...p.prompt, p.chosen[0]], chosen: [10], rejectedPrompt: [...p.prompt, p.rejected[0]], rejected: [10], rejectedTarget: [11],
+    }));
+    const { model } = tinyModel();
+    const train = grmTask(16, 1);
+    const out = await trainPreference(trainCfg('ex-grm', { epochs: 6 }), { base: model, padId: 0, train, evalSplits: { train }, seed: 3 });
+    const losses = out.trainLoss.map((l) => l.loss);
+    assert.ok(losses[losses.length - 1] < losses[0], `loss did not decrease: ${losses}`);
+    const last = out.curve.filter((c) => c.split === 'train').pop()!;
+    assert.ok(last.accuracy > 0.9, `train accuracy ${last.accuracy}`);
+    assert.ok(last.meanChosen > last.meanRejected && last.meanChosen <= 1 && last.meanRejected >= 0);
   });
 });

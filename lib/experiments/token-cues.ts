@@ -1,6 +1,6 @@
 /**
  * token-cues: the paper's controlled token-level shift (section 5.1) and its alternative-hypothesis ablations.
- * EX-RM and IM-RM (and the ablations ex-mean, im-noref, im-mean) are trained from the same base model on the same
+ * EX-RM and IM-RM (and the ablations ex-mean, im-noref, im-mean, and the generative verifier ex-grm) are trained from the same base model on the same
  * persona pairs; evaluated on the training responses and on paraphrases never seen in training (all 2 x 2 word
  * combinations), plus the same-prefix control. Per seed the prompts, drawn responses and heads differ.
  * Also measured: accuracy per word combination, the mean reward of each answer word, and the footnote-3 separator
@@ -13,6 +13,7 @@ import { baseModelIdentity, loadBaseModel, promptIds } from '../model/load';
 import { DATA_FILES } from '../data/catalog';
 import { loadPersona } from '../data/persona';
 import { encodePairs } from '../data/examples';
+import { verifierPairs } from '../data/verifier';
 import { DEFAULT_TOKEN_CUE_DATA, TokenCueDataConfig, buildTokenCueData } from '../data/token-cues';
 import { DEFAULT_PREFERENCE_TRAIN, PreferenceTrainConfig, resolvePreferenceTrainConfig } from '../train/preference';
 import { rewardModelSpec } from '../rewards/reward-model';
@@ -47,7 +48,7 @@ export const tokenCues: Experiment<TokenCuesConfig> = {
   profiles: {
     smoke: { base: 'pretrained:smoke', data: { nTrain: 8, nTest: 4 }, train: { epochs: 2, evalEveryEpochs: 1, batchSize: 8, microBatchSize: 8 } },
     quick: { train: { epochs: 20 } },
-    paper: { rewardModels: ['ex', 'im', 'ex-mean', 'im-noref', 'im-mean'] },
+    paper: { rewardModels: ['ex', 'im', 'ex-mean', 'im-noref', 'im-mean', 'ex-grm'] },
   },
   validate(c) {
     const where = 'experiment token-cues';
@@ -71,7 +72,18 @@ export const tokenCues: Experiment<TokenCuesConfig> = {
     const evalSplits = Object.fromEntries(Object.entries(data.evalSplits).map(([k, v]) => [k, encodeSplit(v, `token-cue ${k}`)]));
     const padId = base.tokenizer.padId;
     const tokenizerJson = (base.tokenizer as unknown as { toJSON(): unknown }).toJSON();
-    const result = await runRewardModels(c.rewardModels, c.train, { base: base.lm, tokenizer: tokenizerJson, padId, train, evalSplits }, ctx);
+    const pairwise = c.rewardModels.filter((rm) => rm !== 'ex-grm');
+    const result = await runRewardModels(pairwise, c.train, { base: base.lm, tokenizer: tokenizerJson, padId, train, evalSplits }, ctx);
+    if (c.rewardModels.includes('ex-grm')) {
+      // The generative verifier sees each response inside its own verification prompt.
+      const verify = (examples: typeof data.train, where: string) => verifierPairs(examples, (t) => promptIds(base, t), (t) => base.tokenizer.encode(t), where);
+      const grm = await runRewardModels(['ex-grm'], c.train, {
+        base: base.lm, tokenizer: tokenizerJson, padId, train: verify(data.train, 'token-cue train (EX-GRM)'),
+        evalSplits: Object.fromEntries(Object.entries(data.evalSplits).map(([k, v]) => [k, verify(v, `token-cue ${k} (EX-GRM)`)])),
+      }, ctx);
+      Object.assign(result.metrics, grm.metrics);
+      result.records.push(...grm.records);
+    }
 
     // Word-level breakdowns from the per-example scores every reward model wrote.
     for (const rm of c.rewardModels) {

@@ -6,6 +6,8 @@
  *   im       beta * sum_k (log pi_theta - log pi_ref) over response tokens (the paper's IM-RM, DPO reward)
  *   im-noref beta * sum_k log pi_theta (ablation: no reference model)
  *   im-mean  beta * mean_k (log pi_theta - log pi_ref) (length-normalised; not in the paper)
+ *   ex-grm   P(" Yes" | "Question: x / Answer: y / Verification: ...") (the paper's generative verifier, appendix A;
+ *            trained with cross-entropy on Yes for chosen, No for rejected; pairs built by data/verifier.ts)
  */
 import * as tf from '@tensorflow/tfjs';
 import { LanguageModel, forward } from '../model/transformer';
@@ -16,7 +18,7 @@ import { implicitReward } from './implicit';
 import { Pooling, explicitReward, poolingWeights } from './explicit';
 
 export interface RewardModelSpec {
-  kind: 'ex' | 'im';
+  kind: 'ex' | 'im' | 'grm';
   /** IM-RM: the KL coefficient beta (0.01 in every experiment of the paper). */
   beta: number;
   /** IM-RM: subtract the frozen reference model's log-probs. */
@@ -36,6 +38,7 @@ export const REWARD_MODELS: Record<string, RewardModelSpec> = {
   im: IM,
   'im-noref': { ...IM, useReference: false },
   'im-mean': { ...IM, aggregate: 'mean' },
+  'ex-grm': { kind: 'grm', beta: 0.01, useReference: false, aggregate: 'sum', pooling: 'last' },
 };
 
 export function rewardModelSpec(name: string, where = 'rewardModels'): RewardModelSpec {
@@ -74,6 +77,7 @@ export function sequenceRewards(
     const weights = tf.tensor2d(poolingWeights(batch, spec.pooling), [batch.B, batch.T]);
     return explicitReward(hidden, state.head, weights);
   }
+  if (spec.kind === 'grm') return sequenceLogProbs(state.lm, t, 'sum', kernels).exp() as tf.Tensor1D; // P(Yes | prompt with y)
   if (spec.useReference && !referenceLogProbs) throw new Error('IM-RM with a reference needs the reference log-probs');
   const policy = sequenceLogProbs(state.lm, t, spec.aggregate, kernels);
   return implicitReward(policy, spec.useReference ? referenceLogProbs : null, spec.beta);

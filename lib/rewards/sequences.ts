@@ -10,6 +10,13 @@ export interface EncodedPair {
   prompt: number[];
   chosen: number[];
   rejected: number[];
+  /**
+   * Generative verifiers (EX-GRM) score each response inside its own prompt ("Question: x / Answer: y /
+   * Verification: ..."): chosen is scored after `prompt`, rejected after `rejectedPrompt`, and the rejected
+   * sequence is trained towards `rejectedTarget` (" No") while scored on `rejected` (" Yes").
+   */
+  rejectedPrompt?: number[];
+  rejectedTarget?: number[];
 }
 
 export interface SequenceBatch {
@@ -53,12 +60,12 @@ export function buildSequenceBatch(
   return { B, T, ids, responseMask, lastIndex: lengths.map((l) => l - 1), responseLengths: seqs.map((s) => s.response.length) };
 }
 
-/** 2P sequences: the P chosen ones, then the P rejected ones. */
-export function buildPairBatch(pairs: EncodedPair[], padId: number, maxLength: number): SequenceBatch {
+/** 2P sequences: the P chosen ones, then the P rejected ones (with `targets`, the rejected training targets). */
+export function buildPairBatch(pairs: EncodedPair[], padId: number, maxLength: number, targets = false): SequenceBatch {
   return buildSequenceBatch(
     [
       ...pairs.map((p) => ({ id: p.id, prompt: p.prompt, response: p.chosen })),
-      ...pairs.map((p) => ({ id: p.id, prompt: p.prompt, response: p.rejected })),
+      ...pairs.map((p) => ({ id: p.id, prompt: p.rejectedPrompt ?? p.prompt, response: targets ? p.rejectedTarget ?? p.rejected : p.rejected })),
     ],
     padId,
     maxLength,

@@ -15,8 +15,8 @@ import { cloneParams, disposeParams } from '../model/params';
 import { Rng, deriveSeed } from '../random';
 import { check, mergeConfig } from '../config';
 import { EncodedPair, batchTensors, buildPairBatch } from '../rewards/sequences';
-import { RewardModelState, rewardModelSpec, sequenceRewards } from '../rewards/reward-model';
-import { bradleyTerryLoss } from '../rewards/loss';
+import { RewardModelState, rewardModelSpec, sequenceLogProbs, sequenceRewards } from '../rewards/reward-model';
+import { bradleyTerryLoss, verifierLoss } from '../rewards/loss';
 import { initExplicitHead } from '../rewards/explicit';
 import { PreferenceMetrics } from '../rewards/metrics';
 import { AdamW, AdamWConfig, DEFAULT_ADAMW } from './adamw';
@@ -196,9 +196,12 @@ export async function trainPreference(cfg: PreferenceTrainConfig, input: Prefere
     let lossSum = 0;
     for (let m = 0; m < batchIdx.length; m += cfg.microBatchSize) {
       const micro = batchIdx.slice(m, m + cfg.microBatchSize);
-      const batch = buildPairBatch(micro.map((i) => train[i]), padId, base.config.contextLength);
+      const grm = spec.kind === 'grm';
+      const batch = buildPairBatch(micro.map((i) => train[i]), padId, base.config.contextLength, grm);
       const weight = micro.length / batchIdx.length; // the weighted micro-batch means add up to the batch mean
       const { loss, grads } = gradsByName(() => tf.tidy(() => {
+        // EX-GRM: cross-entropy of " Yes" after the chosen and " No" after the rejected verification prompt.
+        if (grm) return verifierLoss(sequenceLogProbs(state.lm, batchTensors(batch), 'sum', cfg.kernels)).mul(weight) as tf.Scalar;
         const ref = trainRef ? referenceSlice(trainRef, micro) : null;
         const r = sequenceRewards(spec, state, batch, batchTensors(batch), ref, cfg.kernels);
         const P = micro.length;
