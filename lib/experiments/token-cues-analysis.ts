@@ -3,7 +3,8 @@
  *   - footnote 3 of the paper: the max-margin separator of the base model's training differences
  *     h(x, y+) - h(x, y-) (hidden state at the last token) and how it scores the paraphrased differences;
  *   - accuracy per (yes-word, no-word) combination and the mean reward of each evaluation answer word,
- *     from the per-example scores a trained reward model wrote.
+ *     from the per-example scores a trained reward model wrote;
+ *   - the Eq. 5 decomposition of a paraphrased response's reward change under the trained IM-RM.
  */
 import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
@@ -13,6 +14,7 @@ import { preferenceMetrics } from '../rewards/metrics';
 import { hardMarginSvm, separatorStats, NotSeparableError } from '../theory/svm';
 import { PairScore } from '../train/evaluate';
 import { cueIdParts } from '../data/token-cues';
+import { PairContribution, explainImplicitChange, implicitContributions, sequenceFeatures } from '../theory/dynamics';
 
 /** Hidden state after the final norm at the last token of prompt + response, for every sequence. */
 export function lastHiddenStates(lm: LanguageModel, seqs: Array<{ prompt: number[]; response: number[] }>, padId: number, batchSize = 32): number[][] {
@@ -89,4 +91,69 @@ export function wordBreakdown(scores: PairScore[]): { combos: Record<string, num
   const wordReward: Record<string, number> = {};
   for (const [w, r] of words) wordReward[w] = r.reduce((a, b) => a + b, 0) / r.length;
   return { combos, wordReward };
+}
+
+export interface DecompositionTerm {
+  /** Token of the evaluated response (position k) and of the training response (position l). */
+  evalToken: string;
+  k: number;
+  trainToken: string;
+  l: number;
+  against: 'chosen' | 'rejected';
+  /** Summed over all training pairs whose responses hold these tokens at these positions. */
+  contribution: number;
+}
+
+export interface ResponseDecomposition {
+  response: string;
+  /** Eq. 5 prediction of the change of its reward after one more full-batch step (lr 1). */
+  total: number;
+  tokenMatch: number;
+  tokenMismatch: number;
+  /** Per position k of the evaluated response: its token and the summed contribution. */
+  perToken: Array<{ k: number; token: string; contribution: number }>;
+  top: DecompositionTerm[];
+}
+
+/**
+ * Eq. 5 for a trained IM-RM: how one more gradient step (lr 1) on every training pair would move the reward of
+ * `target` (an evaluation response), split into position pairs (k of the target, l of a training response).
+ * g = sigmoid(r- - r+) of each training pair under the trained model against the reference. Terms with the same
+ * (k, token, l, token, side) are summed over training pairs.
+ */
+export function paraphraseDecomposition(
+  trained: LanguageModel, reference: LanguageModel, train: EncodedPair[], target: { prompt: number[]; response: number[]; text: string },
+  beta: number, padId: number, decode: (id: number) => string, topN = 10,
+): ResponseDecomposition {
+  const features = (lm: LanguageModel, seqs: Array<{ id: string; prompt: number[]; response: number[] }>) => {
+    const out: ReturnType<typeof sequenceFeatures> = [];
+    for (let i = 0; i < seqs.length; i += 8) out.push(...sequenceFeatures(lm, seqs.slice(i, i + 8), padId));
+    return out;
+  };
+  const logProb = (f: ReturnType<typeof sequenceFeatures>[number]) => f.response.reduce((s, tok, k) => s + Math.log(f.probs[k][tok]), 0);
+  const seqs = train.flatMap((p) => [{ id: `${p.id}+`, prompt: p.prompt, response: p.chosen }, { id: `${p.id}-`, prompt: p.prompt, response: p.rejected }]);
+  const fTrained = features(trained, seqs);
+  const fRef = features(reference, seqs);
+  const [b] = features(trained, [{ id: 'target', prompt: target.prompt, response: target.response }]);
+  const merged = new Map<string, DecompositionTerm>();
+  const all: PairContribution[] = [];
+  train.forEach((_, i) => {
+    const [plus, minus] = [fTrained[2 * i], fTrained[2 * i + 1]];
+    const r = (j: number) => beta * (logProb(fTrained[j]) - logProb(fRef[j]));
+    const g = 1 / (1 + Math.exp(r(2 * i) - r(2 * i + 1)));
+    for (const c of implicitContributions(1, g, beta, b, plus, minus)) {
+      all.push(c);
+      const v = c.against === 'chosen' ? plus : minus;
+      const key = `${c.k}|${c.l}|${c.against}|${v.response[c.l]}`;
+      const term = merged.get(key) ?? { evalToken: decode(b.response[c.k]), k: c.k, trainToken: decode(v.response[c.l]), l: c.l, against: c.against, contribution: 0 };
+      term.contribution += c.contribution;
+      merged.set(key, term);
+    }
+  });
+  const e = explainImplicitChange(all, 0);
+  return {
+    response: target.text, total: e.total, tokenMatch: e.tokenMatch, tokenMismatch: e.tokenMismatch,
+    perToken: b.response.map((tok, k) => ({ k, token: decode(tok), contribution: all.filter((c) => c.k === k).reduce((s, c) => s + c.contribution, 0) })),
+    top: [...merged.values()].sort((x, y) => Math.abs(y.contribution) - Math.abs(x.contribution)).slice(0, topN),
+  };
 }

@@ -19,7 +19,8 @@ import { DEFAULT_PREFERENCE_TRAIN, PreferenceTrainConfig, resolvePreferenceTrain
 import { rewardModelSpec } from '../rewards/reward-model';
 import { Experiment } from './types';
 import { preferenceWorkUnits, runRewardModels } from './preference-seed';
-import { readScores, separatorAnalysis, wordBreakdown } from './token-cues-analysis';
+import { paraphraseDecomposition, readScores, separatorAnalysis, wordBreakdown } from './token-cues-analysis';
+import { loadModel } from '../model/checkpoint';
 
 const { rewardModel: _rm, ...TRAIN } = DEFAULT_PREFERENCE_TRAIN;
 
@@ -91,6 +92,21 @@ export const tokenCues: Experiment<TokenCuesConfig> = {
         const { combos, wordReward } = wordBreakdown(readScores(path.join(ctx.dir, rm, 'scores', `${split}.jsonl`)));
         result.metrics[rm][`${split} by words`] = { ...Object.fromEntries(Object.entries(combos).map(([k, v]) => [`accuracy ${k}`, v])), ...Object.fromEntries(Object.entries(wordReward).map(([k, v]) => [`reward ${k}`, v])) };
       }
+    }
+    // Eq. 5 for the trained IM-RM on one paraphrased test pair: which position pairs push its rewards.
+    if (c.rewardModels.includes('im')) {
+      const trained = loadModel(path.join(ctx.dir, 'im', 'model'));
+      const pair = evalSplits['test-paraphrased'].find((p) => p.id.endsWith('|certainly|nope')) ?? evalSplits['test-paraphrased'][0];
+      const text = data.evalSplits['test-paraphrased'].find((p) => p.id === pair.id) as (typeof data.train)[number];
+      const decomposition = (['chosen', 'rejected'] as const).map((role) => paraphraseDecomposition(
+        { config: trained.config, params: trained.params }, base.lm, train, { prompt: pair.prompt, response: pair[role], text: text[role] },
+        c.train.beta, padId, (id) => base.tokenizer.decode([id])));
+      Object.values(trained.params).forEach((t) => t.dispose());
+      fs.writeFileSync(path.join(ctx.dir, 'eq5-decomposition.json'), JSON.stringify({ pair: pair.id, prompt: text.prompt, responses: decomposition }, null, 1));
+      (['chosen', 'rejected'] as const).forEach((role, i) => {
+        const d = decomposition[i];
+        result.metrics.im[`eq5 ${role} paraphrase`] = { predictedChange: d.total, tokenMatch: d.tokenMatch, tokenMismatch: d.tokenMismatch };
+      });
     }
     // Footnote 3, on the base model before training.
     const sep = separatorAnalysis(base.lm, train, evalSplits['test-paraphrased'], padId);
