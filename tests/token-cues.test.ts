@@ -17,7 +17,7 @@ describe('token-cue data', () => {
     const d = buildTokenCueData(statements, { nTrain: 80, nTest: 40, separator: '\n' }, 1);
     assert.equal(d.train.length, 80);
     const sizes = Object.fromEntries(Object.entries(d.evalSplits).map(([k, v]) => [k, v.length]));
-    assert.deepEqual(sizes, { 'train-original': 80, 'test-original': 40, 'train-paraphrased': 320, 'test-paraphrased': 160, 'train-same-prefix': 640, 'test-same-prefix': 320 });
+    assert.deepEqual(sizes, { 'train-original': 80, 'test-original': 40, 'train-paraphrased': 320, 'test-paraphrased': 160, 'test-same-prefix': 320 });
     assert.equal(new Set([...d.statements.train, ...d.statements.test]).size, 120);
     const yes = new Set(statements.filter((s) => s.matchingAnswer === 'Yes').map((s) => s.statement));
     assert.ok([...d.statements.train, ...d.statements.test].every((s) => yes.has(s)));
@@ -70,7 +70,7 @@ describe('token-cues experiment (smoke)', () => {
     const run = await runExperiment(tokenCues, { profile: 'smoke', seeds: 1, root });
     const r = run.summary.results;
     for (const rm of ['ex', 'im']) {
-      for (const split of ['train-original', 'test-original', 'train-paraphrased', 'test-paraphrased', 'train-same-prefix', 'test-same-prefix']) {
+      for (const split of ['train-original', 'test-original', 'train-paraphrased', 'test-paraphrased', 'test-same-prefix']) {
         const a = r[rm][split].accuracy.mean;
         assert.ok(a >= 0 && a <= 1, `${rm} ${split} ${a}`);
       }

@@ -35,7 +35,7 @@ export const DEFAULT_TOKEN_CUE_DATA: TokenCueDataConfig = { nTrain: 80, nTest: 4
 
 export interface TokenCueData {
   train: PreferenceExample[];
-  /** split name -> pairs: train-original, test-original, train-paraphrased, test-paraphrased, train-same-prefix, test-same-prefix */
+  /** split name -> pairs: train-original, test-original, train-paraphrased, test-paraphrased, test-same-prefix (test prompts only: it is the costliest split and a control) */
   evalSplits: Record<string, PreferenceExample[]>;
   statements: { train: string[]; test: string[] };
 }
@@ -85,7 +85,6 @@ export function buildTokenCueData(statements: PersonaStatement[], c: TokenCueDat
       'test-original': drawn('test', testStatements),
       'train-paraphrased': paraphrased('train', trainStatements),
       'test-paraphrased': paraphrased('test', testStatements),
-      'train-same-prefix': samePrefix('train', trainStatements),
       'test-same-prefix': samePrefix('test', testStatements),
     },
     statements: { train: trainStatements, test: testStatements },

@@ -32,7 +32,7 @@ export interface TokenCuesConfig {
   train: Omit<PreferenceTrainConfig, 'rewardModel'>;
 }
 
-export const PARAPHRASED_SPLITS = ['train-paraphrased', 'test-paraphrased', 'train-same-prefix', 'test-same-prefix'];
+export const PARAPHRASED_SPLITS = ['train-paraphrased', 'test-paraphrased', 'test-same-prefix'];
 
 export const tokenCues: Experiment<TokenCuesConfig> = {
   sourceFile: __filename,
