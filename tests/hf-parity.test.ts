@@ -9,13 +9,17 @@
 import { before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
+import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { assertAllClose, assertClose, setup } from './helpers';
 import { BpeTokenizer } from '../lib/tokenizers/bpe';
 import { HfModel, loadHfModel, saveHfModel } from '../lib/model/hf';
-import { hfMappings, modelConfigFromHf } from '../lib/model/hf-layout';
+import { hfConfigFor, hfMappings, modelConfigFromHf } from '../lib/model/hf-layout';
+import { readSafetensors, writeSafetensors } from '../lib/model/safetensors';
+import { resolveModelConfig } from '../lib/model/config';
+import { initParams } from '../lib/model/params';
 import { forward } from '../lib/model/transformer';
 import { batchTensors, buildPairBatch } from '../lib/rewards/sequences';
 import { tokenLogProbs } from '../lib/rewards/logprobs';
@@ -147,3 +151,71 @@ for (const arch of ARCHS) {
     });
   });
 }
+
+describe('Hugging Face checkpoints: shards and Qwen2 layout', () => {
+  before(setup);
+
+  it('reads a sharded checkpoint (model.safetensors.index.json) like the single file', async () => {
+    const src = path.join(GOLDEN, 'llama');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'imrm-shards-'));
+    const single = await loadHfModel(src);
+    const names = Object.keys(readSafetensors(path.join(src, 'model.safetensors')).tensors).sort();
+    const all = readSafetensors(path.join(src, 'model.safetensors')).tensors;
+    const half = Math.ceil(names.length / 2);
+    const shards = [names.slice(0, half), names.slice(half)];
+    const weightMap: Record<string, string> = {};
+    shards.forEach((list, i) => {
+      const file = `model-0000${i + 1}-of-00002.safetensors`;
+      writeSafetensors(path.join(dir, file), Object.fromEntries(list.map((n) => [n, all[n]])));
+      for (const n of list) weightMap[n] = file;
+    });
+    fs.writeFileSync(path.join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: weightMap }));
+    fs.copyFileSync(path.join(src, 'config.json'), path.join(dir, 'config.json'));
+    const sharded = await loadHfModel(dir);
+    for (const [k, v] of Object.entries(single.params)) assert.deepEqual(Array.from(sharded.params[k].dataSync()), Array.from(v.dataSync()), k);
+  });
+
+  it('writes and reads the Qwen2 layout (biases on q, k, v only); no transformers reference here, so a round trip', async () => {
+    const config = resolveModelConfig({ vocabSize: 50, dModel: 16, nLayers: 1, nHeads: 4, nKvHeads: 2, contextLength: 16, dMlp: 24, norm: 'rmsnorm', positions: 'rotary', activation: 'silu', gatedMlp: true, bias: 'qkv', tiedEmbeddings: false });
+    const params = initParams(config, 5);
+    const { arch, hfConfig } = hfConfigFor(config, { bos: null, eos: 0, pad: 0 });
+    assert.equal(arch, 'qwen2');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'imrm-qwen2-'));
+    await saveHfModel(dir, { arch, hfConfig, config, params, tokenizer: null });
+    const names = Object.keys(readSafetensors(path.join(dir, 'model.safetensors')).tensors);
+    assert.ok(names.includes('model.layers.0.self_attn.q_proj.bias') && !names.includes('model.layers.0.self_attn.o_proj.bias'));
+    const back = await loadHfModel(dir);
+    assert.deepEqual(back.config, config);
+    for (const [k, v] of Object.entries(params)) assert.deepEqual(Array.from(back.params[k].dataSync()), Array.from(v.dataSync()), k);
+  });
+});
+
+describe('Hugging Face hub ids', () => {
+  it('downloads config, tokenizer and weights into the cache once (HF_ENDPOINT pointing at a local server)', async () => {
+    const served: string[] = [];
+    const server = http.createServer((req, res) => {
+      const m = /^\/test\/tiny-llama\/resolve\/main\/(.+)$/.exec(req.url ?? '');
+      const file = m && (m[1] === 'tokenizer.json' ? path.join(GOLDEN, 'tokenizer.json') : path.join(GOLDEN, 'llama', m[1]));
+      if (!file || !fs.existsSync(file)) { res.writeHead(404); res.end(); return; }
+      served.push(m![1]);
+      res.writeHead(200, { 'content-length': fs.statSync(file).size });
+      fs.createReadStream(file).pipe(res);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const saved = { endpoint: process.env.HF_ENDPOINT, cache: process.env.IMRM_CACHE_DIR };
+    process.env.HF_ENDPOINT = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    process.env.IMRM_CACHE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'imrm-hub-'));
+    try {
+      const m = await loadHfModel('test/tiny-llama');
+      assert.equal(m.arch, 'llama');
+      assert.ok(m.tokenizer);
+      assert.deepEqual(served.sort(), ['config.json', 'model.safetensors', 'tokenizer.json']);
+      await loadHfModel('test/tiny-llama');
+      assert.equal(served.length, 3, 'the second load reads the cache');
+    } finally {
+      server.close();
+      if (saved.endpoint === undefined) delete process.env.HF_ENDPOINT; else process.env.HF_ENDPOINT = saved.endpoint;
+      if (saved.cache === undefined) delete process.env.IMRM_CACHE_DIR; else process.env.IMRM_CACHE_DIR = saved.cache;
+    }
+  });
+});

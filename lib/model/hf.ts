@@ -28,7 +28,8 @@ export interface HfModel {
   dir: string;
 }
 
-const HUB = 'https://huggingface.co';
+/** The hub (HF_ENDPOINT, as in huggingface_hub, points to a mirror). */
+const hub = () => process.env.HF_ENDPOINT ?? 'https://huggingface.co';
 
 function hubCacheDir(id: string): string {
   const root = process.env.IMRM_CACHE_DIR ?? path.resolve(__dirname, '..', '..', '.cache');
@@ -47,11 +48,11 @@ export async function resolveHfDir(spec: string): Promise<string> {
     const target = path.join(dir, file);
     if (fs.existsSync(target)) return true;
     try {
-      await download(`${HUB}/${spec}/resolve/main/${file}`, target, `${spec}/${file}`, null);
+      await download(`${hub()}/${spec}/resolve/main/${file}`, target, `${spec}/${file}`, null);
       return true;
     } catch (e) {
       if (!required) return false;
-      throw new Error(`could not download ${HUB}/${spec}/resolve/main/${file} (${(e as Error).message}); ` +
+      throw new Error(`could not download ${hub()}/${spec}/resolve/main/${file} (${(e as Error).message}); ` +
         `without a network, download the model's config.json, tokenizer.json and *.safetensors into a folder and pass that folder`);
     }
   };
