@@ -51,6 +51,13 @@ describe('byte-level BPE', () => {
     assert.deepEqual("IT'S it's".match(re), ['IT', "'S", 'it', "'s"]);
   });
 
+  it('takes whole pieces that are tokens when ignore_merges is set (Llama 3)', () => {
+    const json = trainBpe(['ab ab ab'], { vocabSize: 259, minPairCount: 1 }); // one merge: a + b
+    json.model.vocab.abc = Object.keys(json.model.vocab).length; // a token no merge sequence reaches
+    assert.equal(new BpeTokenizer(json).encode('abc').length, 2);
+    assert.deepEqual(new BpeTokenizer({ ...json, model: { ...json.model, ignore_merges: true } }).encode('abc'), [json.model.vocab.abc]);
+  });
+
   it('names unsupported tokenizer.json features', () => {
     const json = trainBpe(['ab'], { vocabSize: 260 });
     assert.throws(() => new BpeTokenizer({ ...json, model: { ...json.model, type: 'WordPiece' } }), /'model.type' must be 'BPE'/);

@@ -54,7 +54,7 @@ describe('config.json spellings', () => {
   });
   it('names the unsupported setting', () => {
     assert.throws(() => modelConfigFromHf({ model_type: 'mistral' }), /model_type 'mistral'/);
-    assert.throws(() => modelConfigFromHf({ model_type: 'llama', hidden_size: 32, num_attention_heads: 4, num_hidden_layers: 1, vocab_size: 10, max_position_embeddings: 8, intermediate_size: 64, rope_scaling: { rope_type: 'llama3' } }), /rotary scaling 'llama3'/);
+    assert.throws(() => modelConfigFromHf({ model_type: 'gpt_neox', hidden_size: 32, num_attention_heads: 4, num_hidden_layers: 1, vocab_size: 10, max_position_embeddings: 8, intermediate_size: 64, rope_scaling: { rope_type: 'dynamic', factor: 2 } }), /rotary scaling 'dynamic'/);
   });
 });
 

@@ -1,5 +1,7 @@
 import { describe, it, before } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { rotaryFrequencies } from '../lib/model/rotary';
+import { modelConfigFromHf } from '../lib/model/hf-layout';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -176,5 +178,24 @@ describe('checkpoints', () => {
     fs.writeFileSync(file, Buffer.from([1, 0, 0, 0, 0, 0, 0, 0, 123]));
     assert.throws(() => readSafetensors(file), new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: malformed safetensors header`));
     fs.rmSync(dir, { recursive: true });
+  });
+});
+
+describe('rotary frequencies', () => {
+  it('are base^(-2j/rot), and Llama 3 scaling keeps short, slows long and interpolates middle wavelengths', () => {
+    assertAllClose(rotaryFrequencies(4, 10000), [1, 0.01], 1e-12);
+    const f = (2 * Math.PI) / 4096; // wavelength 4096: between 8192 / 4 and 8192 / 1
+    const scaling = { type: 'llama3' as const, factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalContext: 8192 };
+    // smooth = (8192 / 4096 - 1) / (4 - 1) = 1/3 -> (2/3) f / 8 + (1/3) f = f * 10 / 24
+    assertAllClose(rotaryFrequencies(4, f ** -2, scaling), [1, (f * 10) / 24], 1e-9);
+    assertAllClose(rotaryFrequencies(4, 1e8, scaling), [1, 1e-4 / 8], 1e-12); // wavelength 62832 > 8192
+  });
+
+  it('reads llama3 scaling from config.json and rejects other types', () => {
+    const base = { model_type: 'llama', hidden_size: 32, num_attention_heads: 4, num_hidden_layers: 1, vocab_size: 10, max_position_embeddings: 8, intermediate_size: 64 };
+    const c = modelConfigFromHf({ ...base, rope_scaling: { rope_type: 'llama3', factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 } });
+    assert.deepEqual(c.rotaryScaling, { type: 'llama3', factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalContext: 8192 });
+    assert.equal(modelConfigFromHf(base).rotaryScaling, undefined);
+    assert.throws(() => modelConfigFromHf({ ...base, rope_scaling: { rope_type: 'yarn', factor: 2 } }), /rotary scaling 'yarn'/);
   });
 });

@@ -4,6 +4,7 @@
  * Llama: RMSNorm + rotary + SwiGLU + grouped key-value heads).
  */
 import { check, mergeConfig } from '../config';
+import { RotaryScaling } from './rotary';
 
 export interface ModelConfig {
   vocabSize: number;
@@ -21,6 +22,8 @@ export interface ModelConfig {
   /** Fraction of each head's dimensions that rotary embeddings rotate (Pythia: 0.25). */
   rotaryFraction: number;
   rotaryBase: number;
+  /** Llama 3's frequency rescaling (lib/model/rotary.ts); absent: plain rotary (and absent from config hashes). */
+  rotaryScaling?: RotaryScaling;
   /** MLP activation; with gatedMlp, act(x W_gate) * (x W_up) (SwiGLU = silu + gated). */
   activation: 'gelu' | 'gelu_tanh' | 'relu' | 'silu';
   gatedMlp: boolean;
@@ -47,6 +50,7 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   positions: 'learned',
   rotaryFraction: 1,
   rotaryBase: 10000,
+  rotaryScaling: undefined,
   activation: 'gelu_tanh',
   gatedMlp: false,
   bias: 'all',
@@ -72,6 +76,11 @@ export function resolveModelConfig(overrides: unknown = {}, where = 'model confi
   check(c.rotaryFraction > 0 && c.rotaryFraction <= 1 && rotDims % 2 === 0, where, 'rotaryFraction',
     `must be in (0, 1] and rotate an even number of the ${headDim} head dimensions`, c.rotaryFraction);
   check(c.normEps > 0, where, 'normEps', 'must be positive', c.normEps);
+  if (c.rotaryScaling) {
+    const r = c.rotaryScaling;
+    check(r.type === 'llama3' && r.factor > 0 && r.lowFreqFactor > 0 && r.highFreqFactor > r.lowFreqFactor && r.originalContext > 0, where, 'rotaryScaling',
+      "must be {type: 'llama3', factor > 0, lowFreqFactor > 0, highFreqFactor > lowFreqFactor, originalContext > 0}", r);
+  }
   check(c.initStd > 0, where, 'initStd', 'must be positive', c.initStd);
   return c;
 }

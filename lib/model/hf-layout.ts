@@ -8,6 +8,7 @@
  * transformers 5 (rope_parameters: {rope_theta, partial_rotary_factor}).
  */
 import { ModelConfig, resolveModelConfig } from './config';
+import { RotaryScaling } from './rotary';
 
 export type HfArchitecture = 'gpt2' | 'gpt_neox' | 'llama' | 'qwen2';
 
@@ -50,12 +51,17 @@ function activation(name: unknown, where: string): ModelConfig['activation'] {
   return a;
 }
 
-function checkRope(cfg: HfConfig, where: string): void {
+/** Rotary scaling from either spelling (rope_parameters / rope_scaling); only Llama 3's is supported. */
+function rotaryScaling(cfg: HfConfig, where: string): RotaryScaling | undefined {
   const params = (cfg.rope_parameters ?? cfg.rope_scaling) as HfConfig | null | undefined;
   const type = params?.rope_type ?? params?.type;
-  if (type !== undefined && type !== 'default') {
-    throw new Error(`${where}: rotary scaling '${type}' is not supported (only unscaled rotary embeddings)`);
-  }
+  if (type === undefined || type === 'default') return undefined;
+  if (type !== 'llama3') throw new Error(`${where}: rotary scaling '${type}' is not supported (default or llama3)`);
+  const p = params as HfConfig;
+  return {
+    type: 'llama3', factor: num(p, where, 'factor'), lowFreqFactor: num(p, where, 'low_freq_factor'),
+    highFreqFactor: num(p, where, 'high_freq_factor'), originalContext: num(p, where, 'original_max_position_embeddings'),
+  };
 }
 
 export function modelConfigFromHf(cfg: HfConfig, where = 'config.json'): ModelConfig {
@@ -71,7 +77,8 @@ export function modelConfigFromHf(cfg: HfConfig, where = 'config.json'): ModelCo
       parallelResidual: false, tiedEmbeddings: tied,
     }, where);
   }
-  checkRope(cfg, where);
+  const scaling = rotaryScaling(cfg, where);
+  if (scaling && arch !== 'llama') throw new Error(`${where}: llama3 rotary scaling on model_type '${arch}' is not supported`);
   const d = num(cfg, where, 'hidden_size');
   const nHeads = num(cfg, where, 'num_attention_heads');
   if (cfg.head_dim !== undefined && cfg.head_dim !== d / nHeads) {
@@ -81,7 +88,7 @@ export function modelConfigFromHf(cfg: HfConfig, where = 'config.json'): ModelCo
     vocabSize: num(cfg, where, 'vocab_size'), dModel: d, nLayers: num(cfg, where, 'num_hidden_layers'), nHeads,
     contextLength: num(cfg, where, 'max_position_embeddings'), dMlp: num(cfg, where, 'intermediate_size'),
     positions: 'rotary' as const, rotaryBase: optionalNum(cfg, 10000, 'rope_parameters.rope_theta', 'rope_theta', 'rotary_emb_base'),
-    tiedEmbeddings: tied,
+    rotaryScaling: scaling, tiedEmbeddings: tied,
   };
   if (arch === 'gpt_neox') {
     if (cfg.attention_bias === false) throw new Error(`${where}: GPT-NeoX without attention biases is not supported`);
@@ -187,7 +194,12 @@ export function hfConfigFor(c: ModelConfig, special: { bos: number | null; eos: 
     const act = Object.entries(ACTIVATIONS).find(([, v]) => v === c.activation)?.[0] as string;
     return { arch: 'gpt2', hfConfig: { model_type: 'gpt2', architectures: ['GPT2LMHeadModel'], vocab_size: c.vocabSize, n_embd: c.dModel, n_layer: c.nLayers, n_head: c.nHeads, n_positions: c.contextLength, n_inner: c.dMlp, activation_function: c.activation === 'gelu_tanh' ? 'gelu_new' : act, layer_norm_epsilon: c.normEps, tie_word_embeddings: true, ...ids } };
   }
-  const rope = { rope_parameters: { rope_type: 'default', rope_theta: c.rotaryBase, partial_rotary_factor: c.rotaryFraction }, rope_theta: c.rotaryBase };
+  const s = c.rotaryScaling;
+  const scaled = s ? { rope_type: 'llama3', factor: s.factor, low_freq_factor: s.lowFreqFactor, high_freq_factor: s.highFreqFactor, original_max_position_embeddings: s.originalContext } : null;
+  const rope = {
+    rope_parameters: { rope_type: 'default', rope_theta: c.rotaryBase, partial_rotary_factor: c.rotaryFraction, ...(scaled ?? {}) },
+    rope_theta: c.rotaryBase, ...(scaled ? { rope_scaling: scaled } : {}),
+  };
   const common = { vocab_size: c.vocabSize, hidden_size: c.dModel, num_hidden_layers: c.nLayers, num_attention_heads: c.nHeads, max_position_embeddings: c.contextLength, intermediate_size: c.dMlp, tie_word_embeddings: c.tiedEmbeddings, ...rope, ...ids };
   if (c.norm === 'layernorm' && !c.gatedMlp && c.bias === 'all' && c.nKvHeads === c.nHeads && (c.activation === 'gelu' || c.activation === 'gelu_tanh')) {
     return { arch: 'gpt_neox', hfConfig: { model_type: 'gpt_neox', architectures: ['GPTNeoXForCausalLM'], ...common, rotary_pct: c.rotaryFraction, rotary_emb_base: c.rotaryBase, hidden_act: c.activation === 'gelu' ? 'gelu' : 'gelu_pytorch_tanh', layer_norm_eps: c.normEps, use_parallel_residual: c.parallelResidual, attention_bias: true } };

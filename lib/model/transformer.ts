@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ModelConfig, headDim } from './config';
 import { Params } from './params';
 import { Kernels, KernelName, getKernels } from './kernels';
+import { RotaryScaling, rotaryFrequencies } from './rotary';
 
 export interface LanguageModel {
   config: ModelConfig;
@@ -53,17 +54,19 @@ function causalMask(T: number): tf.Tensor2D {
  * x' = x cos + rotateHalf(x) sin, with rotateHalf(x) = x @ R (a signed permutation; identity-free on the
  * unrotated dimensions, where cos = 1 and sin = 0). Returns cos, sin (1, T, 1, hd) and R (hd, hd).
  */
-function rotaryTables(T: number, hd: number, fraction: number, base: number) {
+function rotaryTables(T: number, hd: number, fraction: number, base: number, scaling: RotaryScaling | null) {
   const rot = Math.round(hd * fraction);
-  const key = `rope:${T}:${hd}:${rot}:${base}`;
+  const key = `rope:${T}:${hd}:${rot}:${base}:${JSON.stringify(scaling)}`;
+  const freqs = rotaryFrequencies(rot, base, scaling);
+  const angle = (t: number, i: number) => t * freqs[i % (rot / 2)];
   const cos = cached(`${key}:cos`, () => {
     const v = new Float32Array(T * hd).fill(1);
-    for (let t = 0; t < T; t++) for (let i = 0; i < rot; i++) v[t * hd + i] = Math.cos(t * base ** (-(2 * (i % (rot / 2))) / rot));
+    for (let t = 0; t < T; t++) for (let i = 0; i < rot; i++) v[t * hd + i] = Math.cos(angle(t, i));
     return tf.tensor4d(v, [1, T, 1, hd]);
   });
   const sin = cached(`${key}:sin`, () => {
     const v = new Float32Array(T * hd);
-    for (let t = 0; t < T; t++) for (let i = 0; i < rot; i++) v[t * hd + i] = Math.sin(t * base ** (-(2 * (i % (rot / 2))) / rot));
+    for (let t = 0; t < T; t++) for (let i = 0; i < rot; i++) v[t * hd + i] = Math.sin(angle(t, i));
     return tf.tensor4d(v, [1, T, 1, hd]);
   });
   const R = cached(`${key}:R`, () => {
@@ -101,7 +104,7 @@ function toHeads(K: Kernels, c: ModelConfig, x: tf.Tensor2D, B: number, T: numbe
   const hd = headDim(c);
   let h = x.reshape([B, T, nh, hd]) as tf.Tensor4D;
   if (rotate && c.positions === 'rotary') {
-    const { cos, sin, R } = rotaryTables(T, hd, c.rotaryFraction, c.rotaryBase);
+    const { cos, sin, R } = rotaryTables(T, hd, c.rotaryFraction, c.rotaryBase, c.rotaryScaling ?? null);
     const rotated = K.matmul(h.reshape([B * T * nh, hd]) as tf.Tensor2D, R).reshape([B, T, nh, hd]);
     h = h.mul(cos).add(rotated.mul(sin));
   }

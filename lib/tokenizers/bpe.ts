@@ -131,6 +131,8 @@ export class BpeTokenizer {
   private bpe(piece: string): number[] {
     const hit = this.cache.get(piece);
     if (hit) return hit;
+    // Llama 3's tokenizer: a piece that is itself a token is taken whole, before any merge.
+    if (this.json.model.ignore_merges && this.vocab.has(piece)) return [this.vocab.get(piece) as number];
     let symbols = Array.from(piece);
     while (symbols.length > 1) {
       let best = Infinity;
