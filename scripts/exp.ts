@@ -12,7 +12,7 @@ import { PROFILES, ProfileName } from '../lib/experiments/types';
 import { parseOverrides } from '../lib/config';
 import { terminalRenderer, formatSeconds } from '../lib/runs/progress';
 
-const USAGE = `usage: npm run exp -- <experiment> [--profile ${PROFILES.join('|')}] [--seeds N] [--jobs N] [--force] [--set key=value ...] [--runs-dir DIR]
+const USAGE = `usage: npm run exp -- <experiment> [--profile ${PROFILES.join('|')}] [--seeds N] [--jobs N] [--force] [--set key=value ...] [--runs-dir DIR] [--accept-code-change]
        npm run exp -- --list`;
 
 function parseArgs(argv: string[]) {
@@ -31,6 +31,7 @@ function parseArgs(argv: string[]) {
     else if (a === '--set') out.sets.push(value());
     else if (a === '--runs-dir') out.runsDir = value();
     else if (a === '--list') out.list = true;
+    else if (a === '--accept-code-change') process.env.IMRM_ACCEPT_CODE_CHANGE = '1';
     else if (a === '--help' || a === '-h') {
       console.log(USAGE);
       process.exit(0);

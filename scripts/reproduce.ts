@@ -1,5 +1,6 @@
 /**
- * npm run reproduce -- [--profile smoke|quick|paper] [--seeds N] [--jobs N] [--only NAME]
+ * npm run reproduce -- [--profile smoke|quick|paper] [--seeds N] [--jobs N] [--only NAME] [--accept-code-change]
+ * (--accept-code-change: show finished runs of the same config made by an earlier library version; see runner.ts)
  * Runs the experiments every notebook declares (metadata imrm.experiments; cached runs are re-used), executes
  * every notebook in notebooks/ headlessly with the project kernel and the parameters injected, and writes
  * reports/<notebook>.html and reports/index.html (links, status, environment stamp). Exits 1 if a notebook fails.
@@ -32,7 +33,8 @@ function parseArgs(argv: string[]) {
     else if (a === '--seeds') out.seeds = Number(next());
     else if (a === '--only') out.only = next();
     else if (a === '--jobs') out.jobs = Number(next());
-    else throw new Error(`unknown argument '${a}' (usage: npm run reproduce -- [--profile ${PROFILES.join('|')}] [--seeds N] [--jobs N] [--only NAME])`);
+    else if (a === '--accept-code-change') process.env.IMRM_ACCEPT_CODE_CHANGE = '1'; // read by every runExperiment, notebooks included
+    else throw new Error(`unknown argument '${a}' (usage: npm run reproduce -- [--profile ${PROFILES.join('|')}] [--seeds N] [--jobs N] [--only NAME] [--accept-code-change])`);
   }
   if (!PROFILES.includes(out.profile)) throw new Error(`--profile must be one of ${PROFILES.join(', ')}`);
   out.seeds = out.seeds || DEFAULT_SEEDS[out.profile];

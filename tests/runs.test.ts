@@ -123,6 +123,20 @@ describe('experiment runs', () => {
     fs.rmSync(rootB, { recursive: true });
   });
 
+  it('re-uses a run of another code version only when asked, and says so', async () => {
+    const root = tmp('runs-code');
+    const first = await runExperiment(toyCopy, { profile: 'smoke', seeds: 1, root });
+    const older = path.join(path.dirname(first.dir), 'made-by-older-code');
+    fs.renameSync(first.dir, older); // as if the library had changed since
+    const reused = await runExperiment(toyCopy, { profile: 'smoke', seeds: 1, root, acceptCodeChange: true });
+    assert.equal(reused.dir, older);
+    assert.match(reused.summary.codeVersion ? reused.summary.codeVersionNote as string : '', /computed by library code .* the current code is/);
+    assert.deepEqual(reused.summary.results, first.summary.results);
+    const twoSeeds = await runExperiment(toyCopy, { profile: 'smoke', seeds: 2, root, acceptCodeChange: true });
+    assert.equal(twoSeeds.dir, first.dir, 'other seeds: computed with the current code');
+    assert.equal(twoSeeds.summary.codeVersionNote, undefined);
+  });
+
   it('config errors name the key and the source', () => {
     assert.throws(() => resolveExperimentConfig(toyCopy, 'smoke', { train: { epoch: 3 } }), /toy-copy, overrides: unknown key 'train.epoch'/);
     assert.throws(() => resolveExperimentConfig(toyCopy, 'smoke', { rewardModels: ['ex', 'dpo'] }), /unknown reward model 'dpo'/);

@@ -13,7 +13,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend } from '../backend';
 import { mergeConfig } from '../config';
-import { codeVersion, hashOf } from '../runs/hash';
+import { canonicalJson, codeVersion, hashOf } from '../runs/hash';
 import { envStamp } from '../runs/env';
 import { Aggregate, aggregate } from '../runs/stats';
 import { Progress, ProgressRenderer } from '../runs/progress';
@@ -32,6 +32,12 @@ export interface RunOptions {
   seedList?: number[];
   /** Write metrics.jsonl and summary.json (workers of a parallel run do not). Default true. */
   writeSummary?: boolean;
+  /**
+   * When this code version has no run yet, re-use a finished run of the same config, data and backend made by
+   * another version of the library code (the summary then says so in codeVersionNote). Default: the
+   * environment variable IMRM_ACCEPT_CODE_CHANGE=1. Off, a code change recomputes.
+   */
+  acceptCodeChange?: boolean;
 }
 
 export interface Summary {
@@ -42,6 +48,8 @@ export interface Summary {
   backend: string;
   codeVersion: string;
   createdAt: string;
+  /** Set when the results were computed by another library code version (acceptCodeChange). */
+  codeVersionNote?: string;
   /** Wall-clock seconds of this call (small when seeds came from the cache). */
   seconds: number;
   /** Seconds each seed took when it was computed (in seed order). */
@@ -101,6 +109,22 @@ function writeJson(file: string, value: unknown): void {
   fs.renameSync(`${file}.tmp`, file);
 }
 
+/** A finished run folder with the same experiment, config, data and backend (any code version) and these seeds. */
+function findRunOfOtherCode(parent: string, identity: { config: unknown; data: unknown; backend: string }, seeds: number[]): string | null {
+  if (!fs.existsSync(parent)) return null;
+  const found = fs.readdirSync(parent).map((h) => path.join(parent, h)).filter((d) => {
+    try {
+      const id = JSON.parse(fs.readFileSync(path.join(d, 'config.json'), 'utf8'));
+      const summary = JSON.parse(fs.readFileSync(path.join(d, 'summary.json'), 'utf8'));
+      return canonicalJson([id.config, id.data, id.backend]) === canonicalJson([identity.config, identity.data, identity.backend])
+        && canonicalJson(summary.seeds) === canonicalJson(seeds);
+    } catch {
+      return false;
+    }
+  }).sort((a, b) => fs.statSync(path.join(b, 'summary.json')).mtimeMs - fs.statSync(path.join(a, 'summary.json')).mtimeMs);
+  return found[0] ?? null;
+}
+
 export async function runExperiment<C extends object>(exp: Experiment<C>, opts: RunOptions): Promise<RunOutput<C>> {
   const started = Date.now();
   const backend = await initBackend();
@@ -111,11 +135,22 @@ export async function runExperiment<C extends object>(exp: Experiment<C>, opts: 
   const root = opts.root ?? process.env.IMRM_RUNS_DIR ?? 'runs';
   const dir = path.join(root, exp.name, hash);
   if (opts.force) fs.rmSync(dir, { recursive: true, force: true });
+  const accept = opts.acceptCodeChange ?? process.env.IMRM_ACCEPT_CODE_CHANGE === '1';
+  const wantedSeeds = opts.seedList ?? Array.from({ length: opts.seeds }, (_, i) => i + 1);
+  if (accept && !opts.force && !fs.existsSync(path.join(dir, 'summary.json'))) {
+    const other = findRunOfOtherCode(path.join(root, exp.name), identity, wantedSeeds);
+    if (other) {
+      const summary: Summary = { ...JSON.parse(fs.readFileSync(path.join(other, 'summary.json'), 'utf8')), codeVersionNote: '' };
+      summary.codeVersionNote = `computed by library code ${summary.codeVersion}; the current code is ${identity.code} (re-used: acceptCodeChange)`;
+      console.error(`note: ${exp.name}: ${summary.codeVersionNote}`);
+      return { dir: other, summaryPath: path.join(other, 'summary.json'), summary, config, reusedSeeds: wantedSeeds };
+    }
+  }
   fs.mkdirSync(dir, { recursive: true });
   writeJson(path.join(dir, 'config.json'), { ...identity, profile: opts.profile });
   if (!fs.existsSync(path.join(dir, 'env.json'))) writeJson(path.join(dir, 'env.json'), envStamp());
 
-  const seeds = opts.seedList ?? Array.from({ length: opts.seeds }, (_, i) => i + 1);
+  const seeds = wantedSeeds;
   const pending = seeds.filter((s) => !fs.existsSync(path.join(dir, `seed-${s}`, 'result.json')));
   const progress = new Progress(pending.length * exp.workUnits(config), opts.progress);
   const results: Array<{ seed: number } & SeedResult> = [];
