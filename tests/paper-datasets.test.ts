@@ -6,6 +6,7 @@ import { SHARED_DATA } from './helpers';
 import { PAPER_DATASETS, PaperDataset, loadPaperSplit, loadUfWithRewrites, logRowCounts } from '../lib/data/paper-datasets';
 import { dataFile } from '../lib/data/sources';
 import { readJsonl } from '../lib/data/formats';
+import { equalPairFraction } from '../lib/data/overlap';
 
 describe("the paper's prepared datasets", () => {
   it('reads the last section of a creation log', () => {
@@ -41,5 +42,14 @@ describe("the paper's prepared datasets", () => {
 
   it('the 2,000-pair UltraFeedback train split is not in the offline mirror: one clear error', async () => {
     await assert.rejects(loadPaperSplit('ultrafeedback', 'train', { cacheDir: fs.mkdtempSync('/tmp/imrm-c-'), download: false }), /not available locally.*download https:\/\/raw\.githubusercontent\.com/);
+  });
+});
+
+describe('token-overlap statistic', () => {
+  it('is the fraction of equal position pairs (hand-computed)', () => {
+    // a = [1, 1, 2], b = [1, 3]: pairs equal: (a0, b0), (a1, b0) -> 2 of 6
+    assert.equal(equalPairFraction([1, 1, 2], [1, 3]), 2 / 6);
+    assert.equal(equalPairFraction([1, 2, 3], [1, 2, 3]), 3 / 9);
+    assert.equal(equalPairFraction([], [1]), 0);
   });
 });
