@@ -78,7 +78,11 @@ export const tokenCues: Experiment<TokenCuesConfig> = {
     if (c.rewardModels.includes('ex-grm')) {
       // The generative verifier sees each response inside its own verification prompt.
       const verify = (examples: typeof data.train, where: string) => verifierPairs(examples, (t) => promptIds(base, t), (t) => base.tokenizer.encode(t), where);
-      const grm = await runRewardModels(['ex-grm'], c.train, {
+      // Verification prompts hold statement and answer, about twice the tokens of a pair, and attention memory
+      // grows with the square of the length: smaller micro-batches (same effective batch and gradient) keep the
+      // 4 GB wasm heap from overflowing (measured: micro-batches of 32 pairs aborted on stories260K).
+      const grmTrain = { ...c.train, microBatchSize: Math.min(c.train.microBatchSize, 8), evalBatchSize: Math.min(c.train.evalBatchSize, 16) };
+      const grm = await runRewardModels(['ex-grm'], grmTrain, {
         base: base.lm, tokenizer: tokenizerJson, padId, train: verify(data.train, 'token-cue train (EX-GRM)'),
         evalSplits: Object.fromEntries(Object.entries(data.evalSplits).map(([k, v]) => [k, verify(v, `token-cue ${k} (EX-GRM)`)])),
       }, ctx);
