@@ -7,10 +7,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { canonicalJson, codeVersion } from '../runs/hash';
-import { initBackend } from '../backend';
 import { ProfileName } from './types';
-import { resolveExperimentConfig, runDirectory, runExperiment } from './runner';
+import { resolveExperimentConfig, resolveRun, runExperiment, runsOfOtherCode } from './runner';
 import { pretrain } from './pretrain';
 import { ProgressRenderer } from '../runs/progress';
 
@@ -23,21 +21,12 @@ export interface PretrainedLocation {
 }
 
 export async function findPretrainedBase(profile: ProfileName, seed = 1, root?: string): Promise<PretrainedLocation | null> {
-  const exact = await runDirectory(pretrain, { profile, root });
-  const modelOf = (run: string) => path.join(run, `seed-${seed}`, 'model');
-  if (fs.existsSync(path.join(modelOf(exact), 'config.json'))) return { dir: modelOf(exact), runDir: exact, codeVersionNote: null };
-  const parent = path.dirname(exact);
-  if (!fs.existsSync(parent)) return null;
-  const config = resolveExperimentConfig(pretrain, profile);
-  const wanted = { config, data: await pretrain.dataIdentity(config), code: codeVersion(pretrain.sourceFile), backend: (await initBackend()).backend };
-  const candidates = fs.readdirSync(parent).map((h) => path.join(parent, h))
-    .filter((d) => d !== exact && fs.existsSync(path.join(modelOf(d), 'config.json')) && fs.existsSync(path.join(d, 'config.json')))
-    .map((d) => ({ d, identity: JSON.parse(fs.readFileSync(path.join(d, 'config.json'), 'utf8')), mtime: fs.statSync(path.join(modelOf(d), 'config.json')).mtimeMs }))
-    .filter((x) => canonicalJson(x.identity.config) === canonicalJson(wanted.config) && canonicalJson(x.identity.data) === canonicalJson(wanted.data) && x.identity.backend === wanted.backend)
-    .sort((a, b) => b.mtime - a.mtime);
-  if (candidates.length === 0) return null;
-  const best = candidates[0];
-  return { dir: modelOf(best.d), runDir: best.d, codeVersionNote: `trained by library code ${best.identity.code}; the current code is ${wanted.code}` };
+  const { dir: exact, identity } = await resolveRun(pretrain, { profile, root });
+  const model = (run: string) => path.join(run, `seed-${seed}`, 'model');
+  if (fs.existsSync(path.join(model(exact), 'config.json'))) return { dir: model(exact), runDir: exact, codeVersionNote: null };
+  const other = runsOfOtherCode(exact, identity, path.join(`seed-${seed}`, 'model', 'config.json'))[0];
+  if (!other) return null;
+  return { dir: model(other.dir), runDir: other.dir, codeVersionNote: `trained by library code ${other.code}; the current code is ${identity.code}` };
 }
 
 /** The base model of a profile, training it (cached, resumable) when no run exists yet. */

@@ -68,12 +68,45 @@ export interface RunOutput<C> {
   reusedSeeds: number[];
 }
 
-/** The run folder of a request (without running anything): where its seeds and summary are stored. */
-export async function runDirectory<C extends object>(exp: Experiment<C>, opts: Pick<RunOptions, 'profile' | 'overrides' | 'root'>): Promise<string> {
+export interface RunIdentity {
+  experiment: string;
+  config: unknown;
+  data: unknown;
+  code: string;
+  backend: string;
+}
+
+/** What a run's hash covers, its folder, and the resolved config (nothing is run). */
+export async function resolveRun<C extends object>(exp: Experiment<C>, opts: Pick<RunOptions, 'profile' | 'overrides' | 'root'>): Promise<{ config: C; identity: RunIdentity; hash: string; dir: string }> {
   const backend = await initBackend();
   const config = resolveExperimentConfig(exp, opts.profile, opts.overrides);
-  const identity = { experiment: exp.name, config, data: await exp.dataIdentity(config), code: codeVersion(exp.sourceFile), backend: backend.backend };
-  return path.join(opts.root ?? process.env.IMRM_RUNS_DIR ?? 'runs', exp.name, hashOf(identity).slice(0, 16));
+  const identity: RunIdentity = { experiment: exp.name, config, data: await exp.dataIdentity(config), code: codeVersion(exp.sourceFile), backend: backend.backend };
+  const hash = hashOf(identity).slice(0, 16);
+  return { config, identity, hash, dir: path.join(opts.root ?? process.env.IMRM_RUNS_DIR ?? 'runs', exp.name, hash) };
+}
+
+/** The run folder of a request (without running anything): where its seeds and summary are stored. */
+export async function runDirectory<C extends object>(exp: Experiment<C>, opts: Pick<RunOptions, 'profile' | 'overrides' | 'root'>): Promise<string> {
+  return (await resolveRun(exp, opts)).dir;
+}
+
+/**
+ * Sibling run folders with the same config, data and backend as `identity` but another code version, newest first
+ * (by the modification time of `marker`, the file that shows the run is finished, e.g. summary.json).
+ */
+export function runsOfOtherCode(dir: string, identity: RunIdentity, marker: string, accept: (runDir: string) => boolean = () => true): Array<{ dir: string; code: string }> {
+  const parent = path.dirname(dir);
+  if (!fs.existsSync(parent)) return [];
+  const wanted = canonicalJson([identity.config, identity.data, identity.backend]);
+  return fs.readdirSync(parent).map((h) => path.join(parent, h)).flatMap((d) => {
+    if (d === dir || !fs.existsSync(path.join(d, marker))) return [];
+    try {
+      const id = JSON.parse(fs.readFileSync(path.join(d, 'config.json'), 'utf8'));
+      return canonicalJson([id.config, id.data, id.backend]) === wanted && accept(d) ? [{ dir: d, code: id.code as string, mtime: fs.statSync(path.join(d, marker)).mtimeMs }] : [];
+    } catch {
+      return [];
+    }
+  }).sort((a, b) => b.mtime - a.mtime).map(({ dir: d, code }) => ({ dir: d, code }));
 }
 
 export function resolveExperimentConfig<C extends object>(exp: Experiment<C>, profile: ProfileName, overrides?: unknown): C {
@@ -109,36 +142,16 @@ function writeJson(file: string, value: unknown): void {
   fs.renameSync(`${file}.tmp`, file);
 }
 
-/** A finished run folder with the same experiment, config, data and backend (any code version) and these seeds. */
-function findRunOfOtherCode(parent: string, identity: { config: unknown; data: unknown; backend: string }, seeds: number[]): string | null {
-  if (!fs.existsSync(parent)) return null;
-  const found = fs.readdirSync(parent).map((h) => path.join(parent, h)).filter((d) => {
-    try {
-      const id = JSON.parse(fs.readFileSync(path.join(d, 'config.json'), 'utf8'));
-      const summary = JSON.parse(fs.readFileSync(path.join(d, 'summary.json'), 'utf8'));
-      return canonicalJson([id.config, id.data, id.backend]) === canonicalJson([identity.config, identity.data, identity.backend])
-        && canonicalJson(summary.seeds) === canonicalJson(seeds);
-    } catch {
-      return false;
-    }
-  }).sort((a, b) => fs.statSync(path.join(b, 'summary.json')).mtimeMs - fs.statSync(path.join(a, 'summary.json')).mtimeMs);
-  return found[0] ?? null;
-}
-
 export async function runExperiment<C extends object>(exp: Experiment<C>, opts: RunOptions): Promise<RunOutput<C>> {
   const started = Date.now();
-  const backend = await initBackend();
   if (!Number.isInteger(opts.seeds) || opts.seeds < 1) throw new Error(`--seeds must be a positive integer, got ${opts.seeds}`);
-  const config = resolveExperimentConfig(exp, opts.profile, opts.overrides);
-  const identity = { experiment: exp.name, config, data: await exp.dataIdentity(config), code: codeVersion(exp.sourceFile), backend: backend.backend };
-  const hash = hashOf(identity).slice(0, 16);
-  const root = opts.root ?? process.env.IMRM_RUNS_DIR ?? 'runs';
-  const dir = path.join(root, exp.name, hash);
+  const { config, identity, hash, dir } = await resolveRun(exp, opts);
   if (opts.force) fs.rmSync(dir, { recursive: true, force: true });
   const accept = opts.acceptCodeChange ?? process.env.IMRM_ACCEPT_CODE_CHANGE === '1';
   const wantedSeeds = opts.seedList ?? Array.from({ length: opts.seeds }, (_, i) => i + 1);
   if (accept && !opts.force && !fs.existsSync(path.join(dir, 'summary.json'))) {
-    const other = findRunOfOtherCode(path.join(root, exp.name), identity, wantedSeeds);
+    const sameSeeds = (d: string) => canonicalJson(JSON.parse(fs.readFileSync(path.join(d, 'summary.json'), 'utf8')).seeds) === canonicalJson(wantedSeeds);
+    const other = runsOfOtherCode(dir, identity, 'summary.json', sameSeeds)[0]?.dir;
     if (other) {
       const summary: Summary = { ...JSON.parse(fs.readFileSync(path.join(other, 'summary.json'), 'utf8')), codeVersionNote: '' };
       summary.codeVersionNote = `computed by library code ${summary.codeVersion}; the current code is ${identity.code} (re-used: acceptCodeChange)`;
@@ -181,7 +194,7 @@ export async function runExperiment<C extends object>(exp: Experiment<C>, opts: 
     hash,
     profile: opts.profile,
     seeds,
-    backend: backend.backend,
+    backend: identity.backend,
     codeVersion: identity.code,
     createdAt: new Date().toISOString(),
     seconds: (Date.now() - started) / 1000,
