@@ -6,7 +6,6 @@
  *     from the per-example scores a trained reward model wrote;
  *   - the Eq. 5 decomposition of a paraphrased response's reward change under the trained IM-RM.
  */
-import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
 import { LanguageModel, forward } from '../model/transformer';
 import { EncodedPair, batchTensors, buildSequenceBatch } from '../rewards/sequences';
@@ -14,6 +13,7 @@ import { preferenceMetrics } from '../rewards/metrics';
 import { hardMarginSvm, separatorStats, NotSeparableError } from '../theory/svm';
 import { PairScore } from '../train/evaluate';
 import { cueIdParts } from '../data/token-cues';
+import { readJsonl } from '../data/formats';
 import { PairContribution, explainImplicitChange, implicitContributions, sequenceFeatures } from '../theory/dynamics';
 
 /** Hidden state after the final norm at the last token of prompt + response, for every sequence. */
@@ -72,7 +72,7 @@ export function separatorAnalysis(lm: LanguageModel, train: EncodedPair[], parap
 }
 
 export function readScores(file: string): PairScore[] {
-  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return readJsonl<PairScore>(file);
 }
 
 /** Accuracy (ties 1/2) per (chosen word, rejected word), and the mean reward of each answer word. */

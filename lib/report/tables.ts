@@ -40,14 +40,5 @@ export function writeFrameCsv(df: dfd.DataFrame, file: string): void {
   fs.writeFileSync(file, dfd.toCSV(df) as string);
 }
 
-/** Reads a JSON-lines file (e.g. scores/<split>.jsonl); malformed lines are errors naming file and line. */
-export function readJsonl(file: string): Array<Record<string, unknown>> {
-  return fs.readFileSync(file, 'utf8').split('\n').flatMap((line, i) => {
-    if (!line.trim()) return [];
-    try {
-      return [JSON.parse(line)];
-    } catch (e) {
-      throw new Error(`${file}:${i + 1}: malformed JSON line (${(e as Error).message})`);
-    }
-  });
-}
+/** JSON-lines reading (scores/<split>.jsonl, metrics.jsonl) is the data layer's: errors name file and line. */
+export { readJsonl } from '../data/formats';
