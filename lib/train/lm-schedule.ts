@@ -7,18 +7,14 @@
 import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
 import { LanguageModel } from '../model/transformer';
-import { KernelName } from '../model/kernels';
 import { Rng, deriveSeed } from '../random';
 import { check, mergeConfig } from '../config';
-import { AdamW, AdamWConfig } from './adamw';
-import { gradsByName, loadTrainingState, saveTrainingState } from './checkpointing';
-import { validationPerplexity, windowLoss, windowsAt } from './lm';
+import { AdamW } from './adamw';
+import { loadTrainingState, saveTrainingState } from './checkpointing';
+import { LmTrainConfig, lmStep, validationPerplexity } from './lm';
 
-export interface ScheduledLmConfig {
-  steps: number;
-  batchSize: number;
-  seqLen: number;
-  optimizer: AdamWConfig;
+/** LmTrainConfig (steps, batch, window, optimizer, kernels) plus the schedule, evaluation and checkpoints. */
+export interface ScheduledLmConfig extends LmTrainConfig {
   /** Steps of linear warm-up from 0 to optimizer.lr. */
   warmupSteps: number;
   /** The cosine decay ends at optimizer.lr * minLrFraction. */
@@ -28,7 +24,6 @@ export interface ScheduledLmConfig {
   /** At most this many validation tokens in intermediate evaluations (the final one reads the whole stream). */
   evalTokens: number;
   checkpointEvery: number;
-  kernels: KernelName;
 }
 
 export const DEFAULT_SCHEDULED_LM: ScheduledLmConfig = {
@@ -106,11 +101,7 @@ export async function trainScheduledLm(c: ScheduledLmConfig, lm: LanguageModel, 
     step++;
     const rng = new Rng(deriveSeed(input.seed, 'lm-window', step));
     const starts = Array.from({ length: c.batchSize }, () => rng.int(input.train.length - len + 1));
-    const { loss, grads } = gradsByName(() => tf.tidy(() => windowLoss(lm, windowsAt(input.train, starts, len), c.kernels)), vars);
-    optimizer.apply(grads, learningRateAt(c, step));
-    for (const g of Object.values(grads)) g.dispose();
-    const value = loss.dataSync()[0];
-    loss.dispose();
+    const value = lmStep(lm, vars, optimizer, input.train, starts, len, c.kernels, learningRateAt(c, step));
     if (!Number.isFinite(value)) throw new Error(`pretraining diverged at step ${step} (loss ${value}); lower optimizer.lr`);
     lossSum += value;
     lossCount++;

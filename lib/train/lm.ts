@@ -62,6 +62,16 @@ export function validationPerplexity(lm: LanguageModel, stream: Int32Array, seqL
   return Math.exp(total / starts.length);
 }
 
+/** One optimizer step on the windows of `stream` starting at `starts`; returns the loss (nats/token) before the step. */
+export function lmStep(lm: LanguageModel, vars: Record<string, tf.Variable>, optimizer: AdamW, stream: Int32Array, starts: number[], len: number, kernels?: KernelName, lr?: number): number {
+  const { loss, grads } = gradsByName(() => tf.tidy(() => windowLoss(lm, windowsAt(stream, starts, len), kernels)), vars);
+  optimizer.apply(grads, lr);
+  for (const g of Object.values(grads)) g.dispose();
+  const value = loss.dataSync()[0];
+  loss.dispose();
+  return value;
+}
+
 export interface LmTrainResult {
   losses: number[];
 }
@@ -82,11 +92,7 @@ export function trainLanguageModel(
   const losses: number[] = [];
   for (let step = 1; step <= cfg.steps; step++) {
     const starts = Array.from({ length: cfg.batchSize }, () => rng.int(stream.length - len + 1));
-    const { loss, grads } = gradsByName(() => tf.tidy(() => windowLoss(lm, windowsAt(stream, starts, len), cfg.kernels)), vars);
-    optimizer.apply(grads);
-    for (const g of Object.values(grads)) g.dispose();
-    const value = loss.dataSync()[0];
-    loss.dispose();
+    const value = lmStep(lm, vars, optimizer, stream, starts, len, cfg.kernels);
     losses.push(value);
     onStep?.(step, value);
   }
