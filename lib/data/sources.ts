@@ -126,15 +126,3 @@ export async function dataFile(name: string, opts: DataOptions = {}): Promise<st
   }
   return cached;
 }
-
-/** Synchronous lookup for files that must already be local (mirror or cache); never downloads. */
-export function localDataFile(name: string, opts: DataOptions = {}): string | null {
-  const f = entry(name);
-  const mirror = mirrorDir(opts);
-  if (mirror && fs.existsSync(path.join(mirror, name))) {
-    checkSum(path.join(mirror, name), name, f.sha256);
-    return path.join(mirror, name);
-  }
-  const cached = path.join(opts.cacheDir ?? defaultCacheDir(), name);
-  return fs.existsSync(cached) ? cached : null;
-}

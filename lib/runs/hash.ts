@@ -39,9 +39,8 @@ export const DATA_ONLY = '// data-only module';
 
 const codeVersionCache = new Map<string, string>();
 
-/** Relative imports of a TypeScript file, resolved to .ts files (export-from included). */
-function localImports(file: string): string[] {
-  const src = fs.readFileSync(file, 'utf8');
+/** Relative imports of a TypeScript file (source `src`), resolved to .ts files (export-from included). */
+function localImports(file: string, src: string): string[] {
   const out: string[] = [];
   for (const m of src.matchAll(/(?:import|export)[^'";]*?from\s+['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g)) {
     const base = path.resolve(path.dirname(file), m[1] ?? m[2]);
@@ -61,6 +60,11 @@ export function codeVersion(entryFile?: string, root = path.resolve(__dirname, '
   const key = `${root}:${entryFile ?? '*'}`;
   const hit = codeVersionCache.get(key);
   if (hit) return hit;
+  const sources = new Map<string, string>(); // each file read once
+  const read = (f: string) => {
+    if (!sources.has(f)) sources.set(f, fs.readFileSync(f, 'utf8'));
+    return sources.get(f) as string;
+  };
   const files = new Set<string>();
   const entry = entryFile && locateSource(entryFile, root);
   if (entry) {
@@ -69,7 +73,7 @@ export function codeVersion(entryFile?: string, root = path.resolve(__dirname, '
       const f = stack.pop() as string;
       if (files.has(f)) continue;
       files.add(f);
-      stack.push(...localImports(f));
+      stack.push(...localImports(f, read(f)));
     }
   } else {
     const walk = (dir: string) => {
@@ -83,9 +87,10 @@ export function codeVersion(entryFile?: string, root = path.resolve(__dirname, '
   }
   const h = crypto.createHash('sha256');
   for (const f of [...files].sort()) {
-    if (fs.readFileSync(f, 'utf8').startsWith(DATA_ONLY)) continue;
+    const src = read(f);
+    if (src.startsWith(DATA_ONLY)) continue;
     h.update(path.relative(root, f));
-    h.update(fs.readFileSync(f));
+    h.update(src);
   }
   const version = h.digest('hex').slice(0, 16);
   codeVersionCache.set(key, version);
