@@ -11,11 +11,11 @@ export interface PreferenceExample {
 
 /**
  * Checks the examples (see checkExamples), then encodes prompt and responses separately, so the prompt/response
- * boundary is exact. `where` names the data source in errors.
+ * boundary is exact. `encodePrompt` (default `encode`) may add the model's start token. `where` names the data source in errors.
  */
-export function encodePairs(examples: PreferenceExample[], encode: (text: string) => number[], where: string): EncodedPair[] {
+export function encodePairs(examples: PreferenceExample[], encode: (text: string) => number[], where: string, encodePrompt = encode): EncodedPair[] {
   checkExamples(examples, where);
-  return examples.map((e) => ({ id: e.id, prompt: encode(e.prompt), chosen: encode(e.chosen), rejected: encode(e.rejected) }));
+  return examples.map((e) => ({ id: e.id, prompt: encodePrompt(e.prompt), chosen: encode(e.chosen), rejected: encode(e.rejected) }));
 }
 
 /** Throws naming the first example that is malformed (missing field, empty text, duplicate id). */

@@ -67,8 +67,7 @@ export const tokenCues: Experiment<TokenCuesConfig> = {
     const base = await loadBaseModel(c.base);
     fs.writeFileSync(path.join(ctx.dir, 'base.json'), JSON.stringify({ spec: c.base, source: base.source, weightsSha256: base.weightsSha256 }, null, 1));
     const data = buildTokenCueData(await loadPersona('agreeableness'), c.data, ctx.seed);
-    const encodeSplit = (examples: typeof data.train, where: string) => encodePairs(examples, (t) => base.tokenizer.encode(t), where)
-      .map((p, i) => ({ ...p, prompt: promptIds(base, examples[i].prompt) }));
+    const encodeSplit = (examples: typeof data.train, where: string) => encodePairs(examples, (t) => base.tokenizer.encode(t), where, (t) => promptIds(base, t));
     const train = encodeSplit(data.train, 'token-cue train');
     const evalSplits = Object.fromEntries(Object.entries(data.evalSplits).map(([k, v]) => [k, encodeSplit(v, `token-cue ${k}`)]));
     const padId = base.tokenizer.padId;
