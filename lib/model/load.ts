@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { LanguageModel } from './transformer';
 import { loadModel } from './checkpoint';
 import { readLlama2c } from './llama2c';
-import { loadHfModel } from './hf';
+import { loadHfModel, resolveHfDir } from './hf';
 import { Tokenizer, SavedTokenizer, tokenizerFromJSON } from '../tokenizers/index';
 import { Llama2cTokenizer } from '../tokenizers/llama2c';
 import { BpeTokenizer } from '../tokenizers/bpe';
@@ -75,25 +75,27 @@ function fromCheckpoint(spec: string, dir: string): BaseModel {
   return withStart(tokenizer, tokenizer.bosId, spec, { config: saved.config, params: saved.params }, dir, path.join(dir, 'model.safetensors'), head);
 }
 
-export async function loadBaseModel(spec: string): Promise<BaseModel> {
+/** Where a spec's model lives, before anything is loaded. */
+type ResolvedSpec =
+  | { kind: 'llama2c'; model: string; tokenizer: string }
+  | { kind: 'hf'; dir: string }
+  | { kind: 'checkpoint'; dir: string; note: string | null };
+
+async function resolveSpec(spec: string): Promise<ResolvedSpec> {
   if (spec === 'stories260K') {
-    return fromLlama2c(spec, await dataFile('stories260K/stories260K.bin'), await dataFile('stories260K/tok512.bin'));
+    return { kind: 'llama2c', model: await dataFile('stories260K/stories260K.bin'), tokenizer: await dataFile('stories260K/tok512.bin') };
   }
   if (spec.startsWith('llama2c:')) {
-    const [modelFile, tokFile] = spec.slice('llama2c:'.length).split(',');
-    if (!modelFile || !tokFile) throw new Error(`model spec '${spec}': expected llama2c:<model.bin>,<tokenizer.bin>`);
-    for (const f of [modelFile, tokFile]) if (!fs.existsSync(f)) throw new Error(`model spec '${spec}': ${f} does not exist`);
-    return fromLlama2c(spec, modelFile, tokFile);
+    const [model, tokenizer] = spec.slice('llama2c:'.length).split(',');
+    if (!model || !tokenizer) throw new Error(`model spec '${spec}': expected llama2c:<model.bin>,<tokenizer.bin>`);
+    for (const f of [model, tokenizer]) if (!fs.existsSync(f)) throw new Error(`model spec '${spec}': ${f} does not exist`);
+    return { kind: 'llama2c', model, tokenizer };
   }
-  if (spec.startsWith('hf:')) return fromHf(spec, spec.slice(3));
+  if (spec.startsWith('hf:')) return { kind: 'hf', dir: await resolveHfDir(spec.slice(3)) };
   if (spec.startsWith('pretrained:')) {
     const { ensurePretrainedBase } = await import('../experiments/pretrained-base');
-    const profile = spec.slice('pretrained:'.length);
-    const found = await ensurePretrainedBase(profile as 'quick');
-    if (found.codeVersionNote) console.error(`note: ${spec} ${found.codeVersionNote}`);
-    const m = fromCheckpoint(spec, found.dir);
-    m.source = `${found.dir}${found.codeVersionNote ? ` (${found.codeVersionNote})` : ''}`;
-    return m;
+    const found = await ensurePretrainedBase(spec.slice('pretrained:'.length) as 'quick');
+    return { kind: 'checkpoint', dir: found.dir, note: found.codeVersionNote };
   }
   if (!fs.existsSync(spec)) {
     throw new Error(`model spec '${spec}': no such folder (use stories260K, llama2c:<model.bin>,<tokenizer.bin>, hf:<folder or hub id>, pretrained:<profile>, or a checkpoint folder)`);
@@ -101,12 +103,22 @@ export async function loadBaseModel(spec: string): Promise<BaseModel> {
   const config = path.join(spec, 'config.json');
   if (fs.existsSync(config)) {
     const json = JSON.parse(fs.readFileSync(config, 'utf8'));
-    if (json.model_type) return fromHf(spec, spec);
-    if (json.model) return fromCheckpoint(spec, spec);
+    if (json.model_type) return { kind: 'hf', dir: spec };
+    if (json.model) return { kind: 'checkpoint', dir: spec, note: null };
   }
   const seedModel = path.join(spec, 'seed-1', 'model');
-  if (fs.existsSync(path.join(seedModel, 'config.json'))) return fromCheckpoint(spec, seedModel);
+  if (fs.existsSync(path.join(seedModel, 'config.json'))) return { kind: 'checkpoint', dir: seedModel, note: null };
   throw new Error(`model spec '${spec}': the folder holds no model (config.json with 'model' or 'model_type', or seed-1/model)`);
+}
+
+export async function loadBaseModel(spec: string): Promise<BaseModel> {
+  const r = await resolveSpec(spec);
+  if (r.kind === 'llama2c') return fromLlama2c(spec, r.model, r.tokenizer);
+  if (r.kind === 'hf') return fromHf(spec, r.dir);
+  if (r.note) console.error(`note: ${spec} ${r.note}`);
+  const m = fromCheckpoint(spec, r.dir);
+  if (r.note) m.source = `${r.dir} (${r.note})`;
+  return m;
 }
 
 /**
@@ -114,23 +126,9 @@ export async function loadBaseModel(spec: string): Promise<BaseModel> {
  * pretrained:<profile> is trained first if no run exists (an experiment that names it needs it anyway).
  */
 export async function baseModelIdentity(spec: string): Promise<{ spec: string; sha256: string[] }> {
-  let files: string[];
-  if (spec === 'stories260K') files = [await dataFile('stories260K/stories260K.bin'), await dataFile('stories260K/tok512.bin')];
-  else if (spec.startsWith('llama2c:')) files = spec.slice('llama2c:'.length).split(',');
-  else {
-    let dir = spec.startsWith('hf:') ? spec.slice(3) : spec;
-    if (spec.startsWith('pretrained:')) {
-      const { ensurePretrainedBase } = await import('../experiments/pretrained-base');
-      dir = (await ensurePretrainedBase(spec.slice('pretrained:'.length) as 'quick')).dir;
-    } else if (spec.startsWith('hf:') && !fs.existsSync(dir)) {
-      const { resolveHfDir } = await import('./hf');
-      dir = await resolveHfDir(dir);
-    } else if (!fs.existsSync(path.join(dir, 'config.json')) && fs.existsSync(path.join(dir, 'seed-1', 'model', 'config.json'))) {
-      dir = path.join(dir, 'seed-1', 'model');
-    }
-    if (!fs.existsSync(dir)) throw new Error(`model spec '${spec}': ${dir} does not exist`);
-    files = fs.readdirSync(dir).filter((f) => f.endsWith('.safetensors') || f === 'config.json' || f === 'tokenizer.json').sort().map((f) => path.join(dir, f));
-  }
+  const r = await resolveSpec(spec);
+  const files = r.kind === 'llama2c' ? [r.model, r.tokenizer]
+    : fs.readdirSync(r.dir).filter((f) => f.endsWith('.safetensors') || f === 'config.json' || f === 'tokenizer.json').sort().map((f) => path.join(r.dir, f));
   return { spec, sha256: files.map((f) => fileSha256(f)) };
 }
 
