@@ -47,7 +47,16 @@ export function fileSha256(file: string): string {
   const key = `${file}:${st.size}:${st.mtimeMs}`;
   let sum = verified.get(key);
   if (!sum) {
-    sum = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+    // In chunks: model weights can be gigabytes, and the hash needs no copy of the whole file.
+    const hash = crypto.createHash('sha256');
+    const chunk = Buffer.alloc(1 << 24);
+    const fd = fs.openSync(file, 'r');
+    try {
+      for (let n; (n = fs.readSync(fd, chunk, 0, chunk.length, null)) > 0;) hash.update(chunk.subarray(0, n));
+    } finally {
+      fs.closeSync(fd);
+    }
+    sum = hash.digest('hex');
     verified.set(key, sum);
   }
   return sum;
