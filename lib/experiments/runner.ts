@@ -148,22 +148,21 @@ export async function runExperiment<C extends object>(exp: Experiment<C>, opts: 
   const { config, identity, hash, dir } = await resolveRun(exp, opts);
   if (opts.force) fs.rmSync(dir, { recursive: true, force: true });
   const accept = opts.acceptCodeChange ?? process.env.IMRM_ACCEPT_CODE_CHANGE === '1';
-  const wantedSeeds = opts.seedList ?? Array.from({ length: opts.seeds }, (_, i) => i + 1);
+  const seeds = opts.seedList ?? Array.from({ length: opts.seeds }, (_, i) => i + 1);
   if (accept && !opts.force && !fs.existsSync(path.join(dir, 'summary.json'))) {
-    const sameSeeds = (d: string) => canonicalJson(JSON.parse(fs.readFileSync(path.join(d, 'summary.json'), 'utf8')).seeds) === canonicalJson(wantedSeeds);
+    const sameSeeds = (d: string) => canonicalJson(JSON.parse(fs.readFileSync(path.join(d, 'summary.json'), 'utf8')).seeds) === canonicalJson(seeds);
     const other = runsOfOtherCode(dir, identity, 'summary.json', sameSeeds)[0]?.dir;
     if (other) {
       const summary: Summary = { ...JSON.parse(fs.readFileSync(path.join(other, 'summary.json'), 'utf8')), codeVersionNote: '' };
       summary.codeVersionNote = `computed by library code ${summary.codeVersion}; the current code is ${identity.code} (re-used: acceptCodeChange)`;
       console.error(`note: ${exp.name}: ${summary.codeVersionNote}`);
-      return { dir: other, summaryPath: path.join(other, 'summary.json'), summary, config, reusedSeeds: wantedSeeds };
+      return { dir: other, summaryPath: path.join(other, 'summary.json'), summary, config, reusedSeeds: seeds };
     }
   }
   fs.mkdirSync(dir, { recursive: true });
   writeJson(path.join(dir, 'config.json'), { ...identity, profile: opts.profile });
   if (!fs.existsSync(path.join(dir, 'env.json'))) writeJson(path.join(dir, 'env.json'), envStamp());
 
-  const seeds = wantedSeeds;
   const pending = seeds.filter((s) => !fs.existsSync(path.join(dir, `seed-${s}`, 'result.json')));
   const progress = new Progress(pending.length * exp.workUnits(config), opts.progress);
   const results: Array<{ seed: number } & SeedResult> = [];
