@@ -7,6 +7,7 @@ import { theorem1 } from './theorem1';
 import { hamiltonian } from './hamiltonian';
 import { pretrain } from './pretrain';
 import { tokenCues } from './token-cues';
+import { realWorld } from './real-world';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const EXPERIMENTS: Record<string, Experiment<any>> = {
@@ -17,6 +18,7 @@ export const EXPERIMENTS: Record<string, Experiment<any>> = {
   [hamiltonian.name]: hamiltonian,
   [pretrain.name]: pretrain,
   [tokenCues.name]: tokenCues,
+  [realWorld.name]: realWorld,
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
