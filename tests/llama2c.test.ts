@@ -13,6 +13,7 @@ import { loadBaseModel, promptIds, BaseModel } from '../lib/model/load';
 import { generate } from '../lib/model/generate';
 import { interleavedToHalf, readLlama2c } from '../lib/model/llama2c';
 import { Llama2cTokenizer } from '../lib/tokenizers/llama2c';
+import { Rng } from '../lib/random';
 
 const UPSTREAM_200 = 'Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball. She wanted to play with it, but it was too high.\n'
   + 'Lily\'s mom said, "Lily, let\'s go to the park." Lily was sad and didn\'t know what to do. She said, "I want to play with your ball, but I can\'t find it."\n'
@@ -47,6 +48,34 @@ describe('llama2.c: stories260K', () => {
     assert.deepEqual(emoji.slice(-4), [...Buffer.from('🙂')].map((b) => b + 3), 'bytes of an unknown character fall back to <0xNN>');
     assert.equal(tok.decode([1, ...emoji]), '🙂');
     assert.deepEqual(promptIds(base, 'Zoo').slice(0, 1), [1]);
+  });
+
+  it('merges exactly as the rescan-per-merge rule of run.c (heap implementation vs a naive reference)', () => {
+    const tok = base.tokenizer as Llama2cTokenizer;
+    const t = tok as unknown as { ids: Map<string, number>; pieces: string[]; scores: number[] };
+    // The naive rule: rescan all adjacent pairs, merge the best-scoring (leftmost on ties), until none merges.
+    const naive = (text: string): number[] => {
+      const tokens: number[] = [];
+      for (const ch of ` ${text}`) {
+        const id = t.ids.get(ch);
+        if (id !== undefined) tokens.push(id);
+        else for (const b of Buffer.from(ch)) tokens.push(b + 3);
+      }
+      for (;;) {
+        let best = -1e10, at = -1, bestId = -1;
+        for (let i = 0; i + 1 < tokens.length; i++) {
+          const id = t.ids.get(t.pieces[tokens[i]] + t.pieces[tokens[i + 1]]);
+          if (id !== undefined && t.scores[id] > best) { best = t.scores[id]; at = i; bestId = id; }
+        }
+        if (at < 0) return tokens;
+        tokens.splice(at, 2, bestId);
+      }
+    };
+    const rng = new Rng(11);
+    const alphabet = 'aaaeeiioouu  bcdnrstlmhTO.,!é€\n';
+    const texts = ['Once upon a time, there was a little girl named Lily.', 'aaaaaaaa', 'the the the', '  double  spaces  ', ''];
+    for (let k = 0; k < 200; k++) texts.push(Array.from({ length: 1 + rng.int(60) }, () => alphabet[rng.int(alphabet.length)]).join(''));
+    for (const text of texts) assert.deepEqual(tok.encode(text), text === '' ? [] : naive(text), JSON.stringify(text));
   });
 
   it('permutes interleaved rotary pairs into halves, per head', () => {

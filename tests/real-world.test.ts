@@ -10,7 +10,7 @@ import { BowRewardModel, words } from '../lib/baselines/bow';
 import { simpleRewards } from '../lib/baselines/simple';
 import { pairedBootstrap } from '../lib/runs/bootstrap';
 import { EVAL_SPLITS, SPLIT_GROUPS, loadRealWorldData } from '../lib/data/real-world';
-import { compareRewardModels, groupAverages } from '../lib/experiments/real-world-analysis';
+import { compareRewardModels, groupAverages, shorterPreference } from '../lib/experiments/real-world-analysis';
 import { runExperiment } from '../lib/experiments/runner';
 import { realWorld } from '../lib/experiments/real-world';
 
@@ -97,6 +97,19 @@ describe('paired bootstrap', () => {
     assertClose(avg['avg token-level shift'].accuracy, 0.5);
     assertClose(avg['avg domain shift'].accuracy, 0.5);
     assert.equal(groupAverages(g, SPLIT_GROUPS.rewardmath)['avg token-level shift'], undefined);
+  });
+});
+
+describe('length preference of a reward model', () => {
+  it('is the share of unequal-length pairs where the shorter response scores higher (ties ½), hand-computed', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'imrm-short-'));
+    const scores = path.join(dir, 'seed-1', 'ultrafeedback', 'im', 'scores');
+    fs.mkdirSync(scores, { recursive: true });
+    // Pairs: chosen shorter & preferred (1), chosen longer & preferred (0), equal lengths (skipped), tie (0.5).
+    const rows = [{ chosen: 1, rejected: 0 }, { chosen: 1, rejected: 0 }, { chosen: 0, rejected: 1 }, { chosen: 2, rejected: 2 }];
+    fs.writeFileSync(path.join(scores, 'rewardbench-math.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const lengths = { chosenTokens: [3, 9, 5, 4], rejectedTokens: [7, 2, 5, 8] };
+    assertClose(shorterPreference(dir, [1], 'ultrafeedback', 'im', 'rewardbench-math', lengths), (1 + 0 + 0.5) / 3);
   });
 });
 

@@ -113,3 +113,20 @@ export function compareRewardModels(runDir: string, seeds: number[], trainSet: T
   }
   return out;
 }
+
+/**
+ * Share of pairs with responses of unequal length (untruncated tokens, in split order) where a reward model
+ * prefers the shorter response, mean over seeds: how much of its choices length alone would explain.
+ * NaN when every pair has equal lengths.
+ */
+export function shorterPreference(runDir: string, seeds: number[], trainSet: TrainSet, rm: string, split: EvalSplit, lengths: Pick<SplitLengths, 'chosenTokens' | 'rejectedTokens'>): number {
+  const shares = seeds.map((s) => {
+    const file = path.join(runDir, `seed-${s}`, trainSet, rm, 'scores', `${split}.jsonl`);
+    if (!fs.existsSync(file)) throw new Error(`${file}: missing (has this seed finished?)`);
+    const rows = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { chosen: number; rejected: number });
+    if (rows.length !== lengths.chosenTokens.length) throw new Error(`${file}: ${rows.length} scores for ${lengths.chosenTokens.length} pairs`);
+    const judged = rows.map((r, i) => ({ r, shorterChosen: lengths.chosenTokens[i] < lengths.rejectedTokens[i], equal: lengths.chosenTokens[i] === lengths.rejectedTokens[i] })).filter((x) => !x.equal);
+    return mean(judged.map(({ r, shorterChosen }) => (r.chosen === r.rejected ? 0.5 : (r.chosen > r.rejected) === shorterChosen ? 1 : 0)));
+  });
+  return mean(shares);
+}

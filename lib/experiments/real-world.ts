@@ -77,8 +77,10 @@ export const realWorld: Experiment<RealWorldConfig> = {
       base: 'pretrained:smoke', data: { nTrain: 8, nEval: 6 }, format: { maxLength: 64, maxPromptTokens: 24 },
       train: { epochs: 1, batchSize: 4, evalBatchSize: 6 }, bow: { iterations: 20 },
     },
-    // 200 pairs per training set (all the UltraFeedback train pairs offline), 2 epochs, 256 tokens per sequence.
-    quick: { data: { nTrain: 200 }, format: { maxLength: 256, maxPromptTokens: 64 }, train: { epochs: 2, evalEveryEpochs: 2, microBatchSize: 8, evalBatchSize: 16 } },
+    // 200 pairs per training set (all the UltraFeedback train pairs offline), 2 epochs, 128 tokens per sequence
+    // (the in-project LM's context; wasm attention cost grows with the square of the length: measured 29 s per
+    // step of 32 pairs at 256 tokens on stories260K, which put 3 seeds beyond an hour).
+    quick: { data: { nTrain: 200 }, format: { maxLength: 128, maxPromptTokens: 48 }, train: { epochs: 2, evalEveryEpochs: 2, microBatchSize: 8, evalBatchSize: 16 } },
     paper: {},
   },
   validate(c) {
@@ -107,7 +109,14 @@ export const realWorld: Experiment<RealWorldConfig> = {
     const base = await loadBaseModel(c.base);
     check(c.format.maxLength <= base.lm.config.contextLength, 'experiment real-world', 'format.maxLength', `must be <= the context of ${c.base} (${base.lm.config.contextLength})`, c.format.maxLength);
     const data = await loadRealWorldData(c.data);
-    const tok = { encode: (t: string) => base.tokenizer.encode(t), startId: base.startId, eosId: base.tokenizer.eosId };
+    // Formatting and the statistics encode the same responses: encode each text once.
+    const encoded = new Map<string, number[]>();
+    const encode = (t: string): number[] => {
+      let ids = encoded.get(t);
+      if (!ids) encoded.set(t, (ids = base.tokenizer.encode(t)));
+      return ids;
+    };
+    const tok = { encode, startId: base.startId, eosId: base.tokenizer.eosId };
     const format = (examples: typeof data.eval.ultrafeedback, where: string) => formatChatPairs(examples, tok, c.format, where);
     const evalSets = Object.fromEntries(EVAL_SPLITS.map((s) => [s, format(data.eval[s], `real-world ${s}`)])) as Record<EvalSplit, ReturnType<typeof format>>;
     const evalPairs = Object.fromEntries(EVAL_SPLITS.map((s) => [s, evalSets[s].pairs])) as Record<EvalSplit, EncodedPair[]>;
@@ -115,7 +124,7 @@ export const realWorld: Experiment<RealWorldConfig> = {
     const records: Array<Record<string, unknown>> = [];
 
     // What the data looks like to this tokenizer: truncation, token overlap of the rewrites, lengths.
-    const stats = dataStatistics(data, evalSets, (t) => base.tokenizer.encode(t));
+    const stats = dataStatistics(data, evalSets, encode);
     fs.writeFileSync(path.join(ctx.dir, 'data-stats.json'), JSON.stringify(stats, null, 1));
     Object.assign(metrics, stats.metrics);
 

@@ -60,18 +60,71 @@ export class Llama2cTokenizer {
       if (id !== undefined) tokens.push(id);
       else for (const b of utf8.encode(ch)) tokens.push(b + 3);
     }
-    for (;;) {
-      let best = -1e10;
-      let at = -1;
-      let bestId = -1;
-      for (let i = 0; i + 1 < tokens.length; i++) {
-        const id = this.ids.get(this.pieces[tokens[i]] + this.pieces[tokens[i + 1]]);
-        if (id !== undefined && this.scores[id] > best) { best = this.scores[id]; at = i; bestId = id; }
+    return this.mergeBest(tokens);
+  }
+
+  /**
+   * llama2.c's rule: repeatedly merge the adjacent pair whose merged piece has the highest score (the leftmost
+   * on ties) until none is in the vocabulary. Done with a heap of candidate pairs over a linked list, O(n log n)
+   * instead of a rescan per merge (which took seconds on the long responses of real-world datasets).
+   */
+  private mergeBest(tokens: number[]): number[] {
+    const n = tokens.length;
+    const id = tokens.slice();
+    const next = Array.from({ length: n }, (_, i) => (i + 1 < n ? i + 1 : -1));
+    const prev = Array.from({ length: n }, (_, i) => i - 1);
+    const alive = new Array<boolean>(n).fill(true);
+    // Heap entries: [score, left position, right position, merged id, left id, right id].
+    type Entry = [number, number, number, number, number, number];
+    const heap: Entry[] = [];
+    const before = (a: Entry, b: Entry) => a[0] > b[0] || (a[0] === b[0] && a[1] < b[1]);
+    const push = (e: Entry) => {
+      heap.push(e);
+      for (let i = heap.length - 1; i > 0;) {
+        const p = (i - 1) >> 1;
+        if (!before(heap[i], heap[p])) break;
+        [heap[i], heap[p]] = [heap[p], heap[i]];
+        i = p;
       }
-      if (at < 0) break;
-      tokens.splice(at, 2, bestId);
+    };
+    const pop = (): Entry => {
+      const top = heap[0];
+      const last = heap.pop() as Entry;
+      if (heap.length > 0) {
+        heap[0] = last;
+        for (let i = 0; ;) {
+          const l = 2 * i + 1, r = l + 1;
+          let m = i;
+          if (l < heap.length && before(heap[l], heap[m])) m = l;
+          if (r < heap.length && before(heap[r], heap[m])) m = r;
+          if (m === i) break;
+          [heap[i], heap[m]] = [heap[m], heap[i]];
+          i = m;
+        }
+      }
+      return top;
+    };
+    const candidate = (left: number) => {
+      const right = left >= 0 ? next[left] : -1;
+      if (left < 0 || right < 0) return;
+      const merged = this.ids.get(this.pieces[id[left]] + this.pieces[id[right]]);
+      if (merged !== undefined && this.scores[merged] > -1e10) push([this.scores[merged], left, right, merged, id[left], id[right]]);
+    };
+    for (let i = 0; i + 1 < n; i++) candidate(i);
+    while (heap.length > 0) {
+      const [, left, right, merged, leftId, rightId] = pop();
+      // Stale entries: a side was merged away or changed since the entry was pushed.
+      if (!alive[left] || !alive[right] || next[left] !== right || id[left] !== leftId || id[right] !== rightId) continue;
+      id[left] = merged;
+      alive[right] = false;
+      next[left] = next[right];
+      if (next[right] >= 0) prev[next[right]] = left;
+      candidate(prev[left]);
+      candidate(left);
     }
-    return tokens;
+    const out: number[] = [];
+    for (let i = 0; i >= 0 && i < n; i = next[i]) out.push(id[i]);
+    return out;
   }
 
   decode(ids: readonly number[], skipSpecial = false): string {
