@@ -9,9 +9,9 @@ import { Rng } from '../lib/random';
 import * as H from '../lib/data/hamiltonian';
 import { checkTilt } from '../lib/theory/theorem1';
 import { generate } from '../lib/model/generate';
-import { runExperiment } from '../lib/experiments/runner';
+import { runExperiment, resolveExperimentConfig } from '../lib/experiments/runner';
 import { theorem1 } from '../lib/experiments/theorem1';
-import { hamiltonian, hamiltonianTokenizer } from '../lib/experiments/hamiltonian';
+import { hamiltonian, hamiltonianBaseDocuments, hamiltonianTokenizer } from '../lib/experiments/hamiltonian';
 
 before(setup);
 
@@ -73,6 +73,32 @@ describe('Hamiltonian data', () => {
   });
 });
 
+describe('Hamiltonian base documents', () => {
+  it('prompts of graphs with minVertices..n vertices, answered by walks along edges or permutations', () => {
+    const c = resolveExperimentConfig(hamiltonian, 'quick', { base: { graphs: 300, minVertices: 4, walkFraction: 0.5 } });
+    const tok = hamiltonianTokenizer(c.task.n);
+    const docs = hamiltonianBaseDocuments(c, tok);
+    assert.equal(docs.length, 300);
+    const sizes = new Set<number>();
+    let walks = 0;
+    for (const d of docs) {
+      const prompt = tok.decode(d.prompt);
+      const n = (prompt.split('Edges:')[0].match(/<sep>/g) ?? []).length;
+      sizes.add(n);
+      const edges = [...prompt.split('Edges:')[1].matchAll(/<sep>(\d+)<edge_sep>(\d+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+      const answer = tok.decode(d.response).replace('<eos>', '').split('<sep>').map(Number);
+      assert.equal(answer.length, n);
+      const isPermutation = new Set(answer).size === n;
+      const alongEdges = answer.slice(1).every((v, i) => edges.some(([a, b]) => (a === answer[i] && b === v) || (b === answer[i] && a === v)));
+      assert.ok(isPermutation || alongEdges, `answer ${answer} is neither a permutation nor a walk`);
+      if (alongEdges && !isPermutation) walks++;
+    }
+    assert.deepEqual([...sizes].sort((a, b) => a - b), [4, 5, 6, 7, 8]);
+    assert.ok(walks > 100 && walks < 200, `walks ${walks}`);
+    assert.deepEqual(hamiltonianBaseDocuments(c, tok), docs);
+  });
+});
+
 describe('Theorem 1, exactly', () => {
   it('margin delta between every correct and incorrect response; pi(correct) within the bound', () => {
     const logRef = [Math.log(1e-9), Math.log(1e-9), 0, 0.5, -1, 2];
@@ -120,8 +146,11 @@ describe('experiments theorem1 and hamiltonian (smoke)', () => {
         assert.equal(m.boundHolds.mean, 1);
       }
     }
-    const h = await runExperiment(hamiltonian, { profile: 'smoke', seeds: 1, root });
+    const h = await runExperiment(hamiltonian, { profile: 'smoke', seeds: 2, root });
     assert.ok(h.summary.results.im.test.accuracy.mean >= 0 && h.summary.results.generation['im-policy'].valid.mean >= 0);
+    // One base for the run, trained once and shared by the seeds.
+    assert.ok(fs.existsSync(path.join(h.dir, 'base', 'model', 'config.json')) && !fs.existsSync(path.join(h.dir, 'base.lock')));
+    assert.deepEqual(h.summary.results.generation.base.wellFormed.perSeed.length, 2);
     assert.ok(h.summary.results.generation['random-permutation'].valid.mean > 0);
     const gens = JSON.parse(fs.readFileSync(path.join(h.dir, 'seed-1', 'generations.json'), 'utf8'));
     assert.equal(gens.im.length, 8);

@@ -8,6 +8,7 @@ import { setup, assertClose } from './helpers';
 import { runExperiment, resolveExperimentConfig } from '../lib/experiments/runner';
 import { toyCopy } from '../lib/experiments/toy-copy';
 import { aggregate, tQuantile975 } from '../lib/runs/stats';
+import { buildOnce } from '../lib/runs/lock';
 import { canonicalJson, hashOf } from '../lib/runs/hash';
 import { deriveSeed, Rng } from '../lib/random';
 import { makeCopyTask, resolveCopyTaskConfig } from '../lib/data/copy-task';
@@ -37,6 +38,31 @@ describe('seeds and hashes', () => {
   it('canonical JSON sorts keys at every depth', () => {
     assert.equal(canonicalJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: null } }), '{"a":{"c":null,"d":[2,{"e":0,"f":1}]},"b":1}');
     assert.equal(hashOf({ x: 1, y: 2 }), hashOf({ y: 2, x: 1 }));
+  });
+});
+
+describe('building a shared artefact once across processes', () => {
+  it('builds when absent, finds it afterwards, takes over a stale lock and waits for a live one', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'imrm-lock-'));
+    const target = path.join(dir, 'base');
+    let builds = 0;
+    const build = async () => { builds++; fs.mkdirSync(target); };
+    assert.equal(await buildOnce(target, build), 'built');
+    assert.equal(await buildOnce(target, build), 'found');
+    assert.equal(builds, 1);
+    // A lock left by a dead process (pid beyond the maximum) is taken over.
+    const second = path.join(dir, 'second');
+    fs.writeFileSync(`${second}.lock`, '4194304999');
+    assert.equal(await buildOnce(second, async () => fs.mkdirSync(second)), 'built');
+    assert.ok(!fs.existsSync(`${second}.lock`));
+    // A lock held by a live process (this one): wait until the artefact appears.
+    const third = path.join(dir, 'third');
+    fs.writeFileSync(`${third}.lock`, String(process.pid));
+    let waitedFor = 0;
+    setTimeout(() => { fs.mkdirSync(third); fs.rmSync(`${third}.lock`); }, 100);
+    assert.equal(await buildOnce(third, async () => assert.fail('must not build'), { pollMs: 20, onWait: (pid) => { waitedFor = pid; } }), 'waited');
+    assert.equal(waitedFor, process.pid);
+    await assert.rejects(buildOnce(path.join(dir, 'never'), async () => undefined), /did not create/);
   });
 });
 

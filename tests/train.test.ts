@@ -13,6 +13,9 @@ import { EncodedPair } from '../lib/rewards/sequences';
 import { verifierLoss } from '../lib/rewards/loss';
 import { verifierPairs } from '../lib/data/verifier';
 import { Rng } from '../lib/random';
+import { responseTokenLoss, trainOnDocuments } from '../lib/train/sft';
+import { tokenLogProbs } from '../lib/rewards/logprobs';
+import { forward } from '../lib/model/transformer';
 
 before(setup);
 
@@ -138,6 +141,32 @@ describe('language-model training', () => {
     const after = validationPerplexity(model, stream, 12, 8);
     assert.ok(losses[29] < losses[0] / 2, `loss ${losses[0]} -> ${losses[29]}`);
     assert.ok(after < before / 2, `perplexity ${before} -> ${after}`);
+    Object.values(vars).forEach((v) => v.dispose());
+  });
+});
+
+describe('supervised training on whole documents', () => {
+  it('the loss is the mean negative log-prob of the response tokens only (hand-computed from token log-probs)', () => {
+    const { vars, model } = tinyModel();
+    const docs = [{ prompt: [2, 5], response: [6, 7, 3] }, { prompt: [2, 8, 9, 10], response: [4] }];
+    const loss = tf.tidy(() => responseTokenLoss(model, docs, 0, { kernels: 'fast' }).dataSync()[0]);
+    const lp = (ids: number[]) => tf.tidy(() => Array.from(tokenLogProbs(forward(model, tf.tensor2d([ids], [1, ids.length], 'int32')).logits as tf.Tensor3D, tf.tensor2d([ids], [1, ids.length], 'int32')).dataSync()));
+    const a = lp([2, 5, 6, 7, 3]).slice(2), b = lp([2, 8, 9, 10, 4]).slice(4);
+    assertClose(loss, -[...a, ...b].reduce((x, y) => x + y, 0) / 4, 1e-5, 'loss');
+    Object.values(vars).forEach((v) => v.dispose());
+  });
+
+  it('learns a response that is looked up in the prompt, with flat tensor memory', () => {
+    const { vars, model } = tinyModel({ vocabSize: 12, contextLength: 16 });
+    // The answer repeats the prompt's second token: learnable only by attending to the prompt.
+    const docs = Array.from({ length: 8 }, (_, i) => ({ prompt: [2, 4 + i, 1], response: [4 + i, 3] }));
+    const cfg = resolveLmTrainConfig({ steps: 150, batchSize: 8, optimizer: { lr: 1e-2 } });
+    const before = tf.memory().numTensors;
+    const { losses } = trainOnDocuments(cfg, model, vars, docs, 0, 3);
+    assert.equal(tf.memory().numTensors, before);
+    assert.ok(losses[149] < losses[0] / 4, `loss ${losses[0]} -> ${losses[149]}`);
+    assert.deepEqual(trainOnDocuments({ ...cfg, steps: 0 }, model, vars, docs, 0, 3).losses, []);
+    assert.throws(() => trainOnDocuments(cfg, model, vars, [], 0, 3), /no documents/);
     Object.values(vars).forEach((v) => v.dispose());
   });
 });

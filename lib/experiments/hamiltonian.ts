@@ -1,8 +1,9 @@
 /**
  * hamiltonian: the paper's Hamiltonian-cycle experiment (section 3.2), rejecting "IM-RMs fail where generation is
- * harder than verification". A base LM first learns the prompt format and edge lookup (language-model training on
- * prompts followed by random walks along edges or random permutations: well-formed vertex sequences, rarely valid
- * cycles). EX-RM and IM-RM are then trained from it on chosen = planted cycle, rejected = random non-cycle
+ * harder than verification". A base LM first learns the prompt format and edge lookup (next-token training on the
+ * answers of prompts followed by random walks along edges or random permutations: well-formed vertex sequences,
+ * rarely valid cycles). One base per run, shared by all seeds (as the paper's one pretrained model); the seeds vary
+ * the graphs, heads and batch order. EX-RM and IM-RM are then trained from it on chosen = planted cycle, rejected = random non-cycle
  * permutation. Measured: verification accuracy (train, test, every epoch) and generation: samples of the trained
  * IM-RM's policy (temperature 1, no top-k/top-p, one try per test prompt) and of the base, well-formed and valid
  * fractions, next to the exact probability that a random permutation is a valid cycle.
@@ -12,16 +13,18 @@ import * as path from 'path';
 import { check } from '../config';
 import { Rng, deriveSeed } from '../random';
 import { DEFAULT_MODEL_CONFIG, resolveModelConfig } from '../model/config';
-import { loadModel } from '../model/checkpoint';
+import { loadModel, saveModel } from '../model/checkpoint';
 import { generate } from '../model/generate';
 import { LanguageModel } from '../model/transformer';
 import { VocabTokenizer } from '../tokenizers/vocab';
-import { EDGE_SEP, Graph, SEP, countHamiltonianCycles, graphPrompt, hamiltonianExample, parseResponse, randomGraph, randomPermutationValidity, randomWalk, vertexSequence } from '../data/hamiltonian';
+import { EDGE_SEP, Graph, SEP, adjacency, countHamiltonianCycles, graphPrompt, hamiltonianExample, parseResponse, randomGraph, randomPermutationValidity, randomWalk, vertexSequence } from '../data/hamiltonian';
 import { encodePairs } from '../data/examples';
 import { DEFAULT_LM_TRAIN, LmTrainConfig, resolveLmTrainConfig } from '../train/lm';
 import { DEFAULT_PREFERENCE_TRAIN, PreferenceTrainConfig, resolvePreferenceTrainConfig } from '../train/preference';
 import { rewardModelSpec } from '../rewards/reward-model';
-import { Experiment, MetricTable } from './types';
+import { Experiment, MetricTable, SeedContext } from './types';
+import { Document, trainOnDocuments } from '../train/sft';
+import { buildOnce } from '../runs/lock';
 import { Architecture, pretrainBase } from './base-lm';
 import { preferenceWorkUnits, runRewardModels } from './preference-seed';
 
@@ -35,11 +38,17 @@ export interface HamiltonianConfig {
     trainEvalPairs: number;
   };
   base: {
-    /** Graphs in the pretraining stream (fresh graphs, not the preference data's). */
+    /** Pretraining documents: fresh graphs (drawn from the base's own seed), each with one answer. */
     graphs: number;
     /** Fraction of pretraining answers that are random walks (the rest: random permutations). */
     walkFraction: number;
+    /**
+     * Pretraining graphs have a vertex count drawn uniformly from [minVertices, task.n]. Small graphs make edge
+     * lookup easy to discover; with only n-vertex graphs a 2-layer model stayed at uniform guessing for 1,000+ steps.
+     */
+    minVertices: number;
     model: Architecture;
+    /** steps, batchSize (documents) and optimizer; seqLen is unused (whole documents). */
     lm: LmTrainConfig;
   };
   rewardModels: string[];
@@ -73,15 +82,76 @@ function sampleGraphs(count: number, c: HamiltonianConfig['task'], rng: Rng, see
   return out;
 }
 
-export function generationStats(lm: LanguageModel, tok: VocabTokenizer, graphs: Graph[], ids: string[], gen: HamiltonianConfig['generation'], seed: number): { wellFormed: number; valid: number; samples: GenerationSample[] } {
+/**
+ * Samples one answer per graph and scores them: well-formed (a permutation of the vertices), valid (a Hamiltonian
+ * cycle), and the edge rate: the fraction of consecutive vertex pairs of all answers that are edges of the graph
+ * (the lookup skill; a uniformly random next vertex scores about the graph's density).
+ */
+export function generationStats(lm: LanguageModel, tok: VocabTokenizer, graphs: Graph[], ids: string[], gen: HamiltonianConfig['generation'], seed: number): { wellFormed: number; valid: number; edgeRate: number; samples: GenerationSample[] } {
   const prompts = graphs.map((g) => tok.encode(graphPrompt(g)));
   const outs = generate(lm, prompts, { maxNewTokens: gen.maxNewTokens, temperature: gen.temperature, seed, eosId: tok.eosId, padId: tok.padId, batchSize: gen.batchSize });
+  let transitions = 0;
+  let edges = 0;
   const samples = outs.map((o, i) => {
     const text = tok.decode(o.tokens);
-    const p = parseResponse(graphs[i], text);
+    const adj = adjacency(graphs[i]);
+    const p = parseResponse(graphs[i], text, adj);
+    for (let k = 1; k < p.vertices.length; k++) {
+      const [a, b] = [p.vertices[k - 1], p.vertices[k]];
+      if (a < graphs[i].n && b < graphs[i].n) {
+        transitions++;
+        if (adj[a][b]) edges++;
+      }
+    }
     return { id: ids[i], text, wellFormed: p.wellFormed, valid: p.valid, stop: o.stop };
   });
-  return { wellFormed: samples.filter((s) => s.wellFormed).length / samples.length, valid: samples.filter((s) => s.valid).length / samples.length, samples };
+  return { wellFormed: samples.filter((s) => s.wellFormed).length / samples.length, valid: samples.filter((s) => s.valid).length / samples.length, edgeRate: transitions ? edges / transitions : 0, samples };
+}
+
+/** The master seed of the run's one base model (seeds 1..N share it). */
+const BASE_SEED = 1;
+
+/** Pretraining documents: prompts of fresh graphs (n' in [minVertices, n]) with a random walk or permutation. */
+export function hamiltonianBaseDocuments(c: HamiltonianConfig, tok: VocabTokenizer): Document[] {
+  const rng = new Rng(deriveSeed(BASE_SEED, 'hamiltonian-base-data'));
+  return Array.from({ length: c.base.graphs }, () => {
+    const g = randomGraph(c.base.minVertices + rng.int(c.task.n - c.base.minVertices + 1), c.task.edgeProbability, rng);
+    const answer = rng.next() < c.base.walkFraction ? randomWalk(g, g.n, rng) : rng.shuffle(Array.from({ length: g.n }, (_, i) => i));
+    // Prompt and answer are tokenised separately, as in the preference pairs: as one string the prompt's last
+    // vertex and the answer's first would merge into one number ("...<edge_sep>7" + "3<sep>..." -> "73").
+    return { prompt: tok.encode(graphPrompt(g)), response: tok.encode(vertexSequence(answer)) };
+  });
+}
+
+/** Context of the base: the prompt of the complete graph plus the generation budget (rotary: no position table). */
+function baseContext(c: HamiltonianConfig, tok: VocabTokenizer): number {
+  const n = c.task.n;
+  const complete: Graph = { n, planted: [], edges: Array.from({ length: n }, (_, u) => Array.from({ length: n - u - 1 }, (_, k) => [u, u + 1 + k] as [number, number])).flat() };
+  return tok.encode(graphPrompt(complete)).length + c.generation.maxNewTokens + 1;
+}
+
+/** The run's base: trained once (by the first seed worker that gets there; the others wait), then loaded. */
+async function sharedBase(c: HamiltonianConfig, tok: VocabTokenizer, dir: string, ctx: SeedContext): Promise<{ model: LanguageModel; losses: number[]; dispose(): void }> {
+  const outcome = await buildOnce(dir, async () => {
+    const pre = pretrainBase(c.base.model, tok.vocabSize, baseContext(c, tok), new Int32Array(0), { ...c.base.lm, steps: 0 }, BASE_SEED);
+    const docs = hamiltonianBaseDocuments(c, tok);
+    const { losses } = trainOnDocuments(c.base.lm, pre.model, pre.vars, docs, tok.padId, deriveSeed(BASE_SEED, 'hamiltonian-base'), (step, loss) =>
+      ctx.progress.tick(1, `seed ${ctx.seed}: shared base step ${step} loss ${loss.toFixed(3)}`));
+    const tmp = `${dir}.tmp-${process.pid}`;
+    fs.rmSync(tmp, { recursive: true, force: true });
+    await saveModel(path.join(tmp, 'model'), pre.model.config, pre.model.params, tok.toJSON(), { baseSeed: BASE_SEED, documents: docs.length });
+    fs.writeFileSync(path.join(tmp, 'losses.json'), JSON.stringify(losses));
+    pre.dispose();
+    fs.renameSync(tmp, dir);
+  }, { onWait: (pid) => ctx.progress.setLabel(`seed ${ctx.seed}: waiting for the shared base (process ${pid} trains it)`) });
+  if (outcome !== 'built') ctx.progress.tick(c.base.lm.steps);
+  const saved = loadModel(path.join(dir, 'model'));
+  Object.values(saved.extraTensors).forEach((t) => t.dispose());
+  return {
+    model: { config: saved.config, params: saved.params },
+    losses: JSON.parse(fs.readFileSync(path.join(dir, 'losses.json'), 'utf8')),
+    dispose: () => Object.values(saved.params).forEach((t) => t.dispose()),
+  };
 }
 
 /** 'train', or 'train-<k>' when only the first k training pairs are evaluated. */
@@ -96,7 +166,7 @@ export const hamiltonian: Experiment<HamiltonianConfig> = {
   defaults: {
     task: { n: 10, edgeProbability: 0.2, nTrain: 1000, nTest: 200, trainEvalPairs: 0 },
     base: {
-      graphs: 4000, walkFraction: 0.5,
+      graphs: 4000, walkFraction: 0.5, minVertices: 3,
       model: { ...ARCH, dModel: 64, nHeads: 4, nKvHeads: 4, nLayers: 2, dMlp: 256, positions: 'rotary' },
       lm: { ...DEFAULT_LM_TRAIN, steps: 600, batchSize: 16, seqLen: 128, optimizer: { ...DEFAULT_LM_TRAIN.optimizer, lr: 1e-3 } },
     },
@@ -125,6 +195,7 @@ export const hamiltonian: Experiment<HamiltonianConfig> = {
     check(Number.isInteger(c.task.trainEvalPairs) && c.task.trainEvalPairs >= 0, where, 'task.trainEvalPairs', 'must be a non-negative integer', c.task.trainEvalPairs);
     for (const k of ['nTrain', 'nTest'] as const) check(Number.isInteger(c.task[k]) && c.task[k] > 0, where, `task.${k}`, 'must be a positive integer', c.task[k]);
     check(c.base.walkFraction >= 0 && c.base.walkFraction <= 1, where, 'base.walkFraction', 'must be in [0, 1]', c.base.walkFraction);
+    check(Number.isInteger(c.base.minVertices) && c.base.minVertices >= 3 && c.base.minVertices <= c.task.n, where, 'base.minVertices', 'must be an integer in [3, task.n]', c.base.minVertices);
     resolveModelConfig({ ...c.base.model, vocabSize: 16, contextLength: 16 }, `${where}: base.model`);
     resolveLmTrainConfig(c.base.lm, `${where}: base.lm`);
     resolvePreferenceTrainConfig({ ...c.train, rewardModel: 'im' }, `${where}: train`);
@@ -140,35 +211,25 @@ export const hamiltonian: Experiment<HamiltonianConfig> = {
     const seen = new Set<string>();
     const trainGraphs = sampleGraphs(c.task.nTrain, c.task, rng, seen);
     const testGraphs = sampleGraphs(c.task.nTest, c.task, rng, seen);
-    // Pretraining graphs only need to be fresh draws: their answers are walks or permutations, never the cycle.
-    const preGraphs = Array.from({ length: c.base.graphs }, () => randomGraph(c.task.n, c.task.edgeProbability, rng));
     const train = trainGraphs.map((g, i) => hamiltonianExample(g, `train-${i}`, rng));
     const test = testGraphs.map((g, i) => hamiltonianExample(g, `test-${i}`, rng));
     const tok = hamiltonianTokenizer(c.task.n);
-    // Prompt and answer are tokenised separately, as in the preference pairs: as one string the prompt's last
-    // vertex and the answer's first would merge into one number ("...<edge_sep>7" + "3<sep>..." -> "73").
-    const docs = preGraphs.map((g) => {
-      const answer = rng.next() < c.base.walkFraction ? randomWalk(g, g.n, rng) : rng.shuffle(Array.from({ length: g.n }, (_, i) => i));
-      return [...tok.encode(graphPrompt(g)), ...tok.encode(vertexSequence(answer))];
-    });
-    const longest = Math.max(...[...train, ...test].map((e) => tok.encode(e.prompt).length + Math.max(tok.encode(e.chosen).length, tok.encode(e.rejected).length)));
-    const stream = Int32Array.from(docs.flat());
-    const pre = pretrainBase(c.base.model, tok.vocabSize, longest + 1, stream, c.base.lm, ctx.seed, ctx.progress);
+    const base = await sharedBase(c, tok, path.join(ctx.dir, '..', 'base'), ctx);
     const gen = c.generation;
     ctx.progress.setLabel(`seed ${ctx.seed} base generation`);
-    const baseGen = generationStats(pre.model, tok, testGraphs, test.map((e) => e.id), gen, deriveSeed(ctx.seed, 'generate-base'));
+    const baseGen = generationStats(base.model, tok, testGraphs, test.map((e) => e.id), gen, deriveSeed(ctx.seed, 'generate-base'));
     ctx.progress.tick(1);
     const encode = (t: string) => tok.encode(t);
     const trainPairs = encodePairs(train, encode, 'hamiltonian train');
     const result = await runRewardModels(c.rewardModels, c.train, {
-      base: pre.model, tokenizer: tok.toJSON(), padId: tok.padId,
+      base: base.model, tokenizer: tok.toJSON(), padId: tok.padId,
       train: trainPairs,
       evalSplits: {
         [trainSplitName(c)]: trainPairs.slice(0, c.task.trainEvalPairs || trainPairs.length),
         test: encodePairs(test, encode, 'hamiltonian test'),
       },
     }, ctx);
-    pre.dispose();
+    base.dispose();
     ctx.progress.setLabel(`seed ${ctx.seed} IM-RM policy generation`);
     const trained = loadModel(path.join(ctx.dir, 'im', 'model'));
     const imGen = generationStats({ config: trained.config, params: trained.params }, tok, testGraphs, test.map((e) => e.id), gen, deriveSeed(ctx.seed, 'generate-im'));
@@ -176,16 +237,18 @@ export const hamiltonian: Experiment<HamiltonianConfig> = {
     Object.values(trained.extraTensors).forEach((t) => t.dispose());
     ctx.progress.tick(1);
     const randomValid = testGraphs.reduce((a, g) => a + randomPermutationValidity(g), 0) / testGraphs.length;
+    // A uniformly random different vertex is an edge with probability degree / (n - 1): the graph's density.
+    const density = testGraphs.reduce((a, g) => a + g.edges.length / ((g.n * (g.n - 1)) / 2), 0) / testGraphs.length;
     fs.writeFileSync(path.join(ctx.dir, 'generations.json'), JSON.stringify({ base: baseGen.samples, im: imGen.samples, contextLength: trained.config.contextLength }));
     const metrics: MetricTable = {
       ...result.metrics,
       generation: {
-        'im-policy': { wellFormed: imGen.wellFormed, valid: imGen.valid },
-        base: { wellFormed: baseGen.wellFormed, valid: baseGen.valid },
-        'random-permutation': { wellFormed: 1, valid: randomValid },
+        'im-policy': { wellFormed: imGen.wellFormed, valid: imGen.valid, edgeRate: imGen.edgeRate },
+        base: { wellFormed: baseGen.wellFormed, valid: baseGen.valid, edgeRate: baseGen.edgeRate },
+        'random-permutation': { wellFormed: 1, valid: randomValid, edgeRate: density },
       },
     };
-    result.records.push(...pre.losses.map((loss, i) => ({ kind: 'pretrain', step: i + 1, loss })));
+    result.records.push(...base.losses.map((loss, i) => ({ kind: 'pretrain', step: i + 1, loss })));
     return { metrics, records: result.records };
   },
 };
