@@ -1,0 +1,52 @@
+/**
+ * npm run ham-base-probe -- [--profile quick|paper] [--set key=value ...] [--every K]
+ * Does the Hamiltonian base model learn edge lookup? Trains the base of the hamiltonian experiment (its config,
+ * with overrides, e.g. --set base.minVertices=3 --set base.lm.steps=2000 --set base.lm.optimizer.lr=3e-3) and every
+ * K steps samples one answer for 100 fresh n-vertex graphs, printing the mean answer-token loss of the last K
+ * steps, the edge rate (share of consecutive answer vertices joined by an edge; random vertices: the density),
+ * the density, and the well-formed and valid fractions. A base that looks edges up has an edge rate near 1.
+ */
+import { initBackend } from '../lib/backend';
+import { parseOverrides } from '../lib/config';
+import { Rng, deriveSeed } from '../lib/random';
+import { randomGraph } from '../lib/data/hamiltonian';
+import { resolveExperimentConfig } from '../lib/experiments/runner';
+import { generationStats, hamiltonian, hamiltonianBaseDocuments, hamiltonianTokenizer } from '../lib/experiments/hamiltonian';
+import { pretrainBase } from '../lib/experiments/base-lm';
+import { trainOnDocuments } from '../lib/train/sft';
+import { ProfileName } from '../lib/experiments/types';
+
+async function main() {
+  const argv = process.argv.slice(2);
+  const value = (flag: string, fallback: string) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : fallback);
+  const sets = argv.flatMap((a, i) => (a === '--set' ? [argv[i + 1]] : []));
+  const c = resolveExperimentConfig(hamiltonian, value('--profile', 'paper') as ProfileName, parseOverrides(sets));
+  const every = Number(value('--every', '250'));
+  if (!(Number.isInteger(every) && every > 0)) throw new Error(`--every must be a positive integer, got ${value('--every', '')}`);
+  const backend = await initBackend();
+  const tok = hamiltonianTokenizer(c.task.n);
+  const docs = hamiltonianBaseDocuments(c, tok);
+  const rng = new Rng(deriveSeed(1, 'base-probe-graphs'));
+  const graphs = Array.from({ length: 100 }, () => randomGraph(c.task.n, c.task.edgeProbability, rng));
+  const density = graphs.reduce((a, g) => a + g.edges.length / ((g.n * (g.n - 1)) / 2), 0) / graphs.length;
+  const longest = Math.max(...docs.map((d) => d.prompt.length + d.response.length));
+  const pre = pretrainBase(c.base.model, tok.vocabSize, longest + 2 * c.task.n + 4, new Int32Array(0), { ...c.base.lm, steps: 0 }, 1);
+  console.log(`backend ${backend.backend}; n = ${c.task.n}, base graphs of ${c.base.minVertices}..${c.task.n} vertices, walk fraction ${c.base.walkFraction}, ` +
+    `${c.base.model.nLayers} layers x ${c.base.model.dModel}, lr ${c.base.lm.optimizer.lr}, batch ${c.base.lm.batchSize}, ${c.base.lm.steps} steps; density of the probe graphs ${density.toFixed(3)}`);
+  const t0 = Date.now();
+  let window: number[] = [];
+  trainOnDocuments(c.base.lm, pre.model, pre.vars, docs, tok.padId, deriveSeed(1, 'hamiltonian-base'), (step, loss) => {
+    window.push(loss);
+    if (step % every !== 0 && step !== c.base.lm.steps) return;
+    const s = generationStats(pre.model, tok, graphs, graphs.map((_, i) => `probe-${i}`), { temperature: 1, maxNewTokens: 2 * c.task.n + 2, batchSize: 50 }, deriveSeed(1, 'probe', step));
+    const mean = window.reduce((a, b) => a + b, 0) / window.length;
+    window = [];
+    console.log(`step ${step}  loss ${mean.toFixed(3)}  edge rate ${s.edgeRate.toFixed(3)}  well-formed ${s.wellFormed.toFixed(2)}  valid ${s.valid.toFixed(2)}  ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  });
+  pre.dispose();
+}
+
+main().catch((e) => {
+  console.error(`error: ${(e as Error).message}`);
+  process.exit(1);
+});
