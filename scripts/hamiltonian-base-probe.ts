@@ -9,11 +9,9 @@
 import { initBackend } from '../lib/backend';
 import { parseOverrides } from '../lib/config';
 import { Rng, deriveSeed } from '../lib/random';
-import { randomGraph } from '../lib/data/hamiltonian';
+import { graphDensity, randomGraph } from '../lib/data/hamiltonian';
 import { resolveExperimentConfig } from '../lib/experiments/runner';
-import { generationStats, hamiltonian, hamiltonianBaseDocuments, hamiltonianTokenizer } from '../lib/experiments/hamiltonian';
-import { pretrainBase } from '../lib/experiments/base-lm';
-import { trainOnDocuments } from '../lib/train/sft';
+import { generationStats, hamiltonian, hamiltonianTokenizer, trainHamiltonianBase } from '../lib/experiments/hamiltonian';
 import { ProfileName } from '../lib/experiments/types';
 
 async function main() {
@@ -25,25 +23,22 @@ async function main() {
   if (!(Number.isInteger(every) && every > 0)) throw new Error(`--every must be a positive integer, got ${value('--every', '')}`);
   const backend = await initBackend();
   const tok = hamiltonianTokenizer(c.task.n);
-  const docs = hamiltonianBaseDocuments(c, tok);
   const rng = new Rng(deriveSeed(1, 'base-probe-graphs'));
   const graphs = Array.from({ length: 100 }, () => randomGraph(c.task.n, c.task.edgeProbability, rng));
-  const density = graphs.reduce((a, g) => a + g.edges.length / ((g.n * (g.n - 1)) / 2), 0) / graphs.length;
-  const longest = Math.max(...docs.map((d) => d.prompt.length + d.response.length));
-  const pre = pretrainBase(c.base.model, tok.vocabSize, longest + 2 * c.task.n + 4, new Int32Array(0), { ...c.base.lm, steps: 0 }, 1);
+  const density = graphs.reduce((a, g) => a + graphDensity(g), 0) / graphs.length;
   console.log(`backend ${backend.backend}; n = ${c.task.n}, base graphs of ${c.base.minVertices}..${c.task.n} vertices, walk fraction ${c.base.walkFraction}, ` +
     `${c.base.model.nLayers} layers x ${c.base.model.dModel}, lr ${c.base.lm.optimizer.lr}, batch ${c.base.lm.batchSize}, ${c.base.lm.steps} steps; density of the probe graphs ${density.toFixed(3)}`);
   const t0 = Date.now();
   let window: number[] = [];
-  trainOnDocuments(c.base.lm, pre.model, pre.vars, docs, tok.padId, deriveSeed(1, 'hamiltonian-base'), (step, loss) => {
+  const { base } = trainHamiltonianBase(c, tok, (step, loss, model) => {
     window.push(loss);
     if (step % every !== 0 && step !== c.base.lm.steps) return;
-    const s = generationStats(pre.model, tok, graphs, graphs.map((_, i) => `probe-${i}`), { temperature: 1, maxNewTokens: 2 * c.task.n + 2, batchSize: 50 }, deriveSeed(1, 'probe', step));
+    const s = generationStats(model, tok, graphs, graphs.map((_, i) => `probe-${i}`), { temperature: 1, maxNewTokens: 2 * c.task.n + 2, batchSize: 50 }, deriveSeed(1, 'probe', step));
     const mean = window.reduce((a, b) => a + b, 0) / window.length;
     window = [];
     console.log(`step ${step}  loss ${mean.toFixed(3)}  edge rate ${s.edgeRate.toFixed(3)}  well-formed ${s.wellFormed.toFixed(2)}  valid ${s.valid.toFixed(2)}  ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   });
-  pre.dispose();
+  base.dispose();
 }
 
 main().catch((e) => {

@@ -1,6 +1,6 @@
 /**
- * Readers for the data formats the project meets: JSON Lines (one object a line) and the Arrow IPC stream files
- * that Hugging Face `datasets` writes with save_to_disk. Errors name the file and, for JSONL, the line.
+ * Readers for the data formats the project meets: JSON Lines (one object a line; also written here) and the Arrow
+ * IPC stream files that Hugging Face `datasets` writes with save_to_disk. Errors name the file and, for JSONL, the line.
  */
 import * as fs from 'fs';
 import { Table, tableFromIPC } from 'apache-arrow';
@@ -34,6 +34,11 @@ export function readJsonl<T = Row>(file: string, validate?: (row: Row) => T): T[
     }
   });
   return out;
+}
+
+/** Writes `rows` as JSON Lines (the format readJsonl reads). */
+export function writeJsonl(file: string, rows: unknown[]): void {
+  fs.writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
 }
 
 /** Rows of an Arrow IPC stream (or file) as plain objects; `validate` errors are reported with file and row. */

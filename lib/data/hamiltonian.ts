@@ -117,6 +117,11 @@ export function randomPermutationValidity(g: Graph): number {
   return (2 * g.n * countHamiltonianCycles(g)) / factorial(g.n);
 }
 
+/** Edges over vertex pairs: the chance that a uniformly random other vertex is a neighbour (on average). */
+export function graphDensity(g: Graph): number {
+  return g.edges.length / ((g.n * (g.n - 1)) / 2);
+}
+
 export function graphPrompt(g: Graph): string {
   const vertices = Array.from({ length: g.n }, (_, i) => `${SEP}${i}`).join('');
   const edges = g.edges.map(([u, v]) => `${SEP}${u}${EDGE_SEP}${v}`).join('');

@@ -17,7 +17,7 @@ import { loadModel, saveModel } from '../model/checkpoint';
 import { generate } from '../model/generate';
 import { LanguageModel } from '../model/transformer';
 import { VocabTokenizer } from '../tokenizers/vocab';
-import { EDGE_SEP, Graph, SEP, adjacency, countHamiltonianCycles, graphPrompt, hamiltonianExample, parseResponse, randomGraph, randomPermutationValidity, randomWalk, vertexSequence } from '../data/hamiltonian';
+import { EDGE_SEP, Graph, SEP, adjacency, countHamiltonianCycles, graphDensity, graphPrompt, hamiltonianExample, parseResponse, randomGraph, randomPermutationValidity, randomWalk, vertexSequence } from '../data/hamiltonian';
 import { encodePairs } from '../data/examples';
 import { DEFAULT_LM_TRAIN, LmTrainConfig, resolveLmTrainConfig } from '../train/lm';
 import { DEFAULT_PREFERENCE_TRAIN, PreferenceTrainConfig, resolvePreferenceTrainConfig } from '../train/preference';
@@ -25,7 +25,7 @@ import { rewardModelSpec } from '../rewards/reward-model';
 import { Experiment, MetricTable, SeedContext } from './types';
 import { Document, trainOnDocuments } from '../train/sft';
 import { buildOnce } from '../runs/lock';
-import { Architecture, pretrainBase } from './base-lm';
+import { Architecture, PretrainedBase, pretrainBase } from './base-lm';
 import { preferenceWorkUnits, runRewardModels } from './preference-seed';
 
 const { vocabSize: _v, contextLength: _c, ...ARCH } = DEFAULT_MODEL_CONFIG;
@@ -130,16 +130,21 @@ function baseContext(c: HamiltonianConfig, tok: VocabTokenizer): number {
   return tok.encode(graphPrompt(complete)).length + c.generation.maxNewTokens + 1;
 }
 
+/** Initialises and trains the base on its documents (`onStep` sees the live model after every step). */
+export function trainHamiltonianBase(c: HamiltonianConfig, tok: VocabTokenizer, onStep?: (step: number, loss: number, model: LanguageModel) => void): { base: PretrainedBase; losses: number[]; documents: number } {
+  const base = pretrainBase(c.base.model, tok.vocabSize, baseContext(c, tok), new Int32Array(0), { ...c.base.lm, steps: 0 }, BASE_SEED);
+  const docs = hamiltonianBaseDocuments(c, tok);
+  const { losses } = trainOnDocuments(c.base.lm, base.model, base.vars, docs, tok.padId, deriveSeed(BASE_SEED, 'hamiltonian-base'), (step, loss) => onStep?.(step, loss, base.model));
+  return { base, losses, documents: docs.length };
+}
+
 /** The run's base: trained once (by the first seed worker that gets there; the others wait), then loaded. */
 async function sharedBase(c: HamiltonianConfig, tok: VocabTokenizer, dir: string, ctx: SeedContext): Promise<{ model: LanguageModel; losses: number[]; dispose(): void }> {
   const outcome = await buildOnce(dir, async () => {
-    const pre = pretrainBase(c.base.model, tok.vocabSize, baseContext(c, tok), new Int32Array(0), { ...c.base.lm, steps: 0 }, BASE_SEED);
-    const docs = hamiltonianBaseDocuments(c, tok);
-    const { losses } = trainOnDocuments(c.base.lm, pre.model, pre.vars, docs, tok.padId, deriveSeed(BASE_SEED, 'hamiltonian-base'), (step, loss) =>
-      ctx.progress.tick(1, `seed ${ctx.seed}: shared base step ${step} loss ${loss.toFixed(3)}`));
+    const { base: pre, losses, documents } = trainHamiltonianBase(c, tok, (step, loss) => ctx.progress.tick(1, `seed ${ctx.seed}: shared base step ${step} loss ${loss.toFixed(3)}`));
     const tmp = `${dir}.tmp-${process.pid}`;
     fs.rmSync(tmp, { recursive: true, force: true });
-    await saveModel(path.join(tmp, 'model'), pre.model.config, pre.model.params, tok.toJSON(), { baseSeed: BASE_SEED, documents: docs.length });
+    await saveModel(path.join(tmp, 'model'), pre.model.config, pre.model.params, tok.toJSON(), { baseSeed: BASE_SEED, documents });
     fs.writeFileSync(path.join(tmp, 'losses.json'), JSON.stringify(losses));
     pre.dispose();
     fs.renameSync(tmp, dir);
@@ -238,7 +243,7 @@ export const hamiltonian: Experiment<HamiltonianConfig> = {
     ctx.progress.tick(1);
     const randomValid = testGraphs.reduce((a, g) => a + randomPermutationValidity(g), 0) / testGraphs.length;
     // A uniformly random different vertex is an edge with probability degree / (n - 1): the graph's density.
-    const density = testGraphs.reduce((a, g) => a + g.edges.length / ((g.n * (g.n - 1)) / 2), 0) / testGraphs.length;
+    const density = testGraphs.reduce((a, g) => a + graphDensity(g), 0) / testGraphs.length;
     fs.writeFileSync(path.join(ctx.dir, 'generations.json'), JSON.stringify({ base: baseGen.samples, im: imGen.samples, contextLength: trained.config.contextLength }));
     const metrics: MetricTable = {
       ...result.metrics,

@@ -14,6 +14,7 @@ import { rewardModelSpec } from '../rewards/reward-model';
 import { saveModel } from '../model/checkpoint';
 import { PreferenceTrainConfig, trainPreference, stepsPerEpoch, EvalRecord, StepRecord } from '../train/preference';
 import { SeedContext, SeedResult } from './types';
+import { writeJsonl } from '../data/formats';
 
 export interface PreparedPreferenceData {
   base: LanguageModel;
@@ -32,10 +33,6 @@ interface RewardModelResult {
 
 export function preferenceWorkUnits(nTrain: number, cfg: Omit<PreferenceTrainConfig, 'rewardModel'>, nRewardModels: number): number {
   return stepsPerEpoch(nTrain, cfg.batchSize) * cfg.epochs * nRewardModels;
-}
-
-function writeJsonl(file: string, rows: unknown[]): void {
-  fs.writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
 }
 
 export async function runRewardModels(

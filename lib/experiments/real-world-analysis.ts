@@ -11,6 +11,8 @@ import { EVAL_SPLITS, EVAL_TYPES, EvalSplit, EvalType, RealWorldData, SPLIT_GROU
 import { EncodedPair } from '../rewards/sequences';
 import { PairedBootstrap, pairedBootstrap } from '../runs/bootstrap';
 import { MetricTable } from './types';
+import { readJsonl } from '../data/formats';
+import { PairScore } from '../train/evaluate';
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 const median = (xs: number[]) => {
@@ -80,11 +82,16 @@ export function groupAverages(group: Record<string, Record<string, number>>, gro
   return out;
 }
 
-/** Per-example correctness (1, 0.5, 0) of one reward model on one split, in split order. */
-export function readCorrectness(seedDir: string, trainSet: TrainSet, rm: string, split: EvalSplit): number[] {
+/** Per-example scores of one reward model on one split of one seed folder, in split order. */
+export function readSplitScores(seedDir: string, trainSet: TrainSet, rm: string, split: EvalSplit): PairScore[] {
   const file = path.join(seedDir, trainSet, rm, 'scores', `${split}.jsonl`);
   if (!fs.existsSync(file)) throw new Error(`${file}: missing (has this seed finished?)`);
-  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).correct as number);
+  return readJsonl<PairScore>(file);
+}
+
+/** Per-example correctness (1, 0.5, 0) of one reward model on one split, in split order. */
+export function readCorrectness(seedDir: string, trainSet: TrainSet, rm: string, split: EvalSplit): number[] {
+  return readSplitScores(seedDir, trainSet, rm, split).map((r) => r.correct);
 }
 
 export interface Comparison extends PairedBootstrap {
@@ -99,7 +106,12 @@ export interface Comparison extends PairedBootstrap {
  * seeds averaged inside each resample.
  */
 export function compareRewardModels(runDir: string, seeds: number[], trainSet: TrainSet, a: string, b: string, resamples = 2000): Comparison[] {
-  const per = (rm: string, split: EvalSplit) => seeds.map((s) => readCorrectness(path.join(runDir, `seed-${s}`), trainSet, rm, split));
+  const read = new Map<string, number[][]>();
+  const per = (rm: string, split: EvalSplit): number[][] => {
+    const key = `${rm}/${split}`;
+    if (!read.has(key)) read.set(key, seeds.map((s) => readCorrectness(path.join(runDir, `seed-${s}`), trainSet, rm, split)));
+    return read.get(key) as number[][];
+  };
   const out: Comparison[] = [];
   const groups = SPLIT_GROUPS[trainSet];
   for (const split of EVAL_SPLITS) {
@@ -108,7 +120,10 @@ export function compareRewardModels(runDir: string, seeds: number[], trainSet: T
   for (const type of EVAL_TYPES) {
     if (groups[type].length === 0) continue;
     // Splits of a type have equal sizes, so the mean over their pooled examples is the mean of the split means.
-    const pool = (rm: string) => seeds.map((_, k) => groups[type].flatMap((s) => per(rm, s)[k]));
+    const pool = (rm: string) => {
+      const splits = groups[type].map((s) => per(rm, s));
+      return seeds.map((_, k) => splits.flatMap((x) => x[k]));
+    };
     out.push({ trainSet, split: `avg ${type}`, a, b, ...pairedBootstrap(pool(a), pool(b), resamples, 100 + EVAL_TYPES.indexOf(type)) });
   }
   return out;
@@ -121,10 +136,8 @@ export function compareRewardModels(runDir: string, seeds: number[], trainSet: T
  */
 export function shorterPreference(runDir: string, seeds: number[], trainSet: TrainSet, rm: string, split: EvalSplit, lengths: Pick<SplitLengths, 'chosenTokens' | 'rejectedTokens'>): number {
   const shares = seeds.map((s) => {
-    const file = path.join(runDir, `seed-${s}`, trainSet, rm, 'scores', `${split}.jsonl`);
-    if (!fs.existsSync(file)) throw new Error(`${file}: missing (has this seed finished?)`);
-    const rows = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { chosen: number; rejected: number });
-    if (rows.length !== lengths.chosenTokens.length) throw new Error(`${file}: ${rows.length} scores for ${lengths.chosenTokens.length} pairs`);
+    const rows = readSplitScores(path.join(runDir, `seed-${s}`), trainSet, rm, split);
+    if (rows.length !== lengths.chosenTokens.length) throw new Error(`seed ${s} ${trainSet}/${rm} ${split}: ${rows.length} scores for ${lengths.chosenTokens.length} pairs`);
     const judged = rows.map((r, i) => ({ r, shorterChosen: lengths.chosenTokens[i] < lengths.rejectedTokens[i], equal: lengths.chosenTokens[i] === lengths.rejectedTokens[i] })).filter((x) => !x.equal);
     return mean(judged.map(({ r, shorterChosen }) => (r.chosen === r.rejected ? 0.5 : (r.chosen > r.rejected) === shorterChosen ? 1 : 0)));
   });

@@ -18,8 +18,10 @@ import { loadModel } from '../model/checkpoint';
 import { DEFAULT_PREFERENCE_TRAIN, PreferenceTrainConfig, resolvePreferenceTrainConfig } from '../train/preference';
 import { PairValues, evaluateSplit, pairLogProbs } from '../train/evaluate';
 import { rewardModelSpec } from '../rewards/reward-model';
-import { preferenceMetrics } from '../rewards/metrics';
+import { PreferenceMetrics, preferenceMetrics } from '../rewards/metrics';
 import { EncodedPair } from '../rewards/sequences';
+import { writeJsonl } from '../data/formats';
+import { writeFileAtomic } from '../runs/lock';
 import { BowConfig, BowRewardModel, DEFAULT_BOW, resolveBowConfig } from '../baselines/bow';
 import { SIMPLE_BASELINES, simpleRewards } from '../baselines/simple';
 import { Experiment, MetricTable } from './types';
@@ -39,21 +41,14 @@ export interface RealWorldConfig {
   bow: BowConfig;
 }
 
-/** Metrics kept per split (the paper's). */
+/** The paper's metrics of a split (accuracy, normalised margin, tie rate). */
 const KEPT = ['accuracy', 'normalizedMargin', 'tieRate'] as const;
-const pick = (m: Record<string, number>) => Object.fromEntries(KEPT.map((k) => [k, m[k]]));
+const kept = (m: PreferenceMetrics): Record<string, number> => Object.fromEntries(KEPT.map((k) => [k, m[k]]));
 
 /** Training pairs a training set provides under `c` (offline UltraFeedback has 200; RewardMATH 2,000). */
 function trainPairsUsed(c: RealWorldConfig, t: TrainSet): number {
   const available = t === 'ultrafeedback' && !c.data.ultrafeedbackTrainFile ? 200 : 2000;
   return c.data.nTrain > 0 ? Math.min(c.data.nTrain, available) : available;
-}
-
-/** Writes via a temporary file: parallel seed workers may write the same shared file. */
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
 }
 
 export const realWorld: Experiment<RealWorldConfig> = {
@@ -134,7 +129,7 @@ export const realWorld: Experiment<RealWorldConfig> = {
       for (const s of EVAL_SPLITS) {
         const pairs = data.eval[s];
         const r = simpleRewards(kind, [...pairs.map((p) => p.chosen), ...pairs.map((p) => p.rejected)], deriveSeed(ctx.seed, 'random-baseline', EVAL_SPLITS.indexOf(s)));
-        group[s] = pick(preferenceMetrics(r.slice(0, pairs.length), r.slice(pairs.length)) as unknown as Record<string, number>);
+        group[s] = kept(preferenceMetrics(r.slice(0, pairs.length), r.slice(pairs.length)));
       }
       metrics[`baseline/${kind}`] = group;
     }
@@ -150,7 +145,8 @@ export const realWorld: Experiment<RealWorldConfig> = {
       }
       ctx.progress.setLabel(`seed ${ctx.seed} reference log-probs ${split}`);
       const v = pairLogProbs(base.lm, evalPairs[split], aggregate, evalOpts);
-      writeAtomic(file, JSON.stringify({ chosen: Array.from(v.chosen), rejected: Array.from(v.rejected) }));
+      // Parallel seed workers may write this shared file at once.
+      writeFileAtomic(file, JSON.stringify({ chosen: Array.from(v.chosen), rejected: Array.from(v.rejected) }));
       return v;
     };
 
@@ -161,7 +157,7 @@ export const realWorld: Experiment<RealWorldConfig> = {
       const bow = BowRewardModel.fit(data.train[trainSet], c.bow);
       metrics[`${trainSet}/bow`] = Object.fromEntries(EVAL_SPLITS.map((s) => {
         const pairs = data.eval[s];
-        return [s, pick(preferenceMetrics(pairs.map((p) => bow.reward(p.chosen)), pairs.map((p) => bow.reward(p.rejected))) as unknown as Record<string, number>)];
+        return [s, kept(preferenceMetrics(pairs.map((p) => bow.reward(p.chosen)), pairs.map((p) => bow.reward(p.rejected))))];
       }));
 
       // Training only (no evaluation splits): evaluation follows, once, on the trained models.
@@ -183,8 +179,8 @@ export const realWorld: Experiment<RealWorldConfig> = {
             ctx.progress.setLabel(`seed ${ctx.seed} ${trainSet} ${rm} evaluation ${s}`);
             const ref = spec.kind === 'im' && spec.useReference ? referenceOf(spec.aggregate, s) : null;
             const e = evaluateSplit(spec, state, evalPairs[s], ref, evalOpts);
-            fs.writeFileSync(path.join(dir, rm, 'scores', `${s}.jsonl`), e.scores.map((x) => JSON.stringify(x)).join('\n') + '\n');
-            final[s] = pick(e.metrics as unknown as Record<string, number>);
+            writeJsonl(path.join(dir, rm, 'scores', `${s}.jsonl`), e.scores);
+            final[s] = kept(e.metrics);
           }
           Object.values(saved.params).forEach((t) => t.dispose());
           Object.values(saved.extraTensors).forEach((t) => t.dispose());

@@ -17,6 +17,7 @@ import { canonicalJson, codeVersion, hashOf } from '../runs/hash';
 import { envStamp } from '../runs/env';
 import { Aggregate, aggregate } from '../runs/stats';
 import { Progress, ProgressRenderer } from '../runs/progress';
+import { writeFileAtomic } from '../runs/lock';
 import { Experiment, MetricTable, PROFILES, ProfileName, SeedResult } from './types';
 
 export interface RunOptions {
@@ -138,8 +139,7 @@ export function summarize(results: Array<{ seed: number; metrics: MetricTable }>
 }
 
 function writeJson(file: string, value: unknown): void {
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify(value, null, 1));
-  fs.renameSync(`${file}.tmp`, file);
+  writeFileAtomic(file, JSON.stringify(value, null, 1));
 }
 
 export async function runExperiment<C extends object>(exp: Experiment<C>, opts: RunOptions): Promise<RunOutput<C>> {

@@ -1,5 +1,5 @@
 /**
- * Build a shared artefact once when several processes need it (parallel seed workers sharing one base model):
+ * Shared artefacts of several processes: atomic writes, and building an artefact once when several processes need it (parallel seed workers sharing one base model):
  * the first process takes an exclusive lock file and builds; the others wait until the artefact exists. A lock
  * left by a process that died is taken over. The builder must create `target` atomically (e.g. rename a
  * finished temporary folder), so a waiter never sees half an artefact.
@@ -13,6 +13,13 @@ function alive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Writes `text` to `file` through a temporary file and a rename: a reader never sees half a file. */
+export function writeFileAtomic(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
