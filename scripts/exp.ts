@@ -3,7 +3,7 @@
  *                             [--runs-dir DIR] [--list]
  * Runs (or re-uses) an experiment, shows progress with an ETA on stderr, prints the path of summary.json on stdout.
  */
-import { getExperiment, EXPERIMENTS } from '../lib/experiments/registry';
+import { getExperiment, ALIASES, EXPERIMENTS } from '../lib/experiments/registry';
 import { runDirectory, runExperiment } from '../lib/experiments/runner';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
@@ -67,6 +67,7 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.list || !args.experiment) {
     for (const e of Object.values(EXPERIMENTS)) console.log(`${e.name.padEnd(14)} ${e.description}`);
+    for (const [alias, name] of Object.entries(ALIASES)) console.log(`${alias.padEnd(14)} = ${name}`);
     if (!args.list) console.error(`\n${USAGE}`);
     return;
   }

@@ -10,6 +10,7 @@ import { TOKEN_CUES, buildTokenCueData, cueIdParts, tokenOverlap } from '../lib/
 import { wordBreakdown } from '../lib/experiments/token-cues-analysis';
 import { runExperiment } from '../lib/experiments/runner';
 import { tokenCues } from '../lib/experiments/token-cues';
+import { getExperiment } from '../lib/experiments/registry';
 
 describe('token-cue data', () => {
   it('builds the paper splits from agreeable statements, seeded, with disjoint train and test prompts', async () => {
@@ -64,6 +65,11 @@ describe('token-cue data', () => {
 });
 
 describe('token-cues experiment (smoke)', () => {
+  it("is also found as 'persona' (the issue's and the paper's name), writing to the same runs", () => {
+    assert.equal(getExperiment('persona'), tokenCues);
+    assert.throws(() => getExperiment('personas'), /unknown experiment 'personas'.*aliases: persona = token-cues/);
+  });
+
   before(setup);
   it('trains both reward models, reports every split, word breakdowns and the separator analysis', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'imrm-runs-'));

@@ -21,9 +21,12 @@ export const EXPERIMENTS: Record<string, Experiment<any>> = {
   [realWorld.name]: realWorld,
 };
 
+/** Other names an experiment is asked for by (the token-cue experiment is the paper's Persona experiment). */
+export const ALIASES: Record<string, string> = { persona: tokenCues.name };
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function getExperiment(name: string): Experiment<any> {
-  const exp = EXPERIMENTS[name];
-  if (!exp) throw new Error(`unknown experiment '${name}' (available: ${Object.keys(EXPERIMENTS).join(', ')})`);
+  const exp = EXPERIMENTS[ALIASES[name] ?? name];
+  if (!exp) throw new Error(`unknown experiment '${name}' (available: ${Object.keys(EXPERIMENTS).join(', ')}; aliases: ${Object.entries(ALIASES).map(([a, e]) => `${a} = ${e}`).join(', ')})`);
   return exp;
 }
