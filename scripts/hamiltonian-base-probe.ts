@@ -5,6 +5,9 @@
  * K steps samples one answer for 100 fresh n-vertex graphs, printing the mean answer-token loss of the last K
  * steps, the edge rate (share of consecutive answer vertices joined by an edge; random vertices: the density),
  * the density, and the well-formed and valid fractions. A base that looks edges up has an edge rate near 1.
+ * Then, teacher-forced on walks along the probe graphs (lib/experiments/hamiltonian-lookup.ts), where the next-vertex
+ * probability goes: on the current vertex (a walk never stays), on its neighbours (uniform guessing: `uniform`),
+ * on other vertices, and the losses of the vertex and of the separator predictions.
  */
 import { initBackend } from '../lib/backend';
 import { parseOverrides } from '../lib/config';
@@ -13,6 +16,7 @@ import { graphDensity, randomGraph } from '../lib/data/hamiltonian';
 import { resolveExperimentConfig } from '../lib/experiments/runner';
 import { generationStats, hamiltonian, hamiltonianTokenizer, trainHamiltonianBase } from '../lib/experiments/hamiltonian';
 import { ProfileName } from '../lib/experiments/types';
+import { lookupDiagnostics } from '../lib/experiments/hamiltonian-lookup';
 
 async function main() {
   const argv = process.argv.slice(2);
@@ -36,7 +40,10 @@ async function main() {
     const s = generationStats(model, tok, graphs, graphs.map((_, i) => `probe-${i}`), { temperature: 1, maxNewTokens: 2 * c.task.n + 2, batchSize: 50 }, deriveSeed(1, 'probe', step));
     const mean = window.reduce((a, b) => a + b, 0) / window.length;
     window = [];
-    console.log(`step ${step}  loss ${mean.toFixed(3)}  edge rate ${s.edgeRate.toFixed(3)}  well-formed ${s.wellFormed.toFixed(2)}  valid ${s.valid.toFixed(2)}  ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    const d = lookupDiagnostics(model, tok, graphs, new Rng(deriveSeed(1, 'probe-walks', step)));
+    console.log(`step ${step}  loss ${mean.toFixed(3)}  edge rate ${s.edgeRate.toFixed(3)}  well-formed ${s.wellFormed.toFixed(2)}  valid ${s.valid.toFixed(2)}  ${((Date.now() - t0) / 1000).toFixed(0)} s\n` +
+      `  next-vertex mass: current ${d.currentMass.toFixed(3)}  neighbours ${d.neighbourMass.toFixed(3)} (uniform ${d.neighbourMassUniform.toFixed(3)})  other vertices ${d.otherVertexMass.toFixed(3)}  ` +
+      `non-vertex ${d.nonVertexMass.toFixed(3)}; loss vertex ${d.vertexLoss.toFixed(3)}  separator ${d.separatorLoss.toFixed(3)}`);
   });
   base.dispose();
 }

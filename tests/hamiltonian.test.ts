@@ -12,6 +12,7 @@ import { generate } from '../lib/model/generate';
 import { runExperiment, resolveExperimentConfig } from '../lib/experiments/runner';
 import { theorem1 } from '../lib/experiments/theorem1';
 import { hamiltonian, hamiltonianBaseDocuments, hamiltonianTokenizer } from '../lib/experiments/hamiltonian';
+import { lookupDiagnostics } from '../lib/experiments/hamiltonian-lookup';
 
 before(setup);
 
@@ -114,6 +115,34 @@ describe('Theorem 1, exactly', () => {
     // perfect verification, yet generation stays tiny when pi_ref(correct) is tiny
     const t = checkTilt(logRef, correct, 0.01, 0.05);
     assert.ok(t.piCorrect < 1e-6);
+  });
+});
+
+describe('edge-lookup diagnostics', () => {
+  it('a model with uniform outputs puts 1/V on every token: masses, losses and counts in closed form', () => {
+    const tok = hamiltonianTokenizer(6);
+    const { model, vars } = tinyModel({ vocabSize: tok.vocabSize, contextLength: 128 });
+    // A zero final norm makes every hidden state, hence every logit, zero (tied head, no bias): uniform outputs.
+    for (const k of Object.keys(vars).filter((k) => k.startsWith('final_norm'))) vars[k].assign(tf.zerosLike(vars[k]));
+    const rng = new Rng(3);
+    const graphs = [H.randomGraph(4, 0.3, rng), H.randomGraph(6, 0.3, rng), H.randomGraph(5, 0.3, rng)];
+    lookupDiagnostics(model, tok, graphs, new Rng(4)); // first call: the model's position tables are cached
+    const before = tf.memory().numTensors;
+    const d = lookupDiagnostics(model, tok, graphs, new Rng(4));
+    assert.equal(tf.memory().numTensors, before);
+    const V = tok.vocabSize;
+    assert.equal(d.positions, 3 + 5 + 4); // every walk vertex after the first
+    assertClose(d.currentMass, 1 / V, 1e-6);
+    // The walks are drawn from the given rng in graph order: redraw them to get the degree at every position.
+    const redraw = new Rng(4);
+    const here = graphs.flatMap((g) => { const adj = H.adjacency(g); return H.randomWalk(g, g.n, redraw).slice(0, -1).map((v) => ({ deg: adj[v].filter(Boolean).length, n: g.n })); });
+    assertClose(d.neighbourMass, here.reduce((a, h) => a + h.deg / V, 0) / 12, 1e-6);
+    assertClose(d.neighbourMassUniform, here.reduce((a, h) => a + h.deg / h.n, 0) / 12, 1e-9);
+    assertClose(d.currentMass + d.neighbourMass + d.otherVertexMass + d.nonVertexMass, 1, 1e-6);
+    assertClose(d.nonVertexMass, (3 * (V - 4) + 5 * (V - 6) + 4 * (V - 5)) / (12 * V), 1e-6);
+    assertClose(d.vertexLoss, Math.log(V), 1e-5);
+    assertClose(d.separatorLoss, Math.log(V), 1e-5);
+    Object.values(vars).forEach((v) => v.dispose());
   });
 });
 
