@@ -42,7 +42,7 @@ export function lookupDiagnostics(lm: LanguageModel, tok: VocabTokenizer, graphs
   const p = probs.dataSync() as Float32Array;
   probs.dispose();
   const V = lm.config.vocabSize;
-  const vertexId = (v: number) => tok.encode(String(v))[0];
+  const vertexIds = Array.from({ length: Math.max(...graphs.map((g) => g.n)) }, (_, v) => tok.encode(String(v))[0]);
   const sums = { current: 0, neighbour: 0, other: 0, nonVertex: 0, uniform: 0, vertexLoss: 0, separatorLoss: 0 };
   let positions = 0;
   let separators = 0;
@@ -52,15 +52,15 @@ export function lookupDiagnostics(lm: LanguageModel, tok: VocabTokenizer, graphs
     const resp = docs[b].response;
     for (let r = 1; r < resp.length; r++) {
       const row = (start + r - 1) * V + b * batch.T * V;
-      if (r % 2 === 1) { // a separator (or EOS) after vertex r - 1
-        separatorLoss(p[row + resp[r]]);
+      if (r % 2 === 1) { // a separator (or EOS) after vertex (r - 1) / 2
+        sums.separatorLoss -= Math.log(Math.max(p[row + resp[r]], 1e-30));
+        separators++;
         continue;
       }
-      if (r < 2) continue;
       const here = walks[b][r / 2 - 1];
       let current = 0, neighbour = 0, other = 0;
       for (let v = 0; v < g.n; v++) {
-        const q = p[row + vertexId(v)];
+        const q = p[row + vertexIds[v]];
         if (v === here) current += q;
         else if (adj[here][v]) neighbour += q;
         else other += q;
@@ -74,10 +74,6 @@ export function lookupDiagnostics(lm: LanguageModel, tok: VocabTokenizer, graphs
       positions++;
     }
   });
-  function separatorLoss(q: number) {
-    sums.separatorLoss -= Math.log(Math.max(q, 1e-30));
-    separators++;
-  }
   const mean = (x: number) => (positions ? x / positions : NaN);
   return {
     currentMass: mean(sums.current), neighbourMass: mean(sums.neighbour), otherVertexMass: mean(sums.other), nonVertexMass: mean(sums.nonVertex),
