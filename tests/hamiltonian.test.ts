@@ -11,7 +11,8 @@ import { checkTilt } from '../lib/theory/theorem1';
 import { generate } from '../lib/model/generate';
 import { runExperiment, resolveExperimentConfig } from '../lib/experiments/runner';
 import { theorem1 } from '../lib/experiments/theorem1';
-import { hamiltonian, hamiltonianBaseDocuments, hamiltonianTokenizer } from '../lib/experiments/hamiltonian';
+import { hamiltonian } from '../lib/experiments/hamiltonian';
+import { buildHamiltonianBase, hamiltonianBaseDir, hamiltonianTokenizer, loadHamiltonianBase, stageDocuments } from '../lib/experiments/hamiltonian-base';
 import { lookupDiagnostics } from '../lib/experiments/hamiltonian-lookup';
 
 before(setup);
@@ -75,10 +76,11 @@ describe('Hamiltonian data', () => {
 });
 
 describe('Hamiltonian base documents', () => {
-  it('prompts of graphs with minVertices..n vertices, answered by walks along edges or permutations', () => {
-    const c = resolveExperimentConfig(hamiltonian, 'quick', { base: { graphs: 300, minVertices: 4, walkFraction: 0.5 } });
+  it('prompts of graphs with minVertices..maxVertices vertices, answered by walks along edges or permutations', () => {
+    const c = resolveExperimentConfig(hamiltonian, 'quick', { base: { graphs: 300, minVertices: 4, walkFraction: 0.5, stages: [{ maxVertices: 5, steps: 1, walkLength: 3 }, { maxVertices: 8, steps: 1, walkLength: 1 }] } });
+    const task = { ...c.task, maxNewTokens: c.generation.maxNewTokens };
     const tok = hamiltonianTokenizer(c.task.n);
-    const docs = hamiltonianBaseDocuments(c, tok);
+    const docs = stageDocuments(task, c.base, 1, tok);
     assert.equal(docs.length, 300);
     const sizes = new Set<number>();
     let walks = 0;
@@ -96,7 +98,40 @@ describe('Hamiltonian base documents', () => {
     }
     assert.deepEqual([...sizes].sort((a, b) => a - b), [4, 5, 6, 7, 8]);
     assert.ok(walks > 100 && walks < 200, `walks ${walks}`);
-    assert.deepEqual(hamiltonianBaseDocuments(c, tok), docs);
+    assert.deepEqual(stageDocuments(task, c.base, 1, tok), docs);
+    const first = new Set(stageDocuments(task, c.base, 0, tok).map((d) => (tok.decode(d.prompt).split('Edges:')[0].match(/<sep>/g) ?? []).length));
+    assert.deepEqual([...first].sort(), [4, 5]);
+    // Stage 1's walks are three times as long as the graph (answer = walkLength * n vertices, then EOS).
+    const c3 = { ...c.base, walkFraction: 1 };
+    for (const d of stageDocuments(task, c3, 0, tok).slice(0, 20)) {
+      const n = (tok.decode(d.prompt).split('Edges:')[0].match(/<sep>/g) ?? []).length;
+      assert.equal(tok.decode(d.response).replace('<eos>', '').split('<sep>').length, 3 * n);
+    }
+  });
+
+  it('an interrupted base build resumes from its checkpoint to the same model; the cache is keyed by config', async () => {
+    const c = resolveExperimentConfig(hamiltonian, 'smoke', { base: { checkpointEverySteps: 3 } });
+    const task = { ...c.task, maxNewTokens: c.generation.maxNewTokens };
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'imrm-hbase-'));
+    const dir = hamiltonianBaseDir(root, task, c.base);
+    assert.notEqual(hamiltonianBaseDir(root, task, { ...c.base, graphs: 201 }), dir);
+    assert.equal(await buildHamiltonianBase(task, c.base, dir), 'built');
+    const whole = loadHamiltonianBase(dir);
+    assert.equal(whole.losses.length, 10);
+    assert.equal(await buildHamiltonianBase(task, c.base, dir), 'found');
+    fs.rmSync(dir, { recursive: true });
+    const stop = new Error('interrupted');
+    await assert.rejects(buildHamiltonianBase(task, c.base, dir, { onStep: (step) => { if (step === 8) throw stop; } }), /interrupted/);
+    assert.ok(!fs.existsSync(dir) && fs.existsSync(`${dir}.partial`) && !fs.existsSync(`${dir}.lock`));
+    let resumedAt = -1;
+    assert.equal(await buildHamiltonianBase(task, c.base, dir, { onResume: (step) => { resumedAt = step; } }), 'built');
+    assert.equal(resumedAt, 7); // stage 1 (4 steps) + 3 steps of stage 2, checkpointed at its step 3
+    assert.ok(!fs.existsSync(`${dir}.partial`));
+    const resumed = loadHamiltonianBase(dir);
+    resumed.losses.forEach((l, i) => assertClose(l, whole.losses[i], 1e-6, `loss ${i + 1}`));
+    for (const k of Object.keys(whole.model.params)) assertClose(resumed.model.params[k].sub(whole.model.params[k]).abs().max().dataSync()[0], 0, 1e-6, k);
+    [whole, resumed].forEach((b) => b.dispose());
+    fs.rmSync(root, { recursive: true });
   });
 });
 
@@ -178,7 +213,9 @@ describe('experiments theorem1 and hamiltonian (smoke)', () => {
     const h = await runExperiment(hamiltonian, { profile: 'smoke', seeds: 2, root });
     assert.ok(h.summary.results.im.test.accuracy.mean >= 0 && h.summary.results.generation['im-policy'].valid.mean >= 0);
     // One base for the run, trained once and shared by the seeds.
-    assert.ok(fs.existsSync(path.join(h.dir, 'base', 'model', 'config.json')) && !fs.existsSync(path.join(h.dir, 'base.lock')));
+    const bases = fs.readdirSync(path.join(root, 'hamiltonian-base'));
+    assert.equal(bases.length, 1);
+    assert.ok(fs.existsSync(path.join(root, 'hamiltonian-base', bases[0], 'model', 'config.json')));
     assert.deepEqual(h.summary.results.generation.base.wellFormed.perSeed.length, 2);
     assert.ok(h.summary.results.generation['random-permutation'].valid.mean > 0);
     const gens = JSON.parse(fs.readFileSync(path.join(h.dir, 'seed-1', 'generations.json'), 'utf8'));

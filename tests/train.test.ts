@@ -169,6 +169,21 @@ describe('supervised training on whole documents', () => {
     assert.throws(() => trainOnDocuments(cfg, model, vars, [], 0, 3), /no documents/);
     Object.values(vars).forEach((v) => v.dispose());
   });
+
+  it('training in chunks with a kept optimizer takes the same steps as one call', () => {
+    const docs = Array.from({ length: 8 }, (_, i) => ({ prompt: [2, 4 + i, 1], response: [4 + i, 3] }));
+    const cfg = resolveLmTrainConfig({ steps: 6, batchSize: 4, optimizer: { lr: 1e-2 } });
+    const whole = tinyModel({ vocabSize: 12, contextLength: 16 });
+    const once = trainOnDocuments(cfg, whole.model, whole.vars, docs, 0, 5).losses;
+    const parts = tinyModel({ vocabSize: 12, contextLength: 16 });
+    const optimizer = new AdamW(parts.vars, cfg.optimizer);
+    const first = trainOnDocuments({ ...cfg, steps: 2 }, parts.model, parts.vars, docs, 0, 5, undefined, { optimizer }).losses;
+    const rest = trainOnDocuments(cfg, parts.model, parts.vars, docs, 0, 5, undefined, { optimizer, stepsDone: 2 }).losses;
+    optimizer.dispose();
+    assert.equal(rest.length, 4);
+    [...first, ...rest].forEach((l, i) => assertClose(l, once[i], 1e-6, `step ${i + 1}`));
+    [whole, parts].forEach((m) => Object.values(m.vars).forEach((v) => v.dispose()));
+  });
 });
 
 describe('EX-GRM (generative verifier)', () => {

@@ -12,23 +12,23 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { check } from '../config';
 import { Rng, deriveSeed } from '../random';
-import { DEFAULT_MODEL_CONFIG, resolveModelConfig } from '../model/config';
-import { loadModel, saveModel } from '../model/checkpoint';
+import { DEFAULT_MODEL_CONFIG } from '../model/config';
+import { loadModel } from '../model/checkpoint';
 import { generate } from '../model/generate';
 import { LanguageModel } from '../model/transformer';
 import { VocabTokenizer } from '../tokenizers/vocab';
-import { EDGE_SEP, Graph, SEP, adjacency, countHamiltonianCycles, graphDensity, graphPrompt, hamiltonianExample, parseResponse, randomGraph, randomPermutationValidity, randomWalk, vertexSequence } from '../data/hamiltonian';
+import { Graph, adjacency, countHamiltonianCycles, graphDensity, graphPrompt, hamiltonianExample, parseResponse, randomGraph, randomPermutationValidity } from '../data/hamiltonian';
 import { encodePairs } from '../data/examples';
-import { DEFAULT_LM_TRAIN, LmTrainConfig, resolveLmTrainConfig } from '../train/lm';
+import { DEFAULT_LM_TRAIN } from '../train/lm';
 import { DEFAULT_PREFERENCE_TRAIN, PreferenceTrainConfig, resolvePreferenceTrainConfig } from '../train/preference';
 import { rewardModelSpec } from '../rewards/reward-model';
 import { Experiment, MetricTable, SeedContext } from './types';
-import { Document, trainOnDocuments } from '../train/sft';
-import { buildOnce } from '../runs/lock';
-import { Architecture, PretrainedBase, pretrainBase } from './base-lm';
+import { lookupDiagnostics } from './hamiltonian-lookup';
+import { HamiltonianBaseConfig, baseSteps, buildHamiltonianBase, hamiltonianBaseDir, hamiltonianTokenizer, loadHamiltonianBase, validateBaseConfig } from './hamiltonian-base';
 import { preferenceWorkUnits, runRewardModels } from './preference-seed';
 
 const { vocabSize: _v, contextLength: _c, ...ARCH } = DEFAULT_MODEL_CONFIG;
+const { steps: _s, seqLen: _l, ...LM } = DEFAULT_LM_TRAIN;
 const { rewardModel: _rm, ...TRAIN } = DEFAULT_PREFERENCE_TRAIN;
 
 export interface HamiltonianConfig {
@@ -37,20 +37,7 @@ export interface HamiltonianConfig {
     /** Training pairs evaluated at every epoch (the first ones; 0 = all): evaluation is a third of the compute. */
     trainEvalPairs: number;
   };
-  base: {
-    /** Pretraining documents: fresh graphs (drawn from the base's own seed), each with one answer. */
-    graphs: number;
-    /** Fraction of pretraining answers that are random walks (the rest: random permutations). */
-    walkFraction: number;
-    /**
-     * Pretraining graphs have a vertex count drawn uniformly from [minVertices, task.n]. Small graphs make edge
-     * lookup easy to discover; with only n-vertex graphs a 2-layer model stayed at uniform guessing for 1,000+ steps.
-     */
-    minVertices: number;
-    model: Architecture;
-    /** steps, batchSize (documents) and optimizer; seqLen is unused (whole documents). */
-    lm: LmTrainConfig;
-  };
+  base: HamiltonianBaseConfig;
   rewardModels: string[];
   train: Omit<PreferenceTrainConfig, 'rewardModel'>;
   generation: { temperature: number; maxNewTokens: number; batchSize: number };
@@ -62,11 +49,6 @@ export interface GenerationSample {
   wellFormed: boolean;
   valid: boolean;
   stop: string;
-}
-
-/** Tokens of the task: the prompt words, vertex numbers and the two separators. */
-export function hamiltonianTokenizer(n: number): VocabTokenizer {
-  return VocabTokenizer.build(['Vertices: \nEdges: ', ...Array.from({ length: n }, (_, i) => String(i))], 'word', [SEP, EDGE_SEP]);
 }
 
 function sampleGraphs(count: number, c: HamiltonianConfig['task'], rng: Rng, seen: Set<string>): Graph[] {
@@ -108,55 +90,21 @@ export function generationStats(lm: LanguageModel, tok: VocabTokenizer, graphs: 
   return { wellFormed: samples.filter((s) => s.wellFormed).length / samples.length, valid: samples.filter((s) => s.valid).length / samples.length, edgeRate: transitions ? edges / transitions : 0, samples };
 }
 
-/** The master seed of the run's one base model (seeds 1..N share it). */
-const BASE_SEED = 1;
-
-/** Pretraining documents: prompts of fresh graphs (n' in [minVertices, n]) with a random walk or permutation. */
-export function hamiltonianBaseDocuments(c: HamiltonianConfig, tok: VocabTokenizer): Document[] {
-  const rng = new Rng(deriveSeed(BASE_SEED, 'hamiltonian-base-data'));
-  return Array.from({ length: c.base.graphs }, () => {
-    const g = randomGraph(c.base.minVertices + rng.int(c.task.n - c.base.minVertices + 1), c.task.edgeProbability, rng);
-    const answer = rng.next() < c.base.walkFraction ? randomWalk(g, g.n, rng) : rng.shuffle(Array.from({ length: g.n }, (_, i) => i));
-    // Prompt and answer are tokenised separately, as in the preference pairs: as one string the prompt's last
-    // vertex and the answer's first would merge into one number ("...<edge_sep>7" + "3<sep>..." -> "73").
-    return { prompt: tok.encode(graphPrompt(g)), response: tok.encode(vertexSequence(answer)) };
+/**
+ * The base for this config, from the cache of bases shared by all runs (<runs>/hamiltonian-base/<hash>), trained
+ * first when missing: by the first seed worker that gets there, the others wait.
+ */
+async function sharedBase(c: HamiltonianConfig, ctx: SeedContext) {
+  const runsRoot = path.resolve(ctx.dir, '..', '..', '..'); // ctx.dir = <runs>/hamiltonian/<hash>/seed-<k>
+  const task = { n: c.task.n, edgeProbability: c.task.edgeProbability, maxNewTokens: c.generation.maxNewTokens };
+  const dir = hamiltonianBaseDir(runsRoot, task, c.base);
+  const outcome = await buildHamiltonianBase(task, c.base, dir, {
+    onStep: (step, loss) => ctx.progress.tick(1, `seed ${ctx.seed}: shared base step ${step} loss ${loss.toFixed(3)}`),
+    onResume: (step) => ctx.progress.tick(step),
+    onWait: (pid) => ctx.progress.setLabel(`seed ${ctx.seed}: waiting for the shared base (process ${pid} trains it)`),
   });
-}
-
-/** Context of the base: the prompt of the complete graph plus the generation budget (rotary: no position table). */
-function baseContext(c: HamiltonianConfig, tok: VocabTokenizer): number {
-  const n = c.task.n;
-  const complete: Graph = { n, planted: [], edges: Array.from({ length: n }, (_, u) => Array.from({ length: n - u - 1 }, (_, k) => [u, u + 1 + k] as [number, number])).flat() };
-  return tok.encode(graphPrompt(complete)).length + c.generation.maxNewTokens + 1;
-}
-
-/** Initialises and trains the base on its documents (`onStep` sees the live model after every step). */
-export function trainHamiltonianBase(c: HamiltonianConfig, tok: VocabTokenizer, onStep?: (step: number, loss: number, model: LanguageModel) => void): { base: PretrainedBase; losses: number[]; documents: number } {
-  const base = pretrainBase(c.base.model, tok.vocabSize, baseContext(c, tok), new Int32Array(0), { ...c.base.lm, steps: 0 }, BASE_SEED);
-  const docs = hamiltonianBaseDocuments(c, tok);
-  const { losses } = trainOnDocuments(c.base.lm, base.model, base.vars, docs, tok.padId, deriveSeed(BASE_SEED, 'hamiltonian-base'), (step, loss) => onStep?.(step, loss, base.model));
-  return { base, losses, documents: docs.length };
-}
-
-/** The run's base: trained once (by the first seed worker that gets there; the others wait), then loaded. */
-async function sharedBase(c: HamiltonianConfig, tok: VocabTokenizer, dir: string, ctx: SeedContext): Promise<{ model: LanguageModel; losses: number[]; dispose(): void }> {
-  const outcome = await buildOnce(dir, async () => {
-    const { base: pre, losses, documents } = trainHamiltonianBase(c, tok, (step, loss) => ctx.progress.tick(1, `seed ${ctx.seed}: shared base step ${step} loss ${loss.toFixed(3)}`));
-    const tmp = `${dir}.tmp-${process.pid}`;
-    fs.rmSync(tmp, { recursive: true, force: true });
-    await saveModel(path.join(tmp, 'model'), pre.model.config, pre.model.params, tok.toJSON(), { baseSeed: BASE_SEED, documents });
-    fs.writeFileSync(path.join(tmp, 'losses.json'), JSON.stringify(losses));
-    pre.dispose();
-    fs.renameSync(tmp, dir);
-  }, { onWait: (pid) => ctx.progress.setLabel(`seed ${ctx.seed}: waiting for the shared base (process ${pid} trains it)`) });
-  if (outcome !== 'built') ctx.progress.tick(c.base.lm.steps);
-  const saved = loadModel(path.join(dir, 'model'));
-  Object.values(saved.extraTensors).forEach((t) => t.dispose());
-  return {
-    model: { config: saved.config, params: saved.params },
-    losses: JSON.parse(fs.readFileSync(path.join(dir, 'losses.json'), 'utf8')),
-    dispose: () => Object.values(saved.params).forEach((t) => t.dispose()),
-  };
+  if (outcome !== 'built') ctx.progress.tick(baseSteps(c.base));
+  return { ...loadHamiltonianBase(dir), dir };
 }
 
 /** 'train', or 'train-<k>' when only the first k training pairs are evaluated. */
@@ -171,9 +119,11 @@ export const hamiltonian: Experiment<HamiltonianConfig> = {
   defaults: {
     task: { n: 10, edgeProbability: 0.2, nTrain: 1000, nTest: 200, trainEvalPairs: 0 },
     base: {
-      graphs: 4000, walkFraction: 0.5, minVertices: 3,
+      graphs: 60000, walkFraction: 1, minVertices: 3,
+      stages: [{ maxVertices: 6, steps: 6000, walkLength: 1 }, { maxVertices: 10, steps: 2000, walkLength: 1 }],
       model: { ...ARCH, dModel: 64, nHeads: 4, nKvHeads: 4, nLayers: 2, dMlp: 256, positions: 'rotary' },
-      lm: { ...DEFAULT_LM_TRAIN, steps: 600, batchSize: 16, seqLen: 128, optimizer: { ...DEFAULT_LM_TRAIN.optimizer, lr: 1e-3 } },
+      lm: { ...LM, batchSize: 16, optimizer: { ...LM.optimizer, lr: 1e-3 } },
+      checkpointEverySteps: 250,
     },
     rewardModels: ['ex', 'im'],
     // lr 1e-4: on the quick profile (seed 1) 1e-4 and 3e-4 fit the training pairs alike (accuracy 0.58-0.65 after
@@ -184,14 +134,14 @@ export const hamiltonian: Experiment<HamiltonianConfig> = {
   profiles: {
     smoke: {
       task: { n: 5, nTrain: 24, nTest: 8 },
-      base: { graphs: 200, model: { dModel: 32, nHeads: 2, nKvHeads: 2, nLayers: 1, dMlp: 64 }, lm: { steps: 10, batchSize: 8, seqLen: 64 } },
+      base: { graphs: 200, stages: [{ maxVertices: 4, steps: 4, walkLength: 2 }, { maxVertices: 5, steps: 6, walkLength: 1 }], model: { dModel: 32, nHeads: 2, nKvHeads: 2, nLayers: 1, dMlp: 64 }, lm: { batchSize: 8 } },
       train: { batchSize: 8, microBatchSize: 8, epochs: 2, evalBatchSize: 16 },
       generation: { batchSize: 8 },
     },
-    quick: { task: { n: 8, nTrain: 300, nTest: 100 }, base: { graphs: 2000, lm: { steps: 400 } }, train: { epochs: 5 } },
+    quick: { task: { n: 8, nTrain: 300, nTest: 100 }, base: { graphs: 2000, stages: [{ maxVertices: 8, steps: 400, walkLength: 1 }] }, train: { epochs: 5 } },
     // The paper's task and training (n = 10, p = 0.2, 1,000 / 200 pairs, 15 epochs, batch 32, beta 0.01) on a
     // small model; training accuracy is measured on the first 200 training pairs each epoch to fit the budget.
-    paper: { task: { trainEvalPairs: 200 }, base: { lm: { steps: 1000 } } },
+    paper: { task: { trainEvalPairs: 200 } },
   },
   validate(c) {
     const where = 'experiment hamiltonian';
@@ -199,17 +149,14 @@ export const hamiltonian: Experiment<HamiltonianConfig> = {
     check(c.task.edgeProbability >= 0 && c.task.edgeProbability < 1, where, 'task.edgeProbability', 'must be in [0, 1)', c.task.edgeProbability);
     check(Number.isInteger(c.task.trainEvalPairs) && c.task.trainEvalPairs >= 0, where, 'task.trainEvalPairs', 'must be a non-negative integer', c.task.trainEvalPairs);
     for (const k of ['nTrain', 'nTest'] as const) check(Number.isInteger(c.task[k]) && c.task[k] > 0, where, `task.${k}`, 'must be a positive integer', c.task[k]);
-    check(c.base.walkFraction >= 0 && c.base.walkFraction <= 1, where, 'base.walkFraction', 'must be in [0, 1]', c.base.walkFraction);
-    check(Number.isInteger(c.base.minVertices) && c.base.minVertices >= 3 && c.base.minVertices <= c.task.n, where, 'base.minVertices', 'must be an integer in [3, task.n]', c.base.minVertices);
-    resolveModelConfig({ ...c.base.model, vocabSize: 16, contextLength: 16 }, `${where}: base.model`);
-    resolveLmTrainConfig(c.base.lm, `${where}: base.lm`);
+    validateBaseConfig(c.base, { ...c.task, maxNewTokens: c.generation.maxNewTokens }, where);
     resolvePreferenceTrainConfig({ ...c.train, rewardModel: 'im' }, `${where}: train`);
     check(c.rewardModels.includes('im'), where, 'rewardModels', "must include 'im' (its policy is what generates)", c.rewardModels);
     c.rewardModels.forEach((rm) => rewardModelSpec(rm, `${where}: rewardModels`));
     check(c.generation.temperature >= 0, where, 'generation.temperature', 'must be >= 0', c.generation.temperature);
     check(Number.isInteger(c.generation.maxNewTokens) && c.generation.maxNewTokens > 0, where, 'generation.maxNewTokens', 'must be a positive integer', c.generation.maxNewTokens);
   },
-  workUnits: (c) => c.base.lm.steps + preferenceWorkUnits(c.task.nTrain, c.train, c.rewardModels.length) + 2,
+  workUnits: (c) => baseSteps(c.base) + preferenceWorkUnits(c.task.nTrain, c.train, c.rewardModels.length) + 2,
   dataIdentity: () => ({ generator: 'hamiltonian v1' }),
   async runSeed(c, ctx) {
     const rng = new Rng(deriveSeed(ctx.seed, 'hamiltonian-data'));
@@ -219,10 +166,11 @@ export const hamiltonian: Experiment<HamiltonianConfig> = {
     const train = trainGraphs.map((g, i) => hamiltonianExample(g, `train-${i}`, rng));
     const test = testGraphs.map((g, i) => hamiltonianExample(g, `test-${i}`, rng));
     const tok = hamiltonianTokenizer(c.task.n);
-    const base = await sharedBase(c, tok, path.join(ctx.dir, '..', 'base'), ctx);
+    const base = await sharedBase(c, ctx);
     const gen = c.generation;
     ctx.progress.setLabel(`seed ${ctx.seed} base generation`);
     const baseGen = generationStats(base.model, tok, testGraphs, test.map((e) => e.id), gen, deriveSeed(ctx.seed, 'generate-base'));
+    const lookup = lookupDiagnostics(base.model, tok, testGraphs, new Rng(deriveSeed(ctx.seed, 'lookup-walks')));
     ctx.progress.tick(1);
     const encode = (t: string) => tok.encode(t);
     const trainPairs = encodePairs(train, encode, 'hamiltonian train');
@@ -252,8 +200,10 @@ export const hamiltonian: Experiment<HamiltonianConfig> = {
         base: { wellFormed: baseGen.wellFormed, valid: baseGen.valid, edgeRate: baseGen.edgeRate },
         'random-permutation': { wellFormed: 1, valid: randomValid, edgeRate: density },
       },
+      // Where the base puts its next-vertex probability on walks along the test graphs (1 on neighbours = lookup).
+      'base-lookup': { test: { currentMass: lookup.currentMass, neighbourMass: lookup.neighbourMass, neighbourMassUniform: lookup.neighbourMassUniform, vertexLoss: lookup.vertexLoss } },
     };
-    result.records.push(...base.losses.map((loss, i) => ({ kind: 'pretrain', step: i + 1, loss })));
+    result.records.push({ kind: 'base', dir: path.relative(path.resolve(ctx.dir, '..', '..', '..'), base.dir), seconds: base.seconds }, ...base.losses.map((loss, i) => ({ kind: 'pretrain', step: i + 1, loss })));
     return { metrics, records: result.records };
   },
 };

@@ -26,7 +26,18 @@ export function responseTokenLoss(lm: LanguageModel, docs: Document[], padId: nu
   return sequenceLogProbs(lm, t, 'sum', cfg.kernels).sum().div(-tokens) as tf.Scalar;
 }
 
-/** Trains `vars` in place for cfg.steps steps of cfg.batchSize documents drawn with replacement (seqLen unused). */
+export interface DocumentTrainingOptions {
+  /** Continue with this optimizer (its moments and step count), e.g. across curriculum stages or a resume. */
+  optimizer?: AdamW;
+  /** Steps already done: training runs steps firstStep + 1 .. cfg.steps. */
+  stepsDone?: number;
+}
+
+/**
+ * Trains `vars` in place up to step cfg.steps on batches of cfg.batchSize documents drawn with replacement
+ * (seqLen unused). The batch of step s depends only on (seed, s), so training in chunks (stepsDone) with a kept
+ * optimizer gives the same steps as one call: what a resumable trainer needs.
+ */
 export function trainOnDocuments(
   cfg: LmTrainConfig,
   lm: LanguageModel,
@@ -35,12 +46,13 @@ export function trainOnDocuments(
   padId: number,
   seed: number,
   onStep?: (step: number, loss: number) => void,
+  opts: DocumentTrainingOptions = {},
 ): { losses: number[] } {
   if (docs.length === 0) throw new Error('trainOnDocuments: no documents');
-  const rng = new Rng(deriveSeed(seed, 'sft-batches'));
-  const optimizer = new AdamW(vars, cfg.optimizer);
+  const optimizer = opts.optimizer ?? new AdamW(vars, cfg.optimizer);
   const losses: number[] = [];
-  for (let step = 1; step <= cfg.steps; step++) {
+  for (let step = (opts.stepsDone ?? 0) + 1; step <= cfg.steps; step++) {
+    const rng = new Rng(deriveSeed(seed, 'sft-batch', step));
     const chosen = Array.from({ length: cfg.batchSize }, () => docs[rng.int(docs.length)]);
     const { loss, grads } = gradsByName(() => tf.tidy(() => responseTokenLoss(lm, chosen, padId, cfg)), vars);
     optimizer.apply(grads);
@@ -50,6 +62,6 @@ export function trainOnDocuments(
     losses.push(value);
     onStep?.(step, value);
   }
-  optimizer.dispose();
+  if (!opts.optimizer) optimizer.dispose();
   return { losses };
 }

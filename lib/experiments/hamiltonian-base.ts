@@ -1,0 +1,188 @@
+/**
+ * The Hamiltonian experiment's base model pi_ref: a small transformer that learns the prompt format and edge lookup
+ * (next-token training on prompts followed by random walks along the graph's edges or random permutations) but not
+ * the task. The paper starts from a pretrained LM that already looks things up in its context; ours learns it here.
+ *
+ * A curriculum of stages: stage k trains stages[k].steps steps on fresh graphs of minVertices..stages[k].maxVertices
+ * vertices (lookup is discovered on small graphs, then extended). Training is resumable (a checkpoint every
+ * checkpointEverySteps steps in <dir>.partial) and the finished base is cached by its own identity (task size, base
+ * config, backend, code) under <runs>/hamiltonian-base/<hash>: every seed, profile and run with the same base shares it,
+ * so a run's time goes to the reward models.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { check } from '../config';
+import { Rng, deriveSeed } from '../random';
+import { resolveModelConfig } from '../model/config';
+import { loadModel, saveModel } from '../model/checkpoint';
+import { LanguageModel } from '../model/transformer';
+import { VocabTokenizer } from '../tokenizers/vocab';
+import { EDGE_SEP, Graph, SEP, graphPrompt, randomGraph, randomWalk, vertexSequence } from '../data/hamiltonian';
+import { LmTrainConfig, resolveLmTrainConfig } from '../train/lm';
+import { AdamW } from '../train/adamw';
+import { loadTrainingState, saveTrainingState } from '../train/checkpointing';
+import { Document, trainOnDocuments } from '../train/sft';
+import { buildOnce } from '../runs/lock';
+import { codeVersion, hashOf } from '../runs/hash';
+import { Architecture, pretrainBase } from './base-lm';
+
+export interface HamiltonianBaseConfig {
+  /** Pretraining documents per stage: fresh graphs (drawn from the base's own seed), each with one answer. */
+  graphs: number;
+  /** Fraction of pretraining answers that are random walks (the rest: random permutations). */
+  walkFraction: number;
+  /** Smallest vertex count of a pretraining graph (every stage). */
+  minVertices: number;
+  /**
+   * Curriculum: stage k trains `steps` steps on graphs of minVertices..maxVertices vertices (uniform), whose walks
+   * have walkLength times as many vertices as the graph (1: the task's answer length; more: more lookups per
+   * document for little more compute, as the prompt dominates the length).
+   */
+  stages: Array<{ maxVertices: number; steps: number; walkLength: number }>;
+  model: Architecture;
+  /** Batch size (documents), optimizer and kernels; the steps are the stages'. */
+  lm: Omit<LmTrainConfig, 'steps' | 'seqLen'>;
+  /** Save a resumable checkpoint every this many steps (0: only at the end of each stage). */
+  checkpointEverySteps: number;
+}
+
+/** What the base depends on besides its own config: the vertex count of the task and the generation budget. */
+export interface BaseTask {
+  n: number;
+  edgeProbability: number;
+  maxNewTokens: number;
+}
+
+/** The base's master seed: one base per configuration, whatever the run's seeds. */
+const BASE_SEED = 1;
+
+export function baseSteps(base: HamiltonianBaseConfig): number {
+  return base.stages.reduce((a, s) => a + s.steps, 0);
+}
+
+/** Tokens of the task: the prompt words, vertex numbers and the two separators. */
+export function hamiltonianTokenizer(n: number): VocabTokenizer {
+  return VocabTokenizer.build(['Vertices: \nEdges: ', ...Array.from({ length: n }, (_, i) => String(i))], 'word', [SEP, EDGE_SEP]);
+}
+
+export function validateBaseConfig(base: HamiltonianBaseConfig, task: BaseTask, where: string): void {
+  check(Number.isInteger(base.graphs) && base.graphs > 0, where, 'base.graphs', 'must be a positive integer', base.graphs);
+  check(base.walkFraction >= 0 && base.walkFraction <= 1, where, 'base.walkFraction', 'must be in [0, 1]', base.walkFraction);
+  check(Number.isInteger(base.minVertices) && base.minVertices >= 3 && base.minVertices <= task.n, where, 'base.minVertices', 'must be an integer in [3, task.n]', base.minVertices);
+  check(Array.isArray(base.stages) && base.stages.length > 0, where, 'base.stages', 'must be a non-empty list of { maxVertices, steps }', base.stages);
+  base.stages.forEach((s, k) => {
+    check(Number.isInteger(s.maxVertices) && s.maxVertices >= base.minVertices && s.maxVertices <= task.n, where, `base.stages[${k}].maxVertices`, 'must be an integer in [base.minVertices, task.n]', s.maxVertices);
+    check(Number.isInteger(s.steps) && s.steps >= 0, where, `base.stages[${k}].steps`, 'must be a non-negative integer', s.steps);
+    check(Number.isInteger(s.walkLength) && s.walkLength >= 1, where, `base.stages[${k}].walkLength`, 'must be a positive integer (walk vertices per graph vertex)', s.walkLength);
+  });
+  check(Number.isInteger(base.checkpointEverySteps) && base.checkpointEverySteps >= 0, where, 'base.checkpointEverySteps', 'must be a non-negative integer', base.checkpointEverySteps);
+  resolveModelConfig({ ...base.model, vocabSize: 16, contextLength: 16 }, `${where}: base.model`);
+  resolveLmTrainConfig({ ...base.lm, steps: 1, seqLen: 1 }, `${where}: base.lm`);
+}
+
+/** Documents of stage k: prompts of fresh graphs (minVertices..maxVertices vertices) with a walk or permutation. */
+export function stageDocuments(task: BaseTask, base: HamiltonianBaseConfig, stage: number, tok: VocabTokenizer): Document[] {
+  const rng = new Rng(deriveSeed(BASE_SEED, 'hamiltonian-base-data', stage));
+  const { maxVertices, walkLength } = base.stages[stage];
+  return Array.from({ length: base.graphs }, () => {
+    const g = randomGraph(base.minVertices + rng.int(maxVertices - base.minVertices + 1), task.edgeProbability, rng);
+    const answer = rng.next() < base.walkFraction ? randomWalk(g, walkLength * g.n, rng) : rng.shuffle(Array.from({ length: g.n }, (_, i) => i));
+    // Prompt and answer are tokenised separately, as in the preference pairs: as one string the prompt's last
+    // vertex and the answer's first would merge into one number ("...<edge_sep>7" + "3<sep>..." -> "73").
+    return { prompt: tok.encode(graphPrompt(g)), response: tok.encode(vertexSequence(answer)) };
+  });
+}
+
+/** Context of the base: the prompt of the complete graph plus the generation budget (rotary: no position table). */
+export function baseContext(task: BaseTask, tok: VocabTokenizer): number {
+  const n = task.n;
+  const complete: Graph = { n, planted: [], edges: Array.from({ length: n }, (_, u) => Array.from({ length: n - u - 1 }, (_, k) => [u, u + 1 + k] as [number, number])).flat() };
+  return tok.encode(graphPrompt(complete)).length + task.maxNewTokens + 1;
+}
+
+/** Folder of the cached base for this task, config and backend under the runs root. */
+export function hamiltonianBaseDir(runsRoot: string, task: BaseTask, base: HamiltonianBaseConfig): string {
+  const identity = { task, base, backend: tf.getBackend(), code: codeVersion(__filename) };
+  return path.join(runsRoot, 'hamiltonian-base', hashOf(identity).slice(0, 16));
+}
+
+interface PartialState { stage: number; stepsDone: number; losses: number[]; seconds: number }
+
+export interface BaseHooks {
+  /** After every training step (global step over all stages), with the live model. */
+  onStep?: (step: number, loss: number, model: LanguageModel, stage: number) => void;
+  /** Another process is building this base. */
+  onWait?: (pid: number) => void;
+  /** Training resumed from a checkpoint after `step` steps. */
+  onResume?: (step: number) => void;
+}
+
+/**
+ * Trains the base into `dir` unless it is there (resuming from <dir>.partial when a build was interrupted; one
+ * process builds while others wait). 'built' | 'found' | 'waited', as buildOnce.
+ */
+export async function buildHamiltonianBase(task: BaseTask, base: HamiltonianBaseConfig, dir: string, hooks: BaseHooks = {}): Promise<'built' | 'found' | 'waited'> {
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  return buildOnce(dir, async () => {
+    const tok = hamiltonianTokenizer(task.n);
+    const partial = `${dir}.partial`;
+    const lm = { ...base.lm, steps: 0, seqLen: 1 };
+    const pre = pretrainBase(base.model, tok.vocabSize, baseContext(task, tok), new Int32Array(0), lm, BASE_SEED);
+    const optimizer = new AdamW(pre.vars, base.lm.optimizer);
+    const saved = loadTrainingState<PartialState>(partial, pre.vars, optimizer);
+    const state: PartialState = saved ?? { stage: 0, stepsDone: 0, losses: [], seconds: 0 };
+    if (saved) hooks.onResume?.(saved.losses.length);
+    try {
+      let t0 = Date.now();
+      const checkpoint = async () => {
+        state.seconds += (Date.now() - t0) / 1000;
+        t0 = Date.now();
+        await saveTrainingState(partial, pre.vars, optimizer, { ...state });
+      };
+      for (; state.stage < base.stages.length; state.stage++, state.stepsDone = 0) {
+        const { steps } = base.stages[state.stage];
+        const docs = stageDocuments(task, base, state.stage, tok);
+        const offset = baseSteps({ ...base, stages: base.stages.slice(0, state.stage) });
+        const stage = state.stage;
+        while (state.stepsDone < steps) {
+          const until = Math.min(steps, state.stepsDone + (base.checkpointEverySteps || steps));
+          const { losses } = trainOnDocuments({ ...lm, steps: until }, pre.model, pre.vars, docs, tok.padId, deriveSeed(BASE_SEED, 'hamiltonian-base', stage),
+            (step, loss) => hooks.onStep?.(offset + step, loss, pre.model, stage), { optimizer, stepsDone: state.stepsDone });
+          state.losses.push(...losses);
+          state.stepsDone = until;
+          await checkpoint();
+        }
+      }
+      const tmp = `${dir}.tmp-${process.pid}`;
+      fs.rmSync(tmp, { recursive: true, force: true });
+      await saveModel(path.join(tmp, 'model'), pre.model.config, pre.model.params, tok.toJSON(), { baseSeed: BASE_SEED });
+      fs.writeFileSync(path.join(tmp, 'base.json'), JSON.stringify({ task, base, backend: tf.getBackend(), seconds: state.seconds, losses: state.losses }));
+      fs.renameSync(tmp, dir);
+      fs.rmSync(partial, { recursive: true, force: true });
+    } finally {
+      optimizer.dispose();
+      pre.dispose();
+    }
+  }, { onWait: hooks.onWait });
+}
+
+export interface LoadedBase {
+  model: LanguageModel;
+  /** Training loss of every step (all stages) and the training time (s, summed over resumed sessions). */
+  losses: number[];
+  seconds: number;
+  dispose(): void;
+}
+
+export function loadHamiltonianBase(dir: string): LoadedBase {
+  const saved = loadModel(path.join(dir, 'model'));
+  Object.values(saved.extraTensors).forEach((t) => t.dispose());
+  const meta = JSON.parse(fs.readFileSync(path.join(dir, 'base.json'), 'utf8'));
+  return {
+    model: { config: saved.config, params: saved.params },
+    losses: meta.losses,
+    seconds: meta.seconds,
+    dispose: () => Object.values(saved.params).forEach((t) => t.dispose()),
+  };
+}
