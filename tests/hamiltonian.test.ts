@@ -130,7 +130,17 @@ describe('Hamiltonian base documents', () => {
     const resumed = loadHamiltonianBase(dir);
     resumed.losses.forEach((l, i) => assertClose(l, whole.losses[i], 1e-6, `loss ${i + 1}`));
     for (const k of Object.keys(whole.model.params)) assertClose(resumed.model.params[k].sub(whole.model.params[k]).abs().max().dataSync()[0], 0, 1e-6, k);
-    [whole, resumed].forEach((b) => b.dispose());
+    // A longer curriculum continues from the cached base of its first stages, with the same result.
+    const longer = { ...c.base, stages: [...c.base.stages, { maxVertices: 5, steps: 2, walkLength: 1 }] };
+    const longerDir = hamiltonianBaseDir(root, task, longer);
+    let from = '';
+    assert.equal(await buildHamiltonianBase(task, longer, longerDir, { onResume: (step, prefix) => { resumedAt = step; from = prefix ?? ''; } }), 'built');
+    assert.equal(resumedAt, 10);
+    assert.equal(from, dir);
+    const extended = loadHamiltonianBase(longerDir);
+    assert.equal(extended.losses.length, 12);
+    extended.losses.slice(0, 10).forEach((l, i) => assertClose(l, whole.losses[i], 1e-6, `loss ${i + 1}`));
+    [whole, resumed, extended].forEach((b) => b.dispose());
     fs.rmSync(root, { recursive: true });
   });
 });

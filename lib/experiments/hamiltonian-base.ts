@@ -103,8 +103,24 @@ export function baseContext(task: BaseTask, tok: VocabTokenizer): number {
 
 /** Folder of the cached base for this task, config and backend under the runs root. */
 export function hamiltonianBaseDir(runsRoot: string, task: BaseTask, base: HamiltonianBaseConfig): string {
-  const identity = { task, base, backend: tf.getBackend(), code: codeVersion(__filename) };
-  return path.join(runsRoot, 'hamiltonian-base', hashOf(identity).slice(0, 16));
+  return path.join(runsRoot, 'hamiltonian-base', baseHash(task, base));
+}
+
+function baseHash(task: BaseTask, base: HamiltonianBaseConfig): string {
+  return hashOf({ task, base: { ...base, checkpointEverySteps: undefined }, backend: tf.getBackend(), code: codeVersion(__filename) }).slice(0, 16);
+}
+
+/**
+ * The finished base whose stages are the longest proper prefix of `base.stages` (same everything else), if one is
+ * cached beside `dir`: a longer curriculum continues from it instead of starting over (stage k's data and batches
+ * depend only on k, so the result is the same as training all stages in one go).
+ */
+function cachedPrefix(task: BaseTask, base: HamiltonianBaseConfig, dir: string): string | null {
+  for (let k = base.stages.length - 1; k >= 1; k--) {
+    const prefix = path.join(path.dirname(dir), baseHash(task, { ...base, stages: base.stages.slice(0, k) }));
+    if (fs.existsSync(path.join(prefix, 'state', 'state.json'))) return prefix;
+  }
+  return null;
 }
 
 interface PartialState { stage: number; stepsDone: number; losses: number[]; seconds: number }
@@ -114,8 +130,8 @@ export interface BaseHooks {
   onStep?: (step: number, loss: number, model: LanguageModel, stage: number) => void;
   /** Another process is building this base. */
   onWait?: (pid: number) => void;
-  /** Training resumed from a checkpoint after `step` steps. */
-  onResume?: (step: number) => void;
+  /** Training resumed after `step` steps: from a checkpoint of this build, or from the cached base `prefix`. */
+  onResume?: (step: number, prefix?: string) => void;
 }
 
 /**
@@ -130,9 +146,10 @@ export async function buildHamiltonianBase(task: BaseTask, base: HamiltonianBase
     const lm = { ...base.lm, steps: 0, seqLen: 1 };
     const pre = pretrainBase(base.model, tok.vocabSize, baseContext(task, tok), new Int32Array(0), lm, BASE_SEED);
     const optimizer = new AdamW(pre.vars, base.lm.optimizer);
-    const saved = loadTrainingState<PartialState>(partial, pre.vars, optimizer);
+    const prefix = fs.existsSync(path.join(partial, 'state.json')) ? null : cachedPrefix(task, base, dir);
+    const saved = loadTrainingState<PartialState>(prefix ? path.join(prefix, 'state') : partial, pre.vars, optimizer);
     const state: PartialState = saved ?? { stage: 0, stepsDone: 0, losses: [], seconds: 0 };
-    if (saved) hooks.onResume?.(saved.losses.length);
+    if (saved) hooks.onResume?.(saved.losses.length, prefix ?? undefined);
     try {
       let t0 = Date.now();
       const checkpoint = async () => {
@@ -154,12 +171,14 @@ export async function buildHamiltonianBase(task: BaseTask, base: HamiltonianBase
           await checkpoint();
         }
       }
+      await checkpoint(); // also when nothing was left to train (a prefix that already had every step)
       const tmp = `${dir}.tmp-${process.pid}`;
       fs.rmSync(tmp, { recursive: true, force: true });
       await saveModel(path.join(tmp, 'model'), pre.model.config, pre.model.params, tok.toJSON(), { baseSeed: BASE_SEED });
       fs.writeFileSync(path.join(tmp, 'base.json'), JSON.stringify({ task, base, backend: tf.getBackend(), seconds: state.seconds, losses: state.losses }));
+      // The final weights and optimizer moments stay with the base: a longer curriculum continues from them.
+      fs.renameSync(partial, path.join(tmp, 'state'));
       fs.renameSync(tmp, dir);
-      fs.rmSync(partial, { recursive: true, force: true });
     } finally {
       optimizer.dispose();
       pre.dispose();
