@@ -16,7 +16,7 @@ import { parseOverrides } from '../lib/config';
 import { Rng, deriveSeed } from '../lib/random';
 import { Graph, graphDensity, randomGraph } from '../lib/data/hamiltonian';
 import { resolveExperimentConfig } from '../lib/experiments/runner';
-import { generationStats, hamiltonian } from '../lib/experiments/hamiltonian';
+import { baseTask, generationStats, hamiltonian } from '../lib/experiments/hamiltonian';
 import { baseSteps, buildHamiltonianBase, hamiltonianBaseDir, hamiltonianTokenizer, loadHamiltonianBase } from '../lib/experiments/hamiltonian-base';
 import { ProfileName } from '../lib/experiments/types';
 import { lookupDiagnostics } from '../lib/experiments/hamiltonian-lookup';
@@ -46,8 +46,8 @@ async function main() {
   const every = Number(value('--every', '250'));
   if (!(Number.isInteger(every) && every > 0)) throw new Error(`--every must be a positive integer, got ${value('--every', '')}`);
   const backend = await initBackend();
-  const task = { n: c.task.n, edgeProbability: c.task.edgeProbability, maxNewTokens: c.generation.maxNewTokens };
-  const tok = hamiltonianTokenizer(c.task.n);
+  const task = baseTask(c);
+  const tok = hamiltonianTokenizer();
   const dir = hamiltonianBaseDir(process.env.IMRM_RUNS_DIR ?? 'runs', task, c.base);
   const total = baseSteps(c.base);
   console.log(`backend ${backend.backend}; base ${dir}; task n = ${c.task.n}, p = ${c.task.edgeProbability}; stages ${c.base.stages.map((s) => `${s.steps} steps on ${c.base.minVertices}..${s.maxVertices} vertices`).join(', then ')}; ` +

@@ -11,7 +11,7 @@ import { checkTilt } from '../lib/theory/theorem1';
 import { generate } from '../lib/model/generate';
 import { runExperiment, resolveExperimentConfig } from '../lib/experiments/runner';
 import { theorem1 } from '../lib/experiments/theorem1';
-import { hamiltonian } from '../lib/experiments/hamiltonian';
+import { baseTask, hamiltonian } from '../lib/experiments/hamiltonian';
 import { buildHamiltonianBase, hamiltonianBaseDir, hamiltonianTokenizer, loadHamiltonianBase, stageDocuments } from '../lib/experiments/hamiltonian-base';
 import { lookupDiagnostics } from '../lib/experiments/hamiltonian-lookup';
 
@@ -68,7 +68,7 @@ describe('Hamiltonian data', () => {
     assert.deepEqual(H.parseResponse(c5, '1<sep>2<sep>3<sep>4<sep>0<eos>junk'), { wellFormed: true, valid: true, vertices: [1, 2, 3, 4, 0] });
     assert.equal(H.parseResponse(c5, '1<sep>2<sep>3<sep>4<eos>').wellFormed, false);
     assert.equal(H.parseResponse(c5, '1<sep>2<sep>x<sep>4<sep>0<eos>').wellFormed, false);
-    const tok = hamiltonianTokenizer(10);
+    const tok = hamiltonianTokenizer();
     const text = H.graphPrompt(H.randomGraph(10, 0.2, new Rng(5)));
     assert.equal(tok.decode(tok.encode(text)), text);
     assert.ok(!tok.encode(text).includes(tok.unkId));
@@ -78,8 +78,8 @@ describe('Hamiltonian data', () => {
 describe('Hamiltonian base documents', () => {
   it('prompts of graphs with minVertices..maxVertices vertices, answered by walks along edges or permutations', () => {
     const c = resolveExperimentConfig(hamiltonian, 'quick', { base: { graphs: 300, minVertices: 4, walkFraction: 0.5, stages: [{ maxVertices: 5, steps: 1, walkLength: 3 }, { maxVertices: 8, steps: 1, walkLength: 1 }] } });
-    const task = { ...c.task, maxNewTokens: c.generation.maxNewTokens };
-    const tok = hamiltonianTokenizer(c.task.n);
+    const task = baseTask(c);
+    const tok = hamiltonianTokenizer();
     const docs = stageDocuments(task, c.base, 1, tok);
     assert.equal(docs.length, 300);
     const sizes = new Set<number>();
@@ -111,7 +111,7 @@ describe('Hamiltonian base documents', () => {
 
   it('an interrupted base build resumes from its checkpoint to the same model; the cache is keyed by config', async () => {
     const c = resolveExperimentConfig(hamiltonian, 'smoke', { base: { checkpointEverySteps: 3 } });
-    const task = { ...c.task, maxNewTokens: c.generation.maxNewTokens };
+    const task = baseTask(c);
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'imrm-hbase-'));
     const dir = hamiltonianBaseDir(root, task, c.base);
     assert.notEqual(hamiltonianBaseDir(root, task, { ...c.base, graphs: 201 }), dir);
@@ -165,7 +165,7 @@ describe('Theorem 1, exactly', () => {
 
 describe('edge-lookup diagnostics', () => {
   it('a model with uniform outputs puts 1/V on every token: masses, losses and counts in closed form', () => {
-    const tok = hamiltonianTokenizer(6);
+    const tok = hamiltonianTokenizer();
     const { model, vars } = tinyModel({ vocabSize: tok.vocabSize, contextLength: 128 });
     // A zero final norm makes every hidden state, hence every logit, zero (tied head, no bias): uniform outputs.
     for (const k of Object.keys(vars).filter((k) => k.startsWith('final_norm'))) vars[k].assign(tf.zerosLike(vars[k]));

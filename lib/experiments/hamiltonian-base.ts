@@ -47,12 +47,18 @@ export interface HamiltonianBaseConfig {
   checkpointEverySteps: number;
 }
 
-/** What the base depends on besides its own config: the vertex count of the task and the generation budget. */
+/**
+ * What the base depends on besides its own config: the edge probability of its graphs and the generation budget
+ * (part of its context). Not the task's vertex count: the tokenizer has every vertex up to MAX_VERTICES, so one base
+ * serves tasks of any size (the sweep over n uses the same base).
+ */
 export interface BaseTask {
-  n: number;
   edgeProbability: number;
   maxNewTokens: number;
 }
+
+/** Largest graph of the tokenizer, hence of any task or curriculum stage. */
+export const MAX_VERTICES = 16;
 
 /** The base's master seed: one base per configuration, whatever the run's seeds. */
 const BASE_SEED = 1;
@@ -61,18 +67,18 @@ export function baseSteps(base: HamiltonianBaseConfig): number {
   return base.stages.reduce((a, s) => a + s.steps, 0);
 }
 
-/** Tokens of the task: the prompt words, vertex numbers and the two separators. */
-export function hamiltonianTokenizer(n: number): VocabTokenizer {
-  return VocabTokenizer.build(['Vertices: \nEdges: ', ...Array.from({ length: n }, (_, i) => String(i))], 'word', [SEP, EDGE_SEP]);
+/** Tokens of the task: the prompt words, the vertex numbers 0..MAX_VERTICES-1 and the two separators. */
+export function hamiltonianTokenizer(): VocabTokenizer {
+  return VocabTokenizer.build(['Vertices: \nEdges: ', ...Array.from({ length: MAX_VERTICES }, (_, i) => String(i))], 'word', [SEP, EDGE_SEP]);
 }
 
-export function validateBaseConfig(base: HamiltonianBaseConfig, task: BaseTask, where: string): void {
+export function validateBaseConfig(base: HamiltonianBaseConfig, where: string): void {
   check(Number.isInteger(base.graphs) && base.graphs > 0, where, 'base.graphs', 'must be a positive integer', base.graphs);
   check(base.walkFraction >= 0 && base.walkFraction <= 1, where, 'base.walkFraction', 'must be in [0, 1]', base.walkFraction);
-  check(Number.isInteger(base.minVertices) && base.minVertices >= 3 && base.minVertices <= task.n, where, 'base.minVertices', 'must be an integer in [3, task.n]', base.minVertices);
+  check(Number.isInteger(base.minVertices) && base.minVertices >= 3 && base.minVertices <= MAX_VERTICES, where, 'base.minVertices', `must be an integer in [3, ${MAX_VERTICES}]`, base.minVertices);
   check(Array.isArray(base.stages) && base.stages.length > 0, where, 'base.stages', 'must be a non-empty list of { maxVertices, steps }', base.stages);
   base.stages.forEach((s, k) => {
-    check(Number.isInteger(s.maxVertices) && s.maxVertices >= base.minVertices && s.maxVertices <= task.n, where, `base.stages[${k}].maxVertices`, 'must be an integer in [base.minVertices, task.n]', s.maxVertices);
+    check(Number.isInteger(s.maxVertices) && s.maxVertices >= base.minVertices && s.maxVertices <= MAX_VERTICES, where, `base.stages[${k}].maxVertices`, `must be an integer in [base.minVertices, ${MAX_VERTICES}]`, s.maxVertices);
     check(Number.isInteger(s.steps) && s.steps >= 0, where, `base.stages[${k}].steps`, 'must be a non-negative integer', s.steps);
     check(Number.isInteger(s.walkLength) && s.walkLength >= 1, where, `base.stages[${k}].walkLength`, 'must be a positive integer (walk vertices per graph vertex)', s.walkLength);
   });
@@ -94,9 +100,9 @@ export function stageDocuments(task: BaseTask, base: HamiltonianBaseConfig, stag
   });
 }
 
-/** Context of the base: the prompt of the complete graph plus the generation budget (rotary: no position table). */
+/** Context of the base: the prompt of the largest complete graph plus the generation budget (a cap only: rotary positions). */
 export function baseContext(task: BaseTask, tok: VocabTokenizer): number {
-  const n = task.n;
+  const n = MAX_VERTICES;
   const complete: Graph = { n, planted: [], edges: Array.from({ length: n }, (_, u) => Array.from({ length: n - u - 1 }, (_, k) => [u, u + 1 + k] as [number, number])).flat() };
   return tok.encode(graphPrompt(complete)).length + task.maxNewTokens + 1;
 }
@@ -141,7 +147,7 @@ export interface BaseHooks {
 export async function buildHamiltonianBase(task: BaseTask, base: HamiltonianBaseConfig, dir: string, hooks: BaseHooks = {}): Promise<'built' | 'found' | 'waited'> {
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   return buildOnce(dir, async () => {
-    const tok = hamiltonianTokenizer(task.n);
+    const tok = hamiltonianTokenizer();
     const partial = `${dir}.partial`;
     const lm = { ...base.lm, steps: 0, seqLen: 1 };
     const pre = pretrainBase(base.model, tok.vocabSize, baseContext(task, tok), new Int32Array(0), lm, BASE_SEED);

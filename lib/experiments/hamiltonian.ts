@@ -24,7 +24,7 @@ import { DEFAULT_PREFERENCE_TRAIN, PreferenceTrainConfig, resolvePreferenceTrain
 import { rewardModelSpec } from '../rewards/reward-model';
 import { Experiment, MetricTable, SeedContext } from './types';
 import { lookupDiagnostics } from './hamiltonian-lookup';
-import { HamiltonianBaseConfig, baseSteps, buildHamiltonianBase, hamiltonianBaseDir, hamiltonianTokenizer, loadHamiltonianBase, validateBaseConfig } from './hamiltonian-base';
+import { BaseTask, HamiltonianBaseConfig, MAX_VERTICES, baseSteps, buildHamiltonianBase, hamiltonianBaseDir, hamiltonianTokenizer, loadHamiltonianBase, validateBaseConfig } from './hamiltonian-base';
 import { preferenceWorkUnits, runRewardModels } from './preference-seed';
 
 const { vocabSize: _v, contextLength: _c, ...ARCH } = DEFAULT_MODEL_CONFIG;
@@ -90,13 +90,18 @@ export function generationStats(lm: LanguageModel, tok: VocabTokenizer, graphs: 
   return { wellFormed: samples.filter((s) => s.wellFormed).length / samples.length, valid: samples.filter((s) => s.valid).length / samples.length, edgeRate: transitions ? edges / transitions : 0, samples };
 }
 
+/** What the base depends on from the experiment's config (besides c.base). */
+export function baseTask(c: HamiltonianConfig): BaseTask {
+  return { edgeProbability: c.task.edgeProbability, maxNewTokens: c.generation.maxNewTokens };
+}
+
 /**
  * The base for this config, from the cache of bases shared by all runs (<runs>/hamiltonian-base/<hash>), trained
  * first when missing: by the first seed worker that gets there, the others wait.
  */
 async function sharedBase(c: HamiltonianConfig, ctx: SeedContext) {
   const runsRoot = path.resolve(ctx.dir, '..', '..', '..'); // ctx.dir = <runs>/hamiltonian/<hash>/seed-<k>
-  const task = { n: c.task.n, edgeProbability: c.task.edgeProbability, maxNewTokens: c.generation.maxNewTokens };
+  const task = baseTask(c);
   const dir = hamiltonianBaseDir(runsRoot, task, c.base);
   const outcome = await buildHamiltonianBase(task, c.base, dir, {
     onStep: (step, loss) => ctx.progress.tick(1, `seed ${ctx.seed}: shared base step ${step} loss ${loss.toFixed(3)}`),
@@ -145,11 +150,11 @@ export const hamiltonian: Experiment<HamiltonianConfig> = {
   },
   validate(c) {
     const where = 'experiment hamiltonian';
-    check(Number.isInteger(c.task.n) && c.task.n >= 4 && c.task.n <= 16, where, 'task.n', 'must be an integer in [4, 16]', c.task.n);
+    check(Number.isInteger(c.task.n) && c.task.n >= 4 && c.task.n <= MAX_VERTICES, where, 'task.n', `must be an integer in [4, ${MAX_VERTICES}]`, c.task.n);
     check(c.task.edgeProbability >= 0 && c.task.edgeProbability < 1, where, 'task.edgeProbability', 'must be in [0, 1)', c.task.edgeProbability);
     check(Number.isInteger(c.task.trainEvalPairs) && c.task.trainEvalPairs >= 0, where, 'task.trainEvalPairs', 'must be a non-negative integer', c.task.trainEvalPairs);
     for (const k of ['nTrain', 'nTest'] as const) check(Number.isInteger(c.task[k]) && c.task[k] > 0, where, `task.${k}`, 'must be a positive integer', c.task[k]);
-    validateBaseConfig(c.base, { ...c.task, maxNewTokens: c.generation.maxNewTokens }, where);
+    validateBaseConfig(c.base, where);
     resolvePreferenceTrainConfig({ ...c.train, rewardModel: 'im' }, `${where}: train`);
     check(c.rewardModels.includes('im'), where, 'rewardModels', "must include 'im' (its policy is what generates)", c.rewardModels);
     c.rewardModels.forEach((rm) => rewardModelSpec(rm, `${where}: rewardModels`));
@@ -165,7 +170,7 @@ export const hamiltonian: Experiment<HamiltonianConfig> = {
     const testGraphs = sampleGraphs(c.task.nTest, c.task, rng, seen);
     const train = trainGraphs.map((g, i) => hamiltonianExample(g, `train-${i}`, rng));
     const test = testGraphs.map((g, i) => hamiltonianExample(g, `test-${i}`, rng));
-    const tok = hamiltonianTokenizer(c.task.n);
+    const tok = hamiltonianTokenizer();
     const base = await sharedBase(c, ctx);
     const gen = c.generation;
     ctx.progress.setLabel(`seed ${ctx.seed} base generation`);
