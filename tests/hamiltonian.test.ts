@@ -14,6 +14,7 @@ import { theorem1 } from '../lib/experiments/theorem1';
 import { baseTask, hamiltonian } from '../lib/experiments/hamiltonian';
 import { buildHamiltonianBase, hamiltonianBaseDir, hamiltonianTokenizer, loadHamiltonianBase, stageDocuments } from '../lib/experiments/hamiltonian-base';
 import { lookupDiagnostics } from '../lib/experiments/hamiltonian-lookup';
+import { formatRates, hasAnswerFormat } from '../lib/report/hamiltonian-samples';
 
 before(setup);
 
@@ -231,5 +232,19 @@ describe('experiments theorem1 and hamiltonian (smoke)', () => {
     const gens = JSON.parse(fs.readFileSync(path.join(h.dir, 'seed-1', 'generations.json'), 'utf8'));
     assert.equal(gens.im.length, 8);
     fs.rmSync(root, { recursive: true });
+  });
+});
+
+describe('saved Hamiltonian samples', () => {
+  it('the answer format is n vertex numbers below n then EOS; distinct vertices counted among those', () => {
+    assert.equal(hasAnswerFormat('1<sep>0<sep>1<eos>', 3), true); // a walk: the format, not a permutation
+    assert.equal(hasAnswerFormat('1<sep>0<sep>2<eos>junk', 3), true);
+    assert.equal(hasAnswerFormat('1<sep>0<sep>2', 3), false); // no EOS
+    assert.equal(hasAnswerFormat('1<sep>0<eos>', 3), false);
+    assert.equal(hasAnswerFormat('1<sep>0<sep>3<eos>', 3), false);
+    assert.equal(hasAnswerFormat('1<sep><edge_sep><sep>2<eos>', 3), false);
+    const r = formatRates([{ text: '1<sep>0<sep>1<eos>', stop: 'eos' }, { text: '1<sep>0<sep>2<eos>', stop: 'eos' }, { text: '2<sep>1', stop: 'budget' }, { text: '0<sep>2<sep>1<eos>', stop: 'eos' }], 3);
+    assertClose(r.format, 3 / 4, 1e-12);
+    assertClose(r.distinctGivenFormat, 2 / 3, 1e-12);
   });
 });
