@@ -1,5 +1,5 @@
 /**
- * npm run ham-base -- [--profile smoke|quick|paper] [--set key=value ...] [--every K]
+ * npm run ham-base -- [--profile smoke|quick|paper] [--set key=value ...] [--every K] [--accept-code-change]
  * Builds (or resumes, or finds) the cached base model of the hamiltonian experiment for this config — the same
  * base `npm run exp -- hamiltonian` uses, under runs/hamiltonian-base/<hash> — and shows whether it learns edge
  * lookup. Every K steps while training (and once for a finished base): one sampled answer for each of 100 fresh
@@ -9,6 +9,7 @@
  * probability goes: the current vertex (a walk never stays), its neighbours (the lookup; uniform guessing puts
  * `uniform` there), other vertices, non-vertex tokens; and the losses of vertex and separator predictions.
  * Interrupt it at any time: the next call resumes from the last checkpoint (base.checkpointEverySteps).
+ * --accept-code-change: use (or continue from) a cached base of the same config made by other library code.
  */
 import * as path from 'path';
 import { initBackend } from '../lib/backend';
@@ -17,7 +18,7 @@ import { Rng, deriveSeed } from '../lib/random';
 import { Graph, graphDensity, randomGraph } from '../lib/data/hamiltonian';
 import { resolveExperimentConfig } from '../lib/experiments/runner';
 import { baseTask, generationStats, hamiltonian } from '../lib/experiments/hamiltonian';
-import { baseSteps, buildHamiltonianBase, hamiltonianBaseDir, hamiltonianTokenizer, loadHamiltonianBase } from '../lib/experiments/hamiltonian-base';
+import { baseSteps, buildHamiltonianBase, findHamiltonianBase, hamiltonianTokenizer, loadHamiltonianBase } from '../lib/experiments/hamiltonian-base';
 import { ProfileName } from '../lib/experiments/types';
 import { lookupDiagnostics } from '../lib/experiments/hamiltonian-lookup';
 import { LanguageModel } from '../lib/model/transformer';
@@ -48,14 +49,17 @@ async function main() {
   const backend = await initBackend();
   const task = baseTask(c);
   const tok = hamiltonianTokenizer();
-  const dir = hamiltonianBaseDir(process.env.IMRM_RUNS_DIR ?? 'runs', task, c.base);
+  const accept = argv.includes('--accept-code-change');
+  const { dir, otherCode } = findHamiltonianBase(process.env.IMRM_RUNS_DIR ?? 'runs', task, c.base, accept);
   const total = baseSteps(c.base);
-  console.log(`backend ${backend.backend}; base ${dir}; task n = ${c.task.n}, p = ${c.task.edgeProbability}; stages ${c.base.stages.map((s) => `${s.steps} steps on ${c.base.minVertices}..${s.maxVertices} vertices`).join(', then ')}; ` +
-    `${c.base.graphs} graphs per stage, walk fraction ${c.base.walkFraction}, ${c.base.model.nLayers} layers x ${c.base.model.dModel}, lr ${c.base.lm.optimizer.lr}, batch ${c.base.lm.batchSize}`);
+  console.log(`backend ${backend.backend}; base ${dir}; task n = ${c.task.n}, p = ${c.task.edgeProbability}; stages ${c.base.stages.map((s) => `${s.steps} steps on ${c.base.minVertices}..${s.maxVertices} vertices (walks ${s.walkLength}x, walk fraction ${s.walkFraction ?? c.base.walkFraction})`).join(', then ')}; ` +
+    `${c.base.graphs} graphs per stage, ${c.base.model.nLayers} layers x ${c.base.model.dModel}, lr ${c.base.lm.optimizer.lr}, batch ${c.base.lm.batchSize}`);
   const t0 = Date.now();
   let window: number[] = [];
-  const outcome = await buildHamiltonianBase(task, c.base, dir, {
-    onResume: (step) => console.log(`resumed after step ${step}`),
+  if (otherCode) console.log('a base of this config made by other library code is cached: using it (--accept-code-change)');
+  const outcome = otherCode ? 'found' : await buildHamiltonianBase(task, c.base, dir, {
+    acceptCodeChange: accept,
+    onResume: (step, prefix) => console.log(`resumed after step ${step}${prefix ? ` from the cached base ${prefix}` : ''}`),
     onWait: (pid) => console.log(`process ${pid} is building this base: waiting`),
     onStep: (step, loss, model, stage) => {
       window.push(loss);

@@ -12,7 +12,7 @@ import { generate } from '../lib/model/generate';
 import { runExperiment, resolveExperimentConfig } from '../lib/experiments/runner';
 import { theorem1 } from '../lib/experiments/theorem1';
 import { baseTask, hamiltonian } from '../lib/experiments/hamiltonian';
-import { buildHamiltonianBase, hamiltonianBaseDir, hamiltonianTokenizer, loadHamiltonianBase, stageDocuments } from '../lib/experiments/hamiltonian-base';
+import { buildHamiltonianBase, findHamiltonianBase, hamiltonianBaseDir, hamiltonianTokenizer, loadHamiltonianBase, stageDocuments } from '../lib/experiments/hamiltonian-base';
 import { lookupDiagnostics } from '../lib/experiments/hamiltonian-lookup';
 import { formatRates, hasAnswerFormat } from '../lib/report/hamiltonian-samples';
 
@@ -108,6 +108,13 @@ describe('Hamiltonian base documents', () => {
       const n = (tok.decode(d.prompt).split('Edges:')[0].match(/<sep>/g) ?? []).length;
       assert.equal(tok.decode(d.response).replace('<eos>', '').split('<sep>').length, 3 * n);
     }
+    // A stage's own walkFraction replaces base.walkFraction for that stage only: 0 gives only permutations.
+    const perms = { ...c.base, stages: [c.base.stages[0], { ...c.base.stages[1], walkFraction: 0 }] };
+    for (const d of stageDocuments(task, perms, 1, tok)) {
+      const answer = tok.decode(d.response).replace('<eos>', '').split('<sep>');
+      assert.equal(new Set(answer).size, answer.length);
+    }
+    assert.deepEqual(stageDocuments(task, perms, 0, tok), stageDocuments(task, c.base, 0, tok));
   });
 
   it('an interrupted base build resumes from its checkpoint to the same model; the cache is keyed by config', async () => {
@@ -142,6 +149,31 @@ describe('Hamiltonian base documents', () => {
     assert.equal(extended.losses.length, 12);
     extended.losses.slice(0, 10).forEach((l, i) => assertClose(l, whole.losses[i], 1e-6, `loss ${i + 1}`));
     [whole, resumed, extended].forEach((b) => b.dispose());
+    fs.rmSync(root, { recursive: true });
+  });
+
+  it('with acceptCodeChange, a cached base of the same config made by other code is used and continued from', async () => {
+    const c = resolveExperimentConfig(hamiltonian, 'smoke');
+    const task = baseTask(c);
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'imrm-hbase-'));
+    const own = hamiltonianBaseDir(root, task, c.base);
+    assert.equal(await buildHamiltonianBase(task, c.base, own), 'built');
+    // As if an earlier library version had made it: same base.json, another folder (hash).
+    const older = path.join(path.dirname(own), 'made-by-older-code');
+    fs.renameSync(own, older);
+    assert.deepEqual(findHamiltonianBase(root, task, c.base), { dir: own, otherCode: false });
+    assert.deepEqual(findHamiltonianBase(root, task, c.base, true), { dir: older, otherCode: true });
+    assert.deepEqual(findHamiltonianBase(root, task, { ...c.base, graphs: 201 }, true).otherCode, false);
+    // A stage's walkFraction is part of the config: it does not match a base trained without it.
+    const mixed = { ...c.base, stages: c.base.stages.map((st, k) => (k === 1 ? { ...st, walkFraction: 0.5 } : st)) };
+    assert.equal(findHamiltonianBase(root, task, mixed, true).otherCode, false);
+    const longer = { ...c.base, stages: [...c.base.stages, { maxVertices: 5, steps: 2, walkLength: 1, walkFraction: 0 }] };
+    let from = '';
+    await buildHamiltonianBase(task, longer, hamiltonianBaseDir(root, task, longer), { onResume: (_s, prefix) => { from = prefix ?? ''; } });
+    assert.equal(from, ''); // without acceptCodeChange: trained from scratch
+    fs.rmSync(hamiltonianBaseDir(root, task, longer), { recursive: true });
+    await buildHamiltonianBase(task, longer, hamiltonianBaseDir(root, task, longer), { acceptCodeChange: true, onResume: (_s, prefix) => { from = prefix ?? ''; } });
+    assert.equal(from, older);
     fs.rmSync(root, { recursive: true });
   });
 });

@@ -5,9 +5,10 @@
  *
  * A curriculum of stages: stage k trains stages[k].steps steps on fresh graphs of minVertices..stages[k].maxVertices
  * vertices (lookup is discovered on small graphs, then extended). Training is resumable (a checkpoint every
- * checkpointEverySteps steps in <dir>.partial) and the finished base is cached by its own identity (task size, base
- * config, backend, code) under <runs>/hamiltonian-base/<hash>: every seed, profile and run with the same base shares it,
- * so a run's time goes to the reward models.
+ * checkpointEverySteps steps in <dir>.partial) and the finished base is cached by its own identity (edge probability,
+ * generation budget, base config, backend, code) under <runs>/hamiltonian-base/<hash>: every seed, profile and run
+ * with the same base shares it, so a run's time goes to the reward models. With acceptCodeChange, a finished base of
+ * the same identity made by another library version is re-used (and continued from), as runs are.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -24,22 +25,25 @@ import { AdamW } from '../train/adamw';
 import { loadTrainingState, saveTrainingState } from '../train/checkpointing';
 import { Document, trainOnDocuments } from '../train/sft';
 import { buildOnce } from '../runs/lock';
-import { codeVersion, hashOf } from '../runs/hash';
+import { canonicalJson, codeVersion, hashOf } from '../runs/hash';
 import { Architecture, pretrainBase } from './base-lm';
+
+export interface BaseStage { maxVertices: number; steps: number; walkLength: number; walkFraction?: number }
 
 export interface HamiltonianBaseConfig {
   /** Pretraining documents per stage: fresh graphs (drawn from the base's own seed), each with one answer. */
   graphs: number;
-  /** Fraction of pretraining answers that are random walks (the rest: random permutations). */
+  /** Fraction of pretraining answers that are random walks (the rest: random permutations); stages may override it. */
   walkFraction: number;
   /** Smallest vertex count of a pretraining graph (every stage). */
   minVertices: number;
   /**
    * Curriculum: stage k trains `steps` steps on graphs of minVertices..maxVertices vertices (uniform), whose walks
    * have walkLength times as many vertices as the graph (1: the task's answer length; more: more lookups per
-   * document for little more compute, as the prompt dominates the length).
+   * document for little more compute, as the prompt dominates the length); walkFraction, when given, replaces
+   * base.walkFraction for the stage (e.g. permutations mixed in last, so the base writes permutations).
    */
-  stages: Array<{ maxVertices: number; steps: number; walkLength: number }>;
+  stages: BaseStage[];
   model: Architecture;
   /** Batch size (documents), optimizer and kernels; the steps are the stages'. */
   lm: Omit<LmTrainConfig, 'steps' | 'seqLen'>;
@@ -76,11 +80,12 @@ export function validateBaseConfig(base: HamiltonianBaseConfig, where: string): 
   check(Number.isInteger(base.graphs) && base.graphs > 0, where, 'base.graphs', 'must be a positive integer', base.graphs);
   check(base.walkFraction >= 0 && base.walkFraction <= 1, where, 'base.walkFraction', 'must be in [0, 1]', base.walkFraction);
   check(Number.isInteger(base.minVertices) && base.minVertices >= 3 && base.minVertices <= MAX_VERTICES, where, 'base.minVertices', `must be an integer in [3, ${MAX_VERTICES}]`, base.minVertices);
-  check(Array.isArray(base.stages) && base.stages.length > 0, where, 'base.stages', 'must be a non-empty list of { maxVertices, steps }', base.stages);
+  check(Array.isArray(base.stages) && base.stages.length > 0, where, 'base.stages', 'must be a non-empty list of { maxVertices, steps, walkLength, walkFraction? }', base.stages);
   base.stages.forEach((s, k) => {
     check(Number.isInteger(s.maxVertices) && s.maxVertices >= base.minVertices && s.maxVertices <= MAX_VERTICES, where, `base.stages[${k}].maxVertices`, `must be an integer in [base.minVertices, ${MAX_VERTICES}]`, s.maxVertices);
     check(Number.isInteger(s.steps) && s.steps >= 0, where, `base.stages[${k}].steps`, 'must be a non-negative integer', s.steps);
     check(Number.isInteger(s.walkLength) && s.walkLength >= 1, where, `base.stages[${k}].walkLength`, 'must be a positive integer (walk vertices per graph vertex)', s.walkLength);
+    if (s.walkFraction !== undefined) check(s.walkFraction >= 0 && s.walkFraction <= 1, where, `base.stages[${k}].walkFraction`, 'must be in [0, 1] (or absent: base.walkFraction)', s.walkFraction);
   });
   check(Number.isInteger(base.checkpointEverySteps) && base.checkpointEverySteps >= 0, where, 'base.checkpointEverySteps', 'must be a non-negative integer', base.checkpointEverySteps);
   resolveModelConfig({ ...base.model, vocabSize: 16, contextLength: 16 }, `${where}: base.model`);
@@ -90,10 +95,10 @@ export function validateBaseConfig(base: HamiltonianBaseConfig, where: string): 
 /** Documents of stage k: prompts of fresh graphs (minVertices..maxVertices vertices) with a walk or permutation. */
 export function stageDocuments(task: BaseTask, base: HamiltonianBaseConfig, stage: number, tok: VocabTokenizer): Document[] {
   const rng = new Rng(deriveSeed(BASE_SEED, 'hamiltonian-base-data', stage));
-  const { maxVertices, walkLength } = base.stages[stage];
+  const { maxVertices, walkLength, walkFraction = base.walkFraction } = base.stages[stage];
   return Array.from({ length: base.graphs }, () => {
     const g = randomGraph(base.minVertices + rng.int(maxVertices - base.minVertices + 1), task.edgeProbability, rng);
-    const answer = rng.next() < base.walkFraction ? randomWalk(g, walkLength * g.n, rng) : rng.shuffle(Array.from({ length: g.n }, (_, i) => i));
+    const answer = rng.next() < walkFraction ? randomWalk(g, walkLength * g.n, rng) : rng.shuffle(Array.from({ length: g.n }, (_, i) => i));
     // Prompt and answer are tokenised separately, as in the preference pairs: as one string the prompt's last
     // vertex and the answer's first would merge into one number ("...<edge_sep>7" + "3<sep>..." -> "73").
     return { prompt: tok.encode(graphPrompt(g)), response: tok.encode(vertexSequence(answer)) };
@@ -113,7 +118,46 @@ export function hamiltonianBaseDir(runsRoot: string, task: BaseTask, base: Hamil
 }
 
 function baseHash(task: BaseTask, base: HamiltonianBaseConfig): string {
-  return hashOf({ task, base: { ...base, checkpointEverySteps: undefined }, backend: tf.getBackend(), code: codeVersion(__filename) }).slice(0, 16);
+  return hashOf({ ...baseIdentity(task, base), code: codeVersion(__filename) }).slice(0, 16);
+}
+
+/** What a base is, apart from the code that trained it (the checkpoint interval changes nothing). */
+function baseIdentity(task: BaseTask, base: HamiltonianBaseConfig) {
+  return { task, base: { ...base, checkpointEverySteps: undefined }, backend: tf.getBackend() };
+}
+
+/** Finished bases beside `dir` with the identity of (task, base) but made by other library code, newest first. */
+function basesOfOtherCode(dir: string, task: BaseTask, base: HamiltonianBaseConfig): string[] {
+  const parent = path.dirname(dir);
+  if (!fs.existsSync(parent)) return [];
+  const wanted = canonicalJson(baseIdentity(task, base));
+  return fs.readdirSync(parent).map((h) => path.join(parent, h)).flatMap((d) => {
+    const meta = path.join(d, 'base.json');
+    if (d === dir || !fs.existsSync(meta)) return [];
+    try {
+      const m = JSON.parse(fs.readFileSync(meta, 'utf8'));
+      const same = canonicalJson({ task: m.task, base: { ...m.base, checkpointEverySteps: undefined }, backend: m.backend }) === wanted;
+      return same ? [{ d, mtime: fs.statSync(meta).mtimeMs }] : [];
+    } catch {
+      return [];
+    }
+  }).sort((a, b) => b.mtime - a.mtime).map((x) => x.d);
+}
+
+/** A finished base at `dir`, or (acceptCodeChange) the newest one of the same identity made by other code. */
+function finishedBase(dir: string, task: BaseTask, base: HamiltonianBaseConfig, acceptCodeChange: boolean): string | null {
+  if (fs.existsSync(path.join(dir, 'base.json'))) return dir;
+  return acceptCodeChange ? basesOfOtherCode(dir, task, base)[0] ?? null : null;
+}
+
+/**
+ * Where the base of (task, base) is or will be: its own folder under <runsRoot>/hamiltonian-base, or with
+ * acceptCodeChange a finished base of the same identity made by other library code (otherCode: true).
+ */
+export function findHamiltonianBase(runsRoot: string, task: BaseTask, base: HamiltonianBaseConfig, acceptCodeChange = false): { dir: string; otherCode: boolean } {
+  const own = hamiltonianBaseDir(runsRoot, task, base);
+  const found = finishedBase(own, task, base, acceptCodeChange);
+  return { dir: found ?? own, otherCode: found !== null && found !== own };
 }
 
 /**
@@ -121,17 +165,20 @@ function baseHash(task: BaseTask, base: HamiltonianBaseConfig): string {
  * cached beside `dir`: a longer curriculum continues from it instead of starting over (stage k's data and batches
  * depend only on k, so the result is the same as training all stages in one go).
  */
-function cachedPrefix(task: BaseTask, base: HamiltonianBaseConfig, dir: string): string | null {
+function cachedPrefix(task: BaseTask, base: HamiltonianBaseConfig, dir: string, acceptCodeChange: boolean): string | null {
   for (let k = base.stages.length - 1; k >= 1; k--) {
-    const prefix = path.join(path.dirname(dir), baseHash(task, { ...base, stages: base.stages.slice(0, k) }));
-    if (fs.existsSync(path.join(prefix, 'state', 'state.json'))) return prefix;
+    const prefix = { ...base, stages: base.stages.slice(0, k) };
+    const found = finishedBase(path.join(path.dirname(dir), baseHash(task, prefix)), task, prefix, acceptCodeChange);
+    if (found && fs.existsSync(path.join(found, 'state', 'state.json'))) return found;
   }
   return null;
 }
 
 interface PartialState { stage: number; stepsDone: number; losses: number[]; seconds: number }
 
-export interface BaseHooks {
+export interface BaseBuildOptions {
+  /** Continue from a cached prefix base made by other library code (see findHamiltonianBase). */
+  acceptCodeChange?: boolean;
   /** After every training step (global step over all stages), with the live model. */
   onStep?: (step: number, loss: number, model: LanguageModel, stage: number) => void;
   /** Another process is building this base. */
@@ -144,7 +191,7 @@ export interface BaseHooks {
  * Trains the base into `dir` unless it is there (resuming from <dir>.partial when a build was interrupted; one
  * process builds while others wait). 'built' | 'found' | 'waited', as buildOnce.
  */
-export async function buildHamiltonianBase(task: BaseTask, base: HamiltonianBaseConfig, dir: string, hooks: BaseHooks = {}): Promise<'built' | 'found' | 'waited'> {
+export async function buildHamiltonianBase(task: BaseTask, base: HamiltonianBaseConfig, dir: string, hooks: BaseBuildOptions = {}): Promise<'built' | 'found' | 'waited'> {
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   return buildOnce(dir, async () => {
     const tok = hamiltonianTokenizer();
@@ -152,7 +199,7 @@ export async function buildHamiltonianBase(task: BaseTask, base: HamiltonianBase
     const lm = { ...base.lm, steps: 0, seqLen: 1 };
     const pre = pretrainBase(base.model, tok.vocabSize, baseContext(task, tok), new Int32Array(0), lm, BASE_SEED);
     const optimizer = new AdamW(pre.vars, base.lm.optimizer);
-    const prefix = fs.existsSync(path.join(partial, 'state.json')) ? null : cachedPrefix(task, base, dir);
+    const prefix = fs.existsSync(path.join(partial, 'state.json')) ? null : cachedPrefix(task, base, dir, hooks.acceptCodeChange ?? false);
     const saved = loadTrainingState<PartialState>(prefix ? path.join(prefix, 'state') : partial, pre.vars, optimizer);
     const state: PartialState = saved ?? { stage: 0, stepsDone: 0, losses: [], seconds: 0 };
     if (saved) hooks.onResume?.(saved.losses.length, prefix ?? undefined);
@@ -181,7 +228,7 @@ export async function buildHamiltonianBase(task: BaseTask, base: HamiltonianBase
       const tmp = `${dir}.tmp-${process.pid}`;
       fs.rmSync(tmp, { recursive: true, force: true });
       await saveModel(path.join(tmp, 'model'), pre.model.config, pre.model.params, tok.toJSON(), { baseSeed: BASE_SEED });
-      fs.writeFileSync(path.join(tmp, 'base.json'), JSON.stringify({ task, base, backend: tf.getBackend(), seconds: state.seconds, losses: state.losses }));
+      fs.writeFileSync(path.join(tmp, 'base.json'), JSON.stringify({ task, base, backend: tf.getBackend(), code: codeVersion(__filename), seconds: state.seconds, losses: state.losses }));
       // The final weights and optimizer moments stay with the base: a longer curriculum continues from them.
       fs.renameSync(partial, path.join(tmp, 'state'));
       fs.renameSync(tmp, dir);

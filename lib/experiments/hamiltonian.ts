@@ -24,8 +24,9 @@ import { DEFAULT_PREFERENCE_TRAIN, PreferenceTrainConfig, resolvePreferenceTrain
 import { rewardModelSpec } from '../rewards/reward-model';
 import { Experiment, MetricTable, SeedContext } from './types';
 import { lookupDiagnostics } from './hamiltonian-lookup';
-import { BaseTask, HamiltonianBaseConfig, MAX_VERTICES, baseSteps, buildHamiltonianBase, hamiltonianBaseDir, hamiltonianTokenizer, loadHamiltonianBase, validateBaseConfig } from './hamiltonian-base';
+import { BaseTask, HamiltonianBaseConfig, MAX_VERTICES, baseSteps, buildHamiltonianBase, findHamiltonianBase, hamiltonianTokenizer, loadHamiltonianBase, validateBaseConfig } from './hamiltonian-base';
 import { preferenceWorkUnits, runRewardModels } from './preference-seed';
+import { acceptsCodeChange } from './runner';
 
 const { vocabSize: _v, contextLength: _c, ...ARCH } = DEFAULT_MODEL_CONFIG;
 const { steps: _s, seqLen: _l, ...LM } = DEFAULT_LM_TRAIN;
@@ -97,19 +98,22 @@ export function baseTask(c: HamiltonianConfig): BaseTask {
 
 /**
  * The base for this config, from the cache of bases shared by all runs (<runs>/hamiltonian-base/<hash>), trained
- * first when missing: by the first seed worker that gets there, the others wait.
+ * first when missing: by the first seed worker that gets there, the others wait. With acceptCodeChange a base of the
+ * same config made by other library code is used (or continued from) instead of training a new one.
  */
 async function sharedBase(c: HamiltonianConfig, ctx: SeedContext) {
   const runsRoot = path.resolve(ctx.dir, '..', '..', '..'); // ctx.dir = <runs>/hamiltonian/<hash>/seed-<k>
   const task = baseTask(c);
-  const dir = hamiltonianBaseDir(runsRoot, task, c.base);
-  const outcome = await buildHamiltonianBase(task, c.base, dir, {
+  const accept = acceptsCodeChange();
+  const found = findHamiltonianBase(runsRoot, task, c.base, accept);
+  const outcome = found.otherCode ? 'found' : await buildHamiltonianBase(task, c.base, found.dir, {
+    acceptCodeChange: accept,
     onStep: (step, loss) => ctx.progress.tick(1, `seed ${ctx.seed}: shared base step ${step} loss ${loss.toFixed(3)}`),
     onResume: (step) => ctx.progress.tick(step),
     onWait: (pid) => ctx.progress.setLabel(`seed ${ctx.seed}: waiting for the shared base (process ${pid} trains it)`),
   });
   if (outcome !== 'built') ctx.progress.tick(baseSteps(c.base));
-  return { ...loadHamiltonianBase(dir), dir };
+  return { ...loadHamiltonianBase(found.dir), dir: path.relative(runsRoot, found.dir), otherCode: found.otherCode };
 }
 
 /** 'train', or 'train-<k>' when only the first k training pairs are evaluated. */
@@ -214,7 +218,7 @@ export const hamiltonian: Experiment<HamiltonianConfig> = {
       // Where the base puts its next-vertex probability on walks along the test graphs (1 on neighbours = lookup).
       'base-lookup': { test: { currentMass: lookup.currentMass, neighbourMass: lookup.neighbourMass, neighbourMassUniform: lookup.neighbourMassUniform, vertexLoss: lookup.vertexLoss } },
     };
-    result.records.push({ kind: 'base', dir: path.relative(path.resolve(ctx.dir, '..', '..', '..'), base.dir), seconds: base.seconds }, ...base.losses.map((loss, i) => ({ kind: 'pretrain', step: i + 1, loss })));
+    result.records.push({ kind: 'base', dir: base.dir, otherCode: base.otherCode, seconds: base.seconds }, ...base.losses.map((loss, i) => ({ kind: 'pretrain', step: i + 1, loss })));
     return { metrics, records: result.records };
   },
 };

@@ -110,6 +110,14 @@ export function runsOfOtherCode(dir: string, identity: RunIdentity, marker: stri
   }).sort((a, b) => b.mtime - a.mtime).map(({ dir: d, code }) => ({ dir: d, code }));
 }
 
+/**
+ * Whether results made by another library code version may be re-used: the option when given, else
+ * IMRM_ACCEPT_CODE_CHANGE=1 (set by --accept-code-change; seed workers and notebook kernels inherit it).
+ */
+export function acceptsCodeChange(option?: boolean): boolean {
+  return option ?? process.env.IMRM_ACCEPT_CODE_CHANGE === '1';
+}
+
 export function resolveExperimentConfig<C extends object>(exp: Experiment<C>, profile: ProfileName, overrides?: unknown): C {
   if (!PROFILES.includes(profile)) throw new Error(`unknown profile '${profile}' (use ${PROFILES.join(', ')})`);
   if (!(profile in exp.profiles)) throw new Error(`experiment ${exp.name} has no profile '${profile}' (it has ${Object.keys(exp.profiles).join(', ')})`);
@@ -147,7 +155,7 @@ export async function runExperiment<C extends object>(exp: Experiment<C>, opts: 
   if (!Number.isInteger(opts.seeds) || opts.seeds < 1) throw new Error(`--seeds must be a positive integer, got ${opts.seeds}`);
   const { config, identity, hash, dir } = await resolveRun(exp, opts);
   if (opts.force) fs.rmSync(dir, { recursive: true, force: true });
-  const accept = opts.acceptCodeChange ?? process.env.IMRM_ACCEPT_CODE_CHANGE === '1';
+  const accept = acceptsCodeChange(opts.acceptCodeChange);
   const seeds = opts.seedList ?? Array.from({ length: opts.seeds }, (_, i) => i + 1);
   if (accept && !opts.force && !fs.existsSync(path.join(dir, 'summary.json'))) {
     const sameSeeds = (d: string) => canonicalJson(JSON.parse(fs.readFileSync(path.join(d, 'summary.json'), 'utf8')).seeds) === canonicalJson(seeds);

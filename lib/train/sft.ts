@@ -29,7 +29,7 @@ export function responseTokenLoss(lm: LanguageModel, docs: Document[], padId: nu
 export interface DocumentTrainingOptions {
   /** Continue with this optimizer (its moments and step count), e.g. across curriculum stages or a resume. */
   optimizer?: AdamW;
-  /** Steps already done: training runs steps firstStep + 1 .. cfg.steps. */
+  /** Steps already done: training runs steps stepsDone + 1 .. cfg.steps. */
   stepsDone?: number;
 }
 
