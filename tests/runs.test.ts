@@ -161,6 +161,12 @@ describe('experiment runs', () => {
     const twoSeeds = await runExperiment(toyCopy, { profile: 'smoke', seeds: 2, root, acceptCodeChange: true });
     assert.equal(twoSeeds.dir, first.dir, 'other seeds: computed with the current code');
     assert.equal(twoSeeds.summary.codeVersionNote, undefined);
+    // Seeds computed by the current code (e.g. by --jobs workers, before the parent writes the summary) win.
+    fs.rmSync(path.join(first.dir, 'summary.json'));
+    const own = await runExperiment(toyCopy, { profile: 'smoke', seeds: 1, root, acceptCodeChange: true });
+    assert.equal(own.dir, first.dir);
+    assert.deepEqual(own.reusedSeeds, [1]);
+    assert.equal(own.summary.codeVersionNote, undefined);
   });
 
   it('config errors name the key and the source', () => {

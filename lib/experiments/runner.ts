@@ -157,7 +157,10 @@ export async function runExperiment<C extends object>(exp: Experiment<C>, opts: 
   if (opts.force) fs.rmSync(dir, { recursive: true, force: true });
   const accept = acceptsCodeChange(opts.acceptCodeChange);
   const seeds = opts.seedList ?? Array.from({ length: opts.seeds }, (_, i) => i + 1);
-  if (accept && !opts.force && !fs.existsSync(path.join(dir, 'summary.json'))) {
+  // Another code version's run stands in only for seeds this code has not computed (--jobs workers compute the
+  // seeds before the parent writes the summary: those must win).
+  const computedHere = seeds.every((s) => fs.existsSync(path.join(dir, `seed-${s}`, 'result.json')));
+  if (accept && !opts.force && !computedHere && !fs.existsSync(path.join(dir, 'summary.json'))) {
     const sameSeeds = (d: string) => canonicalJson(JSON.parse(fs.readFileSync(path.join(d, 'summary.json'), 'utf8')).seeds) === canonicalJson(seeds);
     const other = runsOfOtherCode(dir, identity, 'summary.json', sameSeeds)[0]?.dir;
     if (other) {
