@@ -18,7 +18,7 @@ import { Rng, deriveSeed } from '../lib/random';
 import { Graph, graphDensity, randomGraph } from '../lib/data/hamiltonian';
 import { resolveExperimentConfig } from '../lib/experiments/runner';
 import { baseTask, generationStats, hamiltonian } from '../lib/experiments/hamiltonian';
-import { baseSteps, buildHamiltonianBase, findHamiltonianBase, hamiltonianTokenizer, loadHamiltonianBase } from '../lib/experiments/hamiltonian-base';
+import { baseSteps, ensureHamiltonianBase, hamiltonianBaseDir, hamiltonianTokenizer, loadHamiltonianBase } from '../lib/experiments/hamiltonian-base';
 import { ProfileName } from '../lib/experiments/types';
 import { lookupDiagnostics } from '../lib/experiments/hamiltonian-lookup';
 import { LanguageModel } from '../lib/model/transformer';
@@ -49,16 +49,13 @@ async function main() {
   const backend = await initBackend();
   const task = baseTask(c);
   const tok = hamiltonianTokenizer();
-  const accept = argv.includes('--accept-code-change');
-  const { dir, otherCode } = findHamiltonianBase(process.env.IMRM_RUNS_DIR ?? 'runs', task, c.base, accept);
   const total = baseSteps(c.base);
-  console.log(`backend ${backend.backend}; base ${dir}; task n = ${c.task.n}, p = ${c.task.edgeProbability}; stages ${c.base.stages.map((s) => `${s.steps} steps on ${c.base.minVertices}..${s.maxVertices} vertices (walks ${s.walkLength}x, walk fraction ${s.walkFraction ?? c.base.walkFraction})`).join(', then ')}; ` +
+  console.log(`backend ${backend.backend}; base ${hamiltonianBaseDir(process.env.IMRM_RUNS_DIR ?? 'runs', task, c.base)}; task n = ${c.task.n}, p = ${c.task.edgeProbability}; stages ${c.base.stages.map((s) => `${s.steps} steps on ${c.base.minVertices}..${s.maxVertices} vertices (walks ${s.walkLength}x, walk fraction ${s.walkFraction ?? c.base.walkFraction})`).join(', then ')}; ` +
     `${c.base.graphs} graphs per stage, ${c.base.model.nLayers} layers x ${c.base.model.dModel}, lr ${c.base.lm.optimizer.lr}, batch ${c.base.lm.batchSize}`);
   const t0 = Date.now();
   let window: number[] = [];
-  if (otherCode) console.log('a base of this config made by other library code is cached: using it (--accept-code-change)');
-  const outcome = otherCode ? 'found' : await buildHamiltonianBase(task, c.base, dir, {
-    acceptCodeChange: accept,
+  const { dir, otherCode, outcome } = await ensureHamiltonianBase(process.env.IMRM_RUNS_DIR ?? 'runs', task, c.base, {
+    acceptCodeChange: argv.includes('--accept-code-change'),
     onResume: (step, prefix) => console.log(`resumed after step ${step}${prefix ? ` from the cached base ${prefix}` : ''}`),
     onWait: (pid) => console.log(`process ${pid} is building this base: waiting`),
     onStep: (step, loss, model, stage) => {
@@ -72,7 +69,7 @@ async function main() {
   });
   if (outcome !== 'built') {
     const base = loadHamiltonianBase(dir);
-    console.log(`${outcome} (trained ${total} steps in ${base.seconds.toFixed(0)} s); last-step loss ${base.losses[base.losses.length - 1].toFixed(3)}\n${report(base.model, tok, c.task.n, c.task.edgeProbability, total)}`);
+    console.log(`${outcome}${otherCode ? ' (made by other library code; --accept-code-change)' : ''} (trained ${total} steps in ${base.seconds.toFixed(0)} s); last-step loss ${base.losses[base.losses.length - 1].toFixed(3)}\n${report(base.model, tok, c.task.n, c.task.edgeProbability, total)}`);
     base.dispose();
   }
   console.log(`base: ${path.resolve(dir)}`);

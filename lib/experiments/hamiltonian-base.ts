@@ -25,7 +25,8 @@ import { AdamW } from '../train/adamw';
 import { loadTrainingState, saveTrainingState } from '../train/checkpointing';
 import { Document, trainOnDocuments } from '../train/sft';
 import { buildOnce } from '../runs/lock';
-import { canonicalJson, codeVersion, hashOf } from '../runs/hash';
+import { codeVersion, hashOf } from '../runs/hash';
+import { siblingsWithIdentity } from '../runs/siblings';
 import { Architecture, pretrainBase } from './base-lm';
 
 export interface BaseStage { maxVertices: number; steps: number; walkLength: number; walkFraction?: number }
@@ -118,36 +119,21 @@ export function hamiltonianBaseDir(runsRoot: string, task: BaseTask, base: Hamil
 }
 
 function baseHash(task: BaseTask, base: HamiltonianBaseConfig): string {
-  return hashOf({ ...baseIdentity(task, base), code: codeVersion(__filename) }).slice(0, 16);
+  return hashOf({ ...baseIdentity(task, base, tf.getBackend()), code: codeVersion(__filename) }).slice(0, 16);
 }
 
 /** What a base is, apart from the code that trained it (the checkpoint interval changes nothing). */
-function baseIdentity(task: BaseTask, base: HamiltonianBaseConfig) {
-  return { task, base: { ...base, checkpointEverySteps: undefined }, backend: tf.getBackend() };
-}
-
-/** Finished bases beside `dir` with the identity of (task, base) but made by other library code, newest first. */
-function basesOfOtherCode(dir: string, task: BaseTask, base: HamiltonianBaseConfig): string[] {
-  const parent = path.dirname(dir);
-  if (!fs.existsSync(parent)) return [];
-  const wanted = canonicalJson(baseIdentity(task, base));
-  return fs.readdirSync(parent).map((h) => path.join(parent, h)).flatMap((d) => {
-    const meta = path.join(d, 'base.json');
-    if (d === dir || !fs.existsSync(meta)) return [];
-    try {
-      const m = JSON.parse(fs.readFileSync(meta, 'utf8'));
-      const same = canonicalJson({ task: m.task, base: { ...m.base, checkpointEverySteps: undefined }, backend: m.backend }) === wanted;
-      return same ? [{ d, mtime: fs.statSync(meta).mtimeMs }] : [];
-    } catch {
-      return [];
-    }
-  }).sort((a, b) => b.mtime - a.mtime).map((x) => x.d);
+function baseIdentity(task: BaseTask, base: HamiltonianBaseConfig, backend: string) {
+  return { task, base: { ...base, checkpointEverySteps: undefined }, backend };
 }
 
 /** A finished base at `dir`, or (acceptCodeChange) the newest one of the same identity made by other code. */
 function finishedBase(dir: string, task: BaseTask, base: HamiltonianBaseConfig, acceptCodeChange: boolean): string | null {
   if (fs.existsSync(path.join(dir, 'base.json'))) return dir;
-  return acceptCodeChange ? basesOfOtherCode(dir, task, base)[0] ?? null : null;
+  if (!acceptCodeChange) return null;
+  const others = siblingsWithIdentity(dir, 'base.json', baseIdentity(task, base, tf.getBackend()),
+    (d) => JSON.parse(fs.readFileSync(path.join(d, 'base.json'), 'utf8')), (m) => baseIdentity(m.task, m.base, m.backend));
+  return others[0]?.dir ?? null;
 }
 
 /**
@@ -237,6 +223,16 @@ export async function buildHamiltonianBase(task: BaseTask, base: HamiltonianBase
       pre.dispose();
     }
   }, { onWait: hooks.onWait });
+}
+
+/**
+ * The base of (task, base) under <runsRoot>/hamiltonian-base, trained first when missing (see buildHamiltonianBase);
+ * with opts.acceptCodeChange a finished base of the same config made by other library code is used as it is.
+ */
+export async function ensureHamiltonianBase(runsRoot: string, task: BaseTask, base: HamiltonianBaseConfig, opts: BaseBuildOptions = {}): Promise<{ dir: string; otherCode: boolean; outcome: 'built' | 'found' | 'waited' }> {
+  const found = findHamiltonianBase(runsRoot, task, base, opts.acceptCodeChange);
+  const outcome = found.otherCode ? 'found' : await buildHamiltonianBase(task, base, found.dir, opts);
+  return { ...found, outcome };
 }
 
 export interface LoadedBase {

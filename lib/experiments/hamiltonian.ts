@@ -24,7 +24,7 @@ import { DEFAULT_PREFERENCE_TRAIN, PreferenceTrainConfig, resolvePreferenceTrain
 import { rewardModelSpec } from '../rewards/reward-model';
 import { Experiment, MetricTable, SeedContext } from './types';
 import { lookupDiagnostics } from './hamiltonian-lookup';
-import { BaseTask, HamiltonianBaseConfig, MAX_VERTICES, baseSteps, buildHamiltonianBase, findHamiltonianBase, hamiltonianTokenizer, loadHamiltonianBase, validateBaseConfig } from './hamiltonian-base';
+import { BaseTask, HamiltonianBaseConfig, MAX_VERTICES, baseSteps, ensureHamiltonianBase, hamiltonianTokenizer, loadHamiltonianBase, validateBaseConfig } from './hamiltonian-base';
 import { preferenceWorkUnits, runRewardModels } from './preference-seed';
 import { acceptsCodeChange } from './runner';
 
@@ -104,16 +104,14 @@ export function baseTask(c: HamiltonianConfig): BaseTask {
 async function sharedBase(c: HamiltonianConfig, ctx: SeedContext) {
   const runsRoot = path.resolve(ctx.dir, '..', '..', '..'); // ctx.dir = <runs>/hamiltonian/<hash>/seed-<k>
   const task = baseTask(c);
-  const accept = acceptsCodeChange();
-  const found = findHamiltonianBase(runsRoot, task, c.base, accept);
-  const outcome = found.otherCode ? 'found' : await buildHamiltonianBase(task, c.base, found.dir, {
-    acceptCodeChange: accept,
+  const { dir, otherCode, outcome } = await ensureHamiltonianBase(runsRoot, task, c.base, {
+    acceptCodeChange: acceptsCodeChange(),
     onStep: (step, loss) => ctx.progress.tick(1, `seed ${ctx.seed}: shared base step ${step} loss ${loss.toFixed(3)}`),
     onResume: (step) => ctx.progress.tick(step),
     onWait: (pid) => ctx.progress.setLabel(`seed ${ctx.seed}: waiting for the shared base (process ${pid} trains it)`),
   });
   if (outcome !== 'built') ctx.progress.tick(baseSteps(c.base));
-  return { ...loadHamiltonianBase(found.dir), dir: path.relative(runsRoot, found.dir), otherCode: found.otherCode };
+  return { ...loadHamiltonianBase(dir), dir: path.relative(runsRoot, dir), otherCode };
 }
 
 /** 'train', or 'train-<k>' when only the first k training pairs are evaluated. */

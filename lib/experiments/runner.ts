@@ -18,6 +18,7 @@ import { envStamp } from '../runs/env';
 import { Aggregate, aggregate } from '../runs/stats';
 import { Progress, ProgressRenderer } from '../runs/progress';
 import { writeFileAtomic } from '../runs/lock';
+import { siblingsWithIdentity } from '../runs/siblings';
 import { Experiment, MetricTable, PROFILES, ProfileName, SeedResult } from './types';
 
 export interface RunOptions {
@@ -96,18 +97,10 @@ export async function runDirectory<C extends object>(exp: Experiment<C>, opts: P
  * (by the modification time of `marker`, the file that shows the run is finished, e.g. summary.json).
  */
 export function runsOfOtherCode(dir: string, identity: RunIdentity, marker: string, accept: (runDir: string) => boolean = () => true): Array<{ dir: string; code: string }> {
-  const parent = path.dirname(dir);
-  if (!fs.existsSync(parent)) return [];
-  const wanted = canonicalJson([identity.config, identity.data, identity.backend]);
-  return fs.readdirSync(parent).map((h) => path.join(parent, h)).flatMap((d) => {
-    if (d === dir || !fs.existsSync(path.join(d, marker))) return [];
-    try {
-      const id = JSON.parse(fs.readFileSync(path.join(d, 'config.json'), 'utf8'));
-      return canonicalJson([id.config, id.data, id.backend]) === wanted && accept(d) ? [{ dir: d, code: id.code as string, mtime: fs.statSync(path.join(d, marker)).mtimeMs }] : [];
-    } catch {
-      return [];
-    }
-  }).sort((a, b) => b.mtime - a.mtime).map(({ dir: d, code }) => ({ dir: d, code }));
+  return siblingsWithIdentity(dir, marker, [identity.config, identity.data, identity.backend],
+    (d) => JSON.parse(fs.readFileSync(path.join(d, 'config.json'), 'utf8')) as RunIdentity,
+    (id, d) => (accept(d) ? [id.config, id.data, id.backend] : null))
+    .map(({ dir: d, meta }) => ({ dir: d, code: meta.code }));
 }
 
 /**
@@ -159,8 +152,8 @@ export async function runExperiment<C extends object>(exp: Experiment<C>, opts: 
   const seeds = opts.seedList ?? Array.from({ length: opts.seeds }, (_, i) => i + 1);
   // Another code version's run stands in only for seeds this code has not computed (--jobs workers compute the
   // seeds before the parent writes the summary: those must win).
-  const computedHere = seeds.every((s) => fs.existsSync(path.join(dir, `seed-${s}`, 'result.json')));
-  if (accept && !opts.force && !computedHere && !fs.existsSync(path.join(dir, 'summary.json'))) {
+  const pending = seeds.filter((s) => !fs.existsSync(path.join(dir, `seed-${s}`, 'result.json')));
+  if (accept && !opts.force && pending.length > 0 && !fs.existsSync(path.join(dir, 'summary.json'))) {
     const sameSeeds = (d: string) => canonicalJson(JSON.parse(fs.readFileSync(path.join(d, 'summary.json'), 'utf8')).seeds) === canonicalJson(seeds);
     const other = runsOfOtherCode(dir, identity, 'summary.json', sameSeeds)[0]?.dir;
     if (other) {
@@ -174,7 +167,6 @@ export async function runExperiment<C extends object>(exp: Experiment<C>, opts: 
   writeJson(path.join(dir, 'config.json'), { ...identity, profile: opts.profile });
   if (!fs.existsSync(path.join(dir, 'env.json'))) writeJson(path.join(dir, 'env.json'), envStamp());
 
-  const pending = seeds.filter((s) => !fs.existsSync(path.join(dir, `seed-${s}`, 'result.json')));
   const progress = new Progress(pending.length * exp.workUnits(config), opts.progress);
   const results: Array<{ seed: number } & SeedResult> = [];
   for (const seed of seeds) {
