@@ -1,10 +1,13 @@
 /**
- * npm run exp -- <experiment> [--profile smoke|quick|paper] [--seeds N] [--force] [--set key.path=value ...]
- *                             [--runs-dir DIR] [--list]
+ * npm run exp -- <experiment> [--profile smoke|quick|paper] [--seeds N] [--jobs N | --shard i/n | --summarise]
+ *                             [--force] [--set key.path=value ...] [--runs-dir DIR] [--list]
  * Runs (or re-uses) an experiment, shows progress with an ETA on stderr, prints the path of summary.json on stdout.
+ * --shard i/n computes only seeds i+1, i+1+n, ... (i from 0, as Slurm array and Kubernetes indexed jobs count)
+ * into a run store that other shards may share over NFS; the shard that finds every seed done writes the summary,
+ * or --summarise does it afterwards.
  */
 import { getExperiment, ALIASES, EXPERIMENTS } from '../lib/experiments/registry';
-import { runDirectory, runExperiment } from '../lib/experiments/runner';
+import { runDirectory, runExperiment, shardSeeds } from '../lib/experiments/runner';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -12,11 +15,13 @@ import { PROFILES, ProfileName } from '../lib/experiments/types';
 import { parseOverrides } from '../lib/config';
 import { terminalRenderer, formatSeconds } from '../lib/runs/progress';
 
-const USAGE = `usage: npm run exp -- <experiment> [--profile ${PROFILES.join('|')}] [--seeds N] [--jobs N] [--force] [--set key=value ...] [--runs-dir DIR] [--accept-code-change]
+const USAGE = `usage: npm run exp -- <experiment> [--profile ${PROFILES.join('|')}] [--seeds N] [--jobs N | --shard i/n | --summarise]
+                             [--force] [--set key=value ...] [--runs-dir DIR]
        npm run exp -- --list`;
 
 function parseArgs(argv: string[]) {
-  const out = { experiment: '', profile: 'quick' as ProfileName, seeds: 1, jobs: 1, force: false, sets: [] as string[], runsDir: undefined as string | undefined, list: false, worker: '' };
+  const out = { experiment: '', profile: 'quick' as ProfileName, seeds: 1, jobs: 1, force: false, sets: [] as string[], runsDir: undefined as string | undefined, list: false, worker: '',
+    shard: null as null | { index: number; count: number }, summarise: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -31,7 +36,11 @@ function parseArgs(argv: string[]) {
     else if (a === '--set') out.sets.push(value());
     else if (a === '--runs-dir') out.runsDir = value();
     else if (a === '--list') out.list = true;
-    else if (a === '--accept-code-change') process.env.IMRM_ACCEPT_CODE_CHANGE = '1';
+    else if (a === '--shard') {
+      const m = /^(\d+)\/(\d+)$/.exec(value());
+      if (!m) throw new Error(`--shard expects i/n (e.g. 0/4), got '${argv[i]}'`);
+      out.shard = { index: Number(m[1]), count: Number(m[2]) };
+    } else if (a === '--summarise' || a === '--summarize') out.summarise = true;
     else if (a === '--help' || a === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -42,6 +51,9 @@ function parseArgs(argv: string[]) {
   if (!PROFILES.includes(out.profile)) throw new Error(`--profile must be one of ${PROFILES.join(', ')}, got '${out.profile}'`);
   if (!Number.isInteger(out.seeds) || out.seeds < 1) throw new Error(`--seeds must be a positive integer`);
   if (!Number.isInteger(out.jobs) || out.jobs < 1) throw new Error(`--jobs must be a positive integer`);
+  if ([out.jobs > 1, out.shard !== null, out.summarise].filter(Boolean).length > 1) throw new Error(`--jobs, --shard and --summarise exclude each other\n${USAGE}`);
+  if (out.force && (out.shard || out.summarise)) throw new Error('--force would delete the other shards\' seeds: remove the run folder once, before the shards start');
+  if (out.shard) shardSeeds(out.seeds, out.shard.index, out.shard.count); // checks i/n
   return out;
 }
 
@@ -87,7 +99,14 @@ async function main() {
     force: args.force && args.jobs === 1,
     root: args.runsDir,
     progress: terminalRenderer(),
+    seedList: args.shard ? shardSeeds(args.seeds, args.shard.index, args.shard.count) : args.summarise ? [] : undefined,
   });
+  if (out.missingSeeds.length > 0) {
+    if (args.summarise) throw new Error(`cannot summarise ${out.dir}: seeds ${out.missingSeeds.join(', ')} have no result yet`);
+    console.error(`${exp.name} ${args.profile}: shard ${args.shard?.index}/${args.shard?.count} done in ${formatSeconds((Date.now() - started) / 1000)}; seeds ${out.missingSeeds.join(', ')} are other shards' (the last shard, or --summarise, writes the summary)`);
+    console.log(out.dir);
+    return;
+  }
   const reused = out.reusedSeeds.length ? ` (re-used seeds ${out.reusedSeeds.join(', ')})` : '';
   const perSeed = out.summary.seedSeconds.map(formatSeconds).join(', ');
   console.error(`${exp.name} ${args.profile}: ${out.summary.seeds.length} seed(s) on ${out.summary.backend}, this command ${formatSeconds((Date.now() - started) / 1000)}${reused}; per seed when computed: ${perSeed}`);

@@ -1,5 +1,5 @@
 /**
- * npm run ham-base -- [--profile smoke|quick|paper] [--set key=value ...] [--every K] [--accept-code-change]
+ * npm run ham-base -- [--profile smoke|quick|paper] [--set key=value ...] [--every K]
  * Builds (or resumes, or finds) the cached base model of the hamiltonian experiment for this config — the same
  * base `npm run exp -- hamiltonian` uses, under runs/hamiltonian-base/<hash> — and shows whether it learns edge
  * lookup. Every K steps while training (and once for a finished base): one sampled answer for each of 100 fresh
@@ -9,7 +9,6 @@
  * probability goes: the current vertex (a walk never stays), its neighbours (the lookup; uniform guessing puts
  * `uniform` there), other vertices, non-vertex tokens; and the losses of vertex and separator predictions.
  * Interrupt it at any time: the next call resumes from the last checkpoint (base.checkpointEverySteps).
- * --accept-code-change: use (or continue from) a cached base of the same config made by other library code.
  */
 import * as path from 'path';
 import { initBackend } from '../lib/backend';
@@ -54,10 +53,9 @@ async function main() {
     `${c.base.graphs} graphs per stage, ${c.base.model.nLayers} layers x ${c.base.model.dModel}, lr ${c.base.lm.optimizer.lr}, batch ${c.base.lm.batchSize}`);
   const t0 = Date.now();
   let window: number[] = [];
-  const { dir, otherCode, outcome } = await ensureHamiltonianBase(process.env.IMRM_RUNS_DIR ?? 'runs', task, c.base, {
-    acceptCodeChange: argv.includes('--accept-code-change'),
+  const { dir, outcome } = await ensureHamiltonianBase(process.env.IMRM_RUNS_DIR ?? 'runs', task, c.base, {
     onResume: (step, prefix) => console.log(`resumed after step ${step}${prefix ? ` from the cached base ${prefix}` : ''}`),
-    onWait: (pid) => console.log(`process ${pid} is building this base: waiting`),
+    onWait: (h) => console.log(`${h ? `${h.host} pid ${h.pid}` : 'another process'} is building this base: waiting`),
     onStep: (step, loss, model, stage) => {
       window.push(loss);
       if (step % every !== 0 && step !== total) return;
@@ -69,7 +67,7 @@ async function main() {
   });
   if (outcome !== 'built') {
     const base = loadHamiltonianBase(dir);
-    console.log(`${outcome}${otherCode ? ' (made by other library code; --accept-code-change)' : ''} (trained ${total} steps in ${base.seconds.toFixed(0)} s); last-step loss ${base.losses[base.losses.length - 1].toFixed(3)}\n${report(base.model, tok, c.task.n, c.task.edgeProbability, total)}`);
+    console.log(`${outcome} (trained ${total} steps in ${base.seconds.toFixed(0)} s); last-step loss ${base.losses[base.losses.length - 1].toFixed(3)}\n${report(base.model, tok, c.task.n, c.task.edgeProbability, total)}`);
     base.dispose();
   }
   console.log(`base: ${path.resolve(dir)}`);

@@ -1,6 +1,5 @@
 /**
- * npm run reproduce -- [--profile smoke|quick|paper] [--seeds N] [--jobs N] [--only NAME] [--accept-code-change]
- * (--accept-code-change: show finished runs of the same config made by an earlier library version; see runner.ts)
+ * npm run reproduce -- [--profile smoke|quick|paper] [--seeds N] [--jobs N] [--only NAME]
  * Runs the experiments every notebook declares (metadata imrm.experiments; cached runs are re-used), executes
  * every notebook in notebooks/ headlessly with the project kernel and the parameters injected, and writes
  * reports/<notebook>.html and reports/index.html (links, status, environment stamp). Exits 1 if a notebook fails.
@@ -12,7 +11,7 @@ import { getExperiment } from '../lib/experiments/registry';
 import { runExperiment } from '../lib/experiments/runner';
 import { PROFILES, ProfileName } from '../lib/experiments/types';
 import { initBackend } from '../lib/backend';
-import { envStamp } from '../lib/runs/env';
+import { provenance } from '../lib/runs/env';
 import { formatSeconds, terminalRenderer } from '../lib/runs/progress';
 import { ensureJupyter, executeNotebook, PROJECT_ROOT } from '../lib/report/jupyter';
 import { injectParameters, readNotebook, writeNotebook } from '../lib/report/notebook';
@@ -33,8 +32,7 @@ function parseArgs(argv: string[]) {
     else if (a === '--seeds') out.seeds = Number(next());
     else if (a === '--only') out.only = next();
     else if (a === '--jobs') out.jobs = Number(next());
-    else if (a === '--accept-code-change') process.env.IMRM_ACCEPT_CODE_CHANGE = '1'; // read by every runExperiment, notebooks included
-    else throw new Error(`unknown argument '${a}' (usage: npm run reproduce -- [--profile ${PROFILES.join('|')}] [--seeds N] [--jobs N] [--only NAME] [--accept-code-change])`);
+    else throw new Error(`unknown argument '${a}' (usage: npm run reproduce -- [--profile ${PROFILES.join('|')}] [--seeds N] [--jobs N] [--only NAME])`);
   }
   if (!PROFILES.includes(out.profile)) throw new Error(`--profile must be one of ${PROFILES.join(', ')}`);
   out.seeds = out.seeds || DEFAULT_SEEDS[out.profile];
@@ -88,7 +86,8 @@ async function main() {
     reports.push(report);
     console.error(`[${name}] ${report.ok ? 'ok' : 'failed'} in ${formatSeconds(report.seconds)}`);
   }
-  const stamp = { ...envStamp(), profile: args.profile, seeds: args.seeds, plotly: plotlyVersion() };
+  const { packages, ...prov } = provenance();
+  const stamp = { ...prov, ...packages, profile: args.profile, seeds: args.seeds, plotly: plotlyVersion() };
   const index = path.join(reportsDir, 'index.html');
   fs.writeFileSync(index, indexHtml(reports, stamp));
   const failed = reports.filter((r) => !r.ok);

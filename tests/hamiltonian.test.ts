@@ -12,7 +12,7 @@ import { generate } from '../lib/model/generate';
 import { runExperiment, resolveExperimentConfig } from '../lib/experiments/runner';
 import { theorem1 } from '../lib/experiments/theorem1';
 import { baseTask, hamiltonian } from '../lib/experiments/hamiltonian';
-import { buildHamiltonianBase, findHamiltonianBase, hamiltonianBaseDir, hamiltonianTokenizer, loadHamiltonianBase, stageDocuments } from '../lib/experiments/hamiltonian-base';
+import { buildHamiltonianBase, baseIdentity, HAMILTONIAN_BASE_VERSION, hamiltonianBaseDir, hamiltonianTokenizer, loadHamiltonianBase, stageDocuments } from '../lib/experiments/hamiltonian-base';
 import { lookupDiagnostics } from '../lib/experiments/hamiltonian-lookup';
 import { formatRates, hasAnswerFormat } from '../lib/report/hamiltonian-samples';
 
@@ -152,29 +152,17 @@ describe('Hamiltonian base documents', () => {
     fs.rmSync(root, { recursive: true });
   });
 
-  it('with acceptCodeChange, a cached base of the same config made by other code is used and continued from', async () => {
+  it('a base is identified by its version, task, config and backend, not by its checkpoint interval', () => {
     const c = resolveExperimentConfig(hamiltonian, 'smoke');
     const task = baseTask(c);
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'imrm-hbase-'));
-    const own = hamiltonianBaseDir(root, task, c.base);
-    assert.equal(await buildHamiltonianBase(task, c.base, own), 'built');
-    // As if an earlier library version had made it: same base.json, another folder (hash).
-    const older = path.join(path.dirname(own), 'made-by-older-code');
-    fs.renameSync(own, older);
-    assert.deepEqual(findHamiltonianBase(root, task, c.base), { dir: own, otherCode: false });
-    assert.deepEqual(findHamiltonianBase(root, task, c.base, true), { dir: older, otherCode: true });
-    assert.deepEqual(findHamiltonianBase(root, task, { ...c.base, graphs: 201 }, true).otherCode, false);
+    const dir = (base: typeof c.base) => hamiltonianBaseDir('/runs', task, base);
+    assert.equal(dir({ ...c.base, checkpointEverySteps: 7 }), dir(c.base));
+    assert.notEqual(dir({ ...c.base, graphs: c.base.graphs + 1 }), dir(c.base));
     // A stage's walkFraction is part of the config: it does not match a base trained without it.
-    const mixed = { ...c.base, stages: c.base.stages.map((st, k) => (k === 1 ? { ...st, walkFraction: 0.5 } : st)) };
-    assert.equal(findHamiltonianBase(root, task, mixed, true).otherCode, false);
-    const longer = { ...c.base, stages: [...c.base.stages, { maxVertices: 5, steps: 2, walkLength: 1, walkFraction: 0 }] };
-    let from = '';
-    await buildHamiltonianBase(task, longer, hamiltonianBaseDir(root, task, longer), { onResume: (_s, prefix) => { from = prefix ?? ''; } });
-    assert.equal(from, ''); // without acceptCodeChange: trained from scratch
-    fs.rmSync(hamiltonianBaseDir(root, task, longer), { recursive: true });
-    await buildHamiltonianBase(task, longer, hamiltonianBaseDir(root, task, longer), { acceptCodeChange: true, onResume: (_s, prefix) => { from = prefix ?? ''; } });
-    assert.equal(from, older);
-    fs.rmSync(root, { recursive: true });
+    assert.notEqual(dir({ ...c.base, stages: c.base.stages.map((st, k) => (k === 1 ? { ...st, walkFraction: 0.5 } : st)) }), dir(c.base));
+    assert.equal(baseIdentity(task, c.base).version, HAMILTONIAN_BASE_VERSION);
+    // Every hamiltonian run's identity holds its base's.
+    assert.deepEqual((hamiltonian.dataIdentity(c) as { base: unknown }).base, baseIdentity(task, c.base));
   });
 });
 

@@ -18,7 +18,7 @@ import { forward } from '../lib/model/transformer';
 import { BpeModelTokenizer } from '../lib/tokenizers/index';
 import { BpeTokenizer } from '../lib/tokenizers/bpe';
 import { trainBpe } from '../lib/tokenizers/bpe-train';
-import { DATA_ONLY, codeVersion } from '../lib/runs/hash';
+import { libraryCodeHash } from '../lib/runs/hash';
 import { loadPretrainingCorpus, DEFAULT_PRETRAINING_CORPUS } from '../lib/data/pretraining-corpus';
 
 const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -102,18 +102,16 @@ describe('pretraining corpus and the smoke run', () => {
   });
 });
 
-describe('code version of an experiment', () => {
-  it('covers the files it imports, not the rest of lib/, and skips data-only modules', () => {
-    const make = (b: string, c: string, data: string) => {
+describe('library code hash (provenance)', () => {
+  it('changes with any lib file, relative path included', () => {
+    const make = (files: Record<string, string>) => {
       const root = tmp('imrm-code-');
-      fs.writeFileSync(path.join(root, 'a.ts'), "import { b } from './b';\nexport { d } from './data';\n");
-      fs.writeFileSync(path.join(root, 'b.ts'), b);
-      fs.writeFileSync(path.join(root, 'c.ts'), c);
-      fs.writeFileSync(path.join(root, 'data.ts'), `${DATA_ONLY}\n${data}`);
-      return codeVersion(path.join(root, 'a.ts'), root);
+      for (const [f, text] of Object.entries(files)) fs.writeFileSync(path.join(root, f), text);
+      return libraryCodeHash(root);
     };
-    const v = make('export const b = 1;', 'export const c = 1;', 'export const d = 1;');
-    assert.equal(make('export const b = 1;', 'export const c = 2;', 'export const d = 2;'), v);
-    assert.notEqual(make('export const b = 2;', 'export const c = 1;', 'export const d = 1;'), v);
+    const v = make({ 'a.ts': 'export const a = 1;', 'b.ts': 'export const b = 1;' });
+    assert.equal(make({ 'a.ts': 'export const a = 1;', 'b.ts': 'export const b = 1;' }), v);
+    assert.notEqual(make({ 'a.ts': 'export const a = 1;', 'b.ts': 'export const b = 1; // a comment' }), v);
+    assert.notEqual(make({ 'a.ts': 'export const a = 1;', 'c.ts': 'export const b = 1;' }), v);
   });
 });

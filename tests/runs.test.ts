@@ -3,12 +3,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { execFileSync } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
 import { setup, assertClose } from './helpers';
-import { runExperiment, resolveExperimentConfig } from '../lib/experiments/runner';
+import { runExperiment, resolveExperimentConfig, resolveRun, shardSeeds } from '../lib/experiments/runner';
 import { toyCopy } from '../lib/experiments/toy-copy';
 import { aggregate, tQuantile975 } from '../lib/runs/stats';
-import { buildOnce } from '../lib/runs/lock';
+import { buildOnce, isStale, tryLock } from '../lib/runs/lock';
 import { canonicalJson, hashOf } from '../lib/runs/hash';
 import { deriveSeed, Rng } from '../lib/random';
 import { makeCopyTask, resolveCopyTaskConfig } from '../lib/data/copy-task';
@@ -41,7 +41,8 @@ describe('seeds and hashes', () => {
   });
 });
 
-describe('building a shared artefact once across processes', () => {
+describe('building a shared artefact once across processes and hosts', () => {
+  const holder = (host: string, pid: number) => JSON.stringify({ host, pid, token: `t-${host}-${pid}` });
   it('builds when absent, finds it afterwards, takes over a stale lock and waits for a live one', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'imrm-lock-'));
     const target = path.join(dir, 'base');
@@ -50,19 +51,46 @@ describe('building a shared artefact once across processes', () => {
     assert.equal(await buildOnce(target, build), 'built');
     assert.equal(await buildOnce(target, build), 'found');
     assert.equal(builds, 1);
-    // A lock left by a dead process (pid beyond the maximum) is taken over.
+    assert.deepEqual(fs.readdirSync(dir), ['base'], 'no lock or claim file left behind');
+    // A lock left by a dead process of this host (pid beyond the maximum) is taken over at once.
     const second = path.join(dir, 'second');
-    fs.writeFileSync(`${second}.lock`, '4194304999');
+    fs.writeFileSync(`${second}.lock`, holder(os.hostname(), 4194304999));
     assert.equal(await buildOnce(second, async () => fs.mkdirSync(second)), 'built');
     assert.ok(!fs.existsSync(`${second}.lock`));
+    // Another host's lock: live while its heartbeat is fresh, stale once it is older than staleMs.
+    const remote = path.join(dir, 'remote.lock');
+    fs.writeFileSync(remote, holder('some-other-host', 1));
+    assert.equal(isStale(remote, 60_000), false);
+    const old = new Date(Date.now() - 120_000);
+    fs.utimesSync(remote, old, old);
+    assert.equal(isStale(remote, 60_000), true);
+    const taken = tryLock(remote, { staleMs: 60_000 });
+    assert.ok(taken, 'a stale remote lock is taken over');
+    assert.equal(tryLock(remote), null, 'a held lock is not taken twice');
+    taken.release();
+    assert.ok(!fs.existsSync(remote));
     // A lock held by a live process (this one): wait until the artefact appears.
     const third = path.join(dir, 'third');
-    fs.writeFileSync(`${third}.lock`, String(process.pid));
-    let waitedFor = 0;
+    fs.writeFileSync(`${third}.lock`, holder(os.hostname(), process.pid));
+    let waitedFor: unknown = null;
     setTimeout(() => { fs.mkdirSync(third); fs.rmSync(`${third}.lock`); }, 100);
-    assert.equal(await buildOnce(third, async () => assert.fail('must not build'), { pollMs: 20, onWait: (pid) => { waitedFor = pid; } }), 'waited');
+    assert.equal(await buildOnce(third, async () => assert.fail('must not build'), { pollMs: 20, onWait: (h) => { waitedFor = h?.pid; } }), 'waited');
     assert.equal(waitedFor, process.pid);
     await assert.rejects(buildOnce(path.join(dir, 'never'), async () => undefined), /did not create/);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('the holder keeps its lock fresh from a worker thread while the main thread is busy', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'imrm-lock-'));
+    const lock = tryLock(path.join(dir, 'x.lock'), { heartbeatMs: 20, staleMs: 1000 });
+    assert.ok(lock);
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(path.join(dir, 'x.lock'), old, old);
+    const until = Date.now() + 300;
+    while (Date.now() < until) { /* a long synchronous step */ }
+    assert.ok(Date.now() - fs.statSync(path.join(dir, 'x.lock')).mtimeMs < 1000, 'heartbeat refreshed the mtime');
+    lock.release();
+    fs.rmSync(dir, { recursive: true });
   });
 });
 
@@ -112,11 +140,9 @@ describe('experiment runs', () => {
     const b = await runExperiment(toyCopy, { profile: 'smoke', seeds: 2, root: rootB });
     assert.deepEqual(a.summary.results, b.summary.results);
     assert.equal(a.summary.hash, b.summary.hash);
-    for (const f of ['config.json', 'env.json', 'metrics.jsonl', 'summary.json', 'seed-1/im/scores/test.jsonl', 'seed-2/ex/result.json']) {
+    for (const f of ['config.json', 'metrics.jsonl', 'summary.json', 'seed-1/im/scores/test.jsonl', 'seed-2/ex/result.json']) {
       assert.ok(fs.existsSync(path.join(a.dir, f)), `missing ${f}`);
     }
-    const env = JSON.parse(fs.readFileSync(path.join(a.dir, 'env.json'), 'utf8'));
-    assert.equal(env.backend, a.summary.backend);
     const acc = a.summary.results.ex.test.accuracy;
     assert.equal(acc.perSeed.length, 2);
     assert.ok(acc.ci95 && acc.ci95[0] <= acc.mean && acc.mean <= acc.ci95[1]);
@@ -149,24 +175,58 @@ describe('experiment runs', () => {
     fs.rmSync(rootB, { recursive: true });
   });
 
-  it('re-uses a run of another code version only when asked, and says so', async () => {
-    const root = tmp('runs-code');
+  it('a run is identified by experiment, version, config, data and backend; provenance is recorded, not keyed', async () => {
+    const root = tmp('runs-identity');
     const first = await runExperiment(toyCopy, { profile: 'smoke', seeds: 1, root });
-    const older = path.join(path.dirname(first.dir), 'made-by-older-code');
-    fs.renameSync(first.dir, older); // as if the library had changed since
-    const reused = await runExperiment(toyCopy, { profile: 'smoke', seeds: 1, root, acceptCodeChange: true });
-    assert.equal(reused.dir, older);
-    assert.match(reused.summary.codeVersion ? reused.summary.codeVersionNote as string : '', /computed by library code .* the current code is/);
-    assert.deepEqual(reused.summary.results, first.summary.results);
-    const twoSeeds = await runExperiment(toyCopy, { profile: 'smoke', seeds: 2, root, acceptCodeChange: true });
-    assert.equal(twoSeeds.dir, first.dir, 'other seeds: computed with the current code');
-    assert.equal(twoSeeds.summary.codeVersionNote, undefined);
-    // Seeds computed by the current code (e.g. by --jobs workers, before the parent writes the summary) win.
-    fs.rmSync(path.join(first.dir, 'summary.json'));
-    const own = await runExperiment(toyCopy, { profile: 'smoke', seeds: 1, root, acceptCodeChange: true });
-    assert.equal(own.dir, first.dir);
-    assert.deepEqual(own.reusedSeeds, [1]);
-    assert.equal(own.summary.codeVersionNote, undefined);
+    const config = JSON.parse(fs.readFileSync(path.join(first.dir, 'config.json'), 'utf8'));
+    assert.deepEqual(Object.keys(config).sort(), ['backend', 'config', 'data', 'experiment', 'profile', 'version']);
+    assert.equal(first.summary.version, toyCopy.version);
+    const p = first.summary.provenance[0];
+    assert.match(p.codeHash, /^[0-9a-f]{16}$/);
+    assert.equal(p.backend, first.summary.backend);
+    assert.ok(p.packages['@tensorflow/tfjs'] && typeof p.gitDirty !== 'undefined' && p.node === process.version);
+    // Another version of the experiment is another run; the same version finds the cached one.
+    const bumped = await resolveRun({ ...toyCopy, version: toyCopy.version + 1 }, { profile: 'smoke', root });
+    assert.notEqual(bumped.dir, first.dir);
+    const again = await runExperiment(toyCopy, { profile: 'smoke', seeds: 1, root });
+    assert.deepEqual(again.reusedSeeds, [1]);
+    assert.deepEqual(again.summary.provenance, first.summary.provenance);
+    fs.rmSync(root, { recursive: true });
+  });
+
+  it('shards: n processes sharing a run store give the single-process summary; the last shard writes it', async () => {
+    const root = tmp('runs-shards'), single = tmp('runs-single');
+    const cli = (args: string[]) => new Promise<{ code: number; out: string; err: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/exp.ts', 'toy-copy', '--profile', 'smoke', '--seeds', '5', '--runs-dir', root, ...args]);
+      let out = '', err = '';
+      child.stdout.on('data', (d) => { out += d; });
+      child.stderr.on('data', (d) => { err += d; });
+      child.on('exit', (code) => resolve({ code: code ?? 1, out, err }));
+    });
+    assert.deepEqual(shardSeeds(5, 0, 3), [1, 4]);
+    assert.deepEqual(shardSeeds(5, 2, 3), [3]);
+    assert.throws(() => shardSeeds(5, 3, 3), /i must be an integer in \[0, 2\]/);
+    const shards = await Promise.all([0, 1, 2].map((i) => cli(['--shard', `${i}/3`])));
+    assert.deepEqual(shards.map((s) => s.code), [0, 0, 0], shards.map((s) => s.err).join('\n'));
+    const written = shards.filter((s) => s.out.trim().endsWith('summary.json'));
+    assert.ok(written.length >= 1, 'the last shard wrote the summary');
+    const summaryPath = written[0].out.trim();
+    const sharded = JSON.parse(fs.readFileSync(summaryPath, 'utf8'));
+    const whole = await runExperiment(toyCopy, { profile: 'smoke', seeds: 5, root: single });
+    assert.deepEqual(sharded.results, whole.summary.results);
+    assert.deepEqual(sharded.seeds, [1, 2, 3, 4, 5]);
+    assert.equal(sharded.provenance.length, 5);
+    // --summarise on the finished store writes the same summary; on a store with a missing seed it names the seed.
+    fs.rmSync(summaryPath);
+    assert.equal((await cli(['--summarise'])).code, 0);
+    assert.deepEqual(JSON.parse(fs.readFileSync(summaryPath, 'utf8')).results, whole.summary.results);
+    fs.rmSync(path.join(path.dirname(summaryPath), 'seed-4'), { recursive: true });
+    const incomplete = await cli(['--summarise']);
+    assert.equal(incomplete.code, 1);
+    assert.match(incomplete.err, /seeds 4 have no result yet/);
+    assert.match((await cli(['--shard', '3/3'])).err, /i must be an integer in \[0, 2\]/);
+    fs.rmSync(root, { recursive: true });
+    fs.rmSync(single, { recursive: true });
   });
 
   it('config errors name the key and the source', () => {

@@ -1,4 +1,3 @@
-// data-only module (not part of run code hashes: see lib/runs/hash.ts)
 /**
  * Every data file the project reads, by its path in a mirror folder (the layout of ../shared/data), with its
  * public URL and sha256 (null: not pinned, e.g. a file the offline mirror does not hold). Sources:

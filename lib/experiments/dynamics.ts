@@ -65,7 +65,7 @@ export interface DynamicsArtefact {
 }
 
 export const dynamics: Experiment<DynamicsConfig> = {
-  sourceFile: __filename,
+  version: 1,
   name: 'dynamics',
   description: 'Eq. 4 / Eq. 5 learning-dynamics predictions vs a real gradient step (fixed representations and full fine-tuning)',
   defaults: {

@@ -5,10 +5,9 @@
  *
  * A curriculum of stages: stage k trains stages[k].steps steps on fresh graphs of minVertices..stages[k].maxVertices
  * vertices (lookup is discovered on small graphs, then extended). Training is resumable (a checkpoint every
- * checkpointEverySteps steps in <dir>.partial) and the finished base is cached by its own identity (edge probability,
- * generation budget, base config, backend, code) under <runs>/hamiltonian-base/<hash>: every seed, profile and run
- * with the same base shares it, so a run's time goes to the reward models. With acceptCodeChange, a finished base of
- * the same identity made by another library version is re-used (and continued from), as runs are.
+ * checkpointEverySteps steps in <dir>.partial) and the finished base is cached by its own identity (version, edge
+ * probability, generation budget, base config, backend) under <runs>/hamiltonian-base/<hash>: every seed, profile and
+ * run with the same base shares it, so a run's time goes to the reward models.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -24,9 +23,9 @@ import { LmTrainConfig, resolveLmTrainConfig } from '../train/lm';
 import { AdamW } from '../train/adamw';
 import { loadTrainingState, saveTrainingState } from '../train/checkpointing';
 import { Document, trainOnDocuments } from '../train/sft';
-import { buildOnce } from '../runs/lock';
-import { codeVersion, hashOf } from '../runs/hash';
-import { siblingsWithIdentity } from '../runs/siblings';
+import { LockHolder, buildOnce } from '../runs/lock';
+import { hashOf } from '../runs/hash';
+import { provenance } from '../runs/env';
 import { Architecture, pretrainBase } from './base-lm';
 
 export interface BaseStage { maxVertices: number; steps: number; walkLength: number; walkFraction?: number }
@@ -64,6 +63,12 @@ export interface BaseTask {
 
 /** Largest graph of the tokenizer, hence of any task or curriculum stage. */
 export const MAX_VERTICES = 16;
+
+/**
+ * Bumped by every change that moves the base's weights (part of its identity and of every hamiltonian run's); the
+ * hamiltonian pins (tests/pins) cover the base's smoke-profile numbers.
+ */
+export const HAMILTONIAN_BASE_VERSION = 1;
 
 /** The base's master seed: one base per configuration, whatever the run's seeds. */
 const BASE_SEED = 1;
@@ -119,43 +124,25 @@ export function hamiltonianBaseDir(runsRoot: string, task: BaseTask, base: Hamil
 }
 
 function baseHash(task: BaseTask, base: HamiltonianBaseConfig): string {
-  return hashOf({ ...baseIdentity(task, base, tf.getBackend()), code: codeVersion(__filename) }).slice(0, 16);
+  return hashOf(baseIdentity(task, base)).slice(0, 16);
 }
 
-/** What a base is, apart from the code that trained it (the checkpoint interval changes nothing). */
-function baseIdentity(task: BaseTask, base: HamiltonianBaseConfig, backend: string) {
-  return { task, base: { ...base, checkpointEverySteps: undefined }, backend };
+/** What a base is: equal identities give equal weights (the checkpoint interval changes nothing). */
+export function baseIdentity(task: BaseTask, base: HamiltonianBaseConfig) {
+  return { version: HAMILTONIAN_BASE_VERSION, task, base: { ...base, checkpointEverySteps: undefined }, backend: tf.getBackend() };
 }
 
-/** A finished base at `dir`, or (acceptCodeChange) the newest one of the same identity made by other code. */
-function finishedBase(dir: string, task: BaseTask, base: HamiltonianBaseConfig, acceptCodeChange: boolean): string | null {
-  if (fs.existsSync(path.join(dir, 'base.json'))) return dir;
-  if (!acceptCodeChange) return null;
-  const others = siblingsWithIdentity(dir, 'base.json', baseIdentity(task, base, tf.getBackend()),
-    (d) => JSON.parse(fs.readFileSync(path.join(d, 'base.json'), 'utf8')), (m) => baseIdentity(m.task, m.base, m.backend));
-  return others[0]?.dir ?? null;
-}
-
-/**
- * Where the base of (task, base) is or will be: its own folder under <runsRoot>/hamiltonian-base, or with
- * acceptCodeChange a finished base of the same identity made by other library code (otherCode: true).
- */
-export function findHamiltonianBase(runsRoot: string, task: BaseTask, base: HamiltonianBaseConfig, acceptCodeChange = false): { dir: string; otherCode: boolean } {
-  const own = hamiltonianBaseDir(runsRoot, task, base);
-  const found = finishedBase(own, task, base, acceptCodeChange);
-  return { dir: found ?? own, otherCode: found !== null && found !== own };
-}
+const finished = (dir: string) => fs.existsSync(path.join(dir, 'base.json'));
 
 /**
  * The finished base whose stages are the longest proper prefix of `base.stages` (same everything else), if one is
  * cached beside `dir`: a longer curriculum continues from it instead of starting over (stage k's data and batches
  * depend only on k, so the result is the same as training all stages in one go).
  */
-function cachedPrefix(task: BaseTask, base: HamiltonianBaseConfig, dir: string, acceptCodeChange: boolean): string | null {
+function cachedPrefix(task: BaseTask, base: HamiltonianBaseConfig, dir: string): string | null {
   for (let k = base.stages.length - 1; k >= 1; k--) {
-    const prefix = { ...base, stages: base.stages.slice(0, k) };
-    const found = finishedBase(path.join(path.dirname(dir), baseHash(task, prefix)), task, prefix, acceptCodeChange);
-    if (found && fs.existsSync(path.join(found, 'state', 'state.json'))) return found;
+    const prefix = path.join(path.dirname(dir), baseHash(task, { ...base, stages: base.stages.slice(0, k) }));
+    if (finished(prefix) && fs.existsSync(path.join(prefix, 'state', 'state.json'))) return prefix;
   }
   return null;
 }
@@ -163,12 +150,10 @@ function cachedPrefix(task: BaseTask, base: HamiltonianBaseConfig, dir: string, 
 interface PartialState { stage: number; stepsDone: number; losses: number[]; seconds: number }
 
 export interface BaseBuildOptions {
-  /** Continue from a cached prefix base made by other library code (see findHamiltonianBase). */
-  acceptCodeChange?: boolean;
   /** After every training step (global step over all stages), with the live model. */
   onStep?: (step: number, loss: number, model: LanguageModel, stage: number) => void;
-  /** Another process is building this base. */
-  onWait?: (pid: number) => void;
+  /** Another process (holder; null when unknown) is building this base. */
+  onWait?: (holder: LockHolder | null) => void;
   /** Training resumed after `step` steps: from a checkpoint of this build, or from the cached base `prefix`. */
   onResume?: (step: number, prefix?: string) => void;
 }
@@ -185,7 +170,7 @@ export async function buildHamiltonianBase(task: BaseTask, base: HamiltonianBase
     const lm = { ...base.lm, steps: 0, seqLen: 1 };
     const pre = pretrainBase(base.model, tok.vocabSize, baseContext(task, tok), new Int32Array(0), lm, BASE_SEED);
     const optimizer = new AdamW(pre.vars, base.lm.optimizer);
-    const prefix = fs.existsSync(path.join(partial, 'state.json')) ? null : cachedPrefix(task, base, dir, hooks.acceptCodeChange ?? false);
+    const prefix = fs.existsSync(path.join(partial, 'state.json')) ? null : cachedPrefix(task, base, dir);
     const saved = loadTrainingState<PartialState>(prefix ? path.join(prefix, 'state') : partial, pre.vars, optimizer);
     const state: PartialState = saved ?? { stage: 0, stepsDone: 0, losses: [], seconds: 0 };
     if (saved) hooks.onResume?.(saved.losses.length, prefix ?? undefined);
@@ -214,7 +199,7 @@ export async function buildHamiltonianBase(task: BaseTask, base: HamiltonianBase
       const tmp = `${dir}.tmp-${process.pid}`;
       fs.rmSync(tmp, { recursive: true, force: true });
       await saveModel(path.join(tmp, 'model'), pre.model.config, pre.model.params, tok.toJSON(), { baseSeed: BASE_SEED });
-      fs.writeFileSync(path.join(tmp, 'base.json'), JSON.stringify({ task, base, backend: tf.getBackend(), code: codeVersion(__filename), seconds: state.seconds, losses: state.losses }));
+      fs.writeFileSync(path.join(tmp, 'base.json'), JSON.stringify({ identity: baseIdentity(task, base), provenance: provenance(), seconds: state.seconds, losses: state.losses }));
       // The final weights and optimizer moments stay with the base: a longer curriculum continues from them.
       fs.renameSync(partial, path.join(tmp, 'state'));
       fs.renameSync(tmp, dir);
@@ -225,14 +210,10 @@ export async function buildHamiltonianBase(task: BaseTask, base: HamiltonianBase
   }, { onWait: hooks.onWait });
 }
 
-/**
- * The base of (task, base) under <runsRoot>/hamiltonian-base, trained first when missing (see buildHamiltonianBase);
- * with opts.acceptCodeChange a finished base of the same config made by other library code is used as it is.
- */
-export async function ensureHamiltonianBase(runsRoot: string, task: BaseTask, base: HamiltonianBaseConfig, opts: BaseBuildOptions = {}): Promise<{ dir: string; otherCode: boolean; outcome: 'built' | 'found' | 'waited' }> {
-  const found = findHamiltonianBase(runsRoot, task, base, opts.acceptCodeChange);
-  const outcome = found.otherCode ? 'found' : await buildHamiltonianBase(task, base, found.dir, opts);
-  return { ...found, outcome };
+/** The base of (task, base) under <runsRoot>/hamiltonian-base, trained first when missing (see buildHamiltonianBase). */
+export async function ensureHamiltonianBase(runsRoot: string, task: BaseTask, base: HamiltonianBaseConfig, opts: BaseBuildOptions = {}): Promise<{ dir: string; outcome: 'built' | 'found' | 'waited' }> {
+  const dir = hamiltonianBaseDir(runsRoot, task, base);
+  return { dir, outcome: await buildHamiltonianBase(task, base, dir, opts) };
 }
 
 export interface LoadedBase {

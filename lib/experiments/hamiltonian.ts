@@ -24,9 +24,8 @@ import { DEFAULT_PREFERENCE_TRAIN, PreferenceTrainConfig, resolvePreferenceTrain
 import { rewardModelSpec } from '../rewards/reward-model';
 import { Experiment, MetricTable, SeedContext } from './types';
 import { lookupDiagnostics } from './hamiltonian-lookup';
-import { BaseTask, HamiltonianBaseConfig, MAX_VERTICES, baseSteps, ensureHamiltonianBase, hamiltonianTokenizer, loadHamiltonianBase, validateBaseConfig } from './hamiltonian-base';
+import { BaseTask, HamiltonianBaseConfig, MAX_VERTICES, baseIdentity, baseSteps, ensureHamiltonianBase, hamiltonianTokenizer, loadHamiltonianBase, validateBaseConfig } from './hamiltonian-base';
 import { preferenceWorkUnits, runRewardModels } from './preference-seed';
-import { acceptsCodeChange } from './runner';
 
 const { vocabSize: _v, contextLength: _c, ...ARCH } = DEFAULT_MODEL_CONFIG;
 const { steps: _s, seqLen: _l, ...LM } = DEFAULT_LM_TRAIN;
@@ -98,20 +97,18 @@ export function baseTask(c: HamiltonianConfig): BaseTask {
 
 /**
  * The base for this config, from the cache of bases shared by all runs (<runs>/hamiltonian-base/<hash>), trained
- * first when missing: by the first seed worker that gets there, the others wait. With acceptCodeChange a base of the
- * same config made by other library code is used (or continued from) instead of training a new one.
+ * first when missing: by the first seed worker that gets there, the others wait.
  */
 async function sharedBase(c: HamiltonianConfig, ctx: SeedContext) {
   const runsRoot = path.resolve(ctx.dir, '..', '..', '..'); // ctx.dir = <runs>/hamiltonian/<hash>/seed-<k>
   const task = baseTask(c);
-  const { dir, otherCode, outcome } = await ensureHamiltonianBase(runsRoot, task, c.base, {
-    acceptCodeChange: acceptsCodeChange(),
+  const { dir, outcome } = await ensureHamiltonianBase(runsRoot, task, c.base, {
     onStep: (step, loss) => ctx.progress.tick(1, `seed ${ctx.seed}: shared base step ${step} loss ${loss.toFixed(3)}`),
     onResume: (step) => ctx.progress.tick(step),
-    onWait: (pid) => ctx.progress.setLabel(`seed ${ctx.seed}: waiting for the shared base (process ${pid} trains it)`),
+    onWait: (h) => ctx.progress.setLabel(`seed ${ctx.seed}: waiting for the shared base (${h ? `${h.host} pid ${h.pid}` : 'another process'} trains it)`),
   });
   if (outcome !== 'built') ctx.progress.tick(baseSteps(c.base));
-  return { ...loadHamiltonianBase(dir), dir: path.relative(runsRoot, dir), otherCode };
+  return { ...loadHamiltonianBase(dir), dir: path.relative(runsRoot, dir) };
 }
 
 /** 'train', or 'train-<k>' when only the first k training pairs are evaluated. */
@@ -120,7 +117,7 @@ export function trainSplitName(c: HamiltonianConfig): string {
 }
 
 export const hamiltonian: Experiment<HamiltonianConfig> = {
-  sourceFile: __filename,
+  version: 1,
   name: 'hamiltonian',
   description: 'Hamiltonian cycles: IM-RM verifies (accuracy) while its policy does not generate valid cycles',
   defaults: {
@@ -169,7 +166,8 @@ export const hamiltonian: Experiment<HamiltonianConfig> = {
     check(Number.isInteger(c.generation.maxNewTokens) && c.generation.maxNewTokens > 0, where, 'generation.maxNewTokens', 'must be a positive integer', c.generation.maxNewTokens);
   },
   workUnits: (c) => baseSteps(c.base) + preferenceWorkUnits(c.task.nTrain, c.train, c.rewardModels.length) + 2,
-  dataIdentity: () => ({ generator: 'hamiltonian v1' }),
+  // The base's identity (its own version, config and backend) is part of every run's.
+  dataIdentity: (c) => ({ generator: 'hamiltonian v1', base: baseIdentity(baseTask(c), c.base) }),
   async runSeed(c, ctx) {
     const rng = new Rng(deriveSeed(ctx.seed, 'hamiltonian-data'));
     const seen = new Set<string>();
@@ -215,7 +213,7 @@ export const hamiltonian: Experiment<HamiltonianConfig> = {
       // Where the base puts its next-vertex probability on walks along the test graphs (1 on neighbours = lookup).
       'base-lookup': { test: { currentMass: lookup.currentMass, neighbourMass: lookup.neighbourMass, neighbourMassUniform: lookup.neighbourMassUniform, vertexLoss: lookup.vertexLoss } },
     };
-    result.records.push({ kind: 'base', dir: base.dir, otherCode: base.otherCode, seconds: base.seconds }, ...base.losses.map((loss, i) => ({ kind: 'pretrain', step: i + 1, loss })));
+    result.records.push({ kind: 'base', dir: base.dir, seconds: base.seconds }, ...base.losses.map((loss, i) => ({ kind: 'pretrain', step: i + 1, loss })));
     return { metrics, records: result.records };
   },
 };

@@ -60,7 +60,7 @@ export function interleaveWindows(a: Int32Array, b: Int32Array, len: number): In
 }
 
 export const pretrain: Experiment<PretrainConfig> = {
-  sourceFile: __filename,
+  version: 1,
   name: 'pretrain',
   description: 'In-project base LM: byte-level BPE + transformer pretrained on Brown + persona statements (agreeableness held out)',
   defaults: {

@@ -52,7 +52,7 @@ function trainPairsUsed(c: RealWorldConfig, t: TrainSet): number {
 }
 
 export const realWorld: Experiment<RealWorldConfig> = {
-  sourceFile: __filename,
+  version: 1,
   name: 'real-world',
   description: 'Real-world token-level and domain shift (paper section 5.2): UltraFeedback / RewardMATH-trained EX-RM vs IM-RM with baselines',
   defaults: {

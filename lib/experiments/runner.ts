@@ -1,24 +1,24 @@
 /**
- * Runs an experiment over seeds 1..N as a content-addressed run:
- *   runs/<experiment>/<hash>/   hash = sha256 of {experiment, config, data identity, code version, backend}
- *     config.json   the resolved config and the hash inputs
- *     env.json      node, tfjs, backend, git commit, code version, date (of the first computation)
- *     seed-<s>/     per-seed artefacts (checkpoints, scores) and result.json
+ * Runs an experiment over seeds 1..N as a cached run:
+ *   runs/<experiment>/<id>/   id = sha256 of the run identity {experiment, version, config, data, backend}
+ *     config.json   the identity and the profile
+ *     seed-<s>/     per-seed artefacts (checkpoints, scores) and result.json (metrics, records, seconds, provenance)
  *     metrics.jsonl every record of every seed, with its seed
- *     summary.json  per group, split and metric: mean, std, 95% CI and per-seed values (schema in README)
- * A seed whose result.json exists is re-used, so an identical request costs nothing and an interrupted one
- * resumes; force deletes the run folder first.
+ *     summary.json  per group, split and metric: mean, std, 95% CI and per-seed values, and each seed's provenance
+ * A seed whose result.json exists is re-used: an identical request costs nothing and an interrupted one resumes.
+ * The identity names no code: a change that moves an experiment's numbers must bump its `version` (the pinned
+ * smoke outputs in tests/pins enforce it); which code made a result is recorded as its provenance.
+ * Seeds are computed under a lock (lib/runs/lock.ts), so processes on several hosts may share one run store.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend } from '../backend';
 import { mergeConfig } from '../config';
-import { canonicalJson, codeVersion, hashOf } from '../runs/hash';
-import { envStamp } from '../runs/env';
+import { hashOf } from '../runs/hash';
+import { Provenance, provenance } from '../runs/env';
 import { Aggregate, aggregate } from '../runs/stats';
 import { Progress, ProgressRenderer } from '../runs/progress';
-import { writeFileAtomic } from '../runs/lock';
-import { siblingsWithIdentity } from '../runs/siblings';
+import { buildOnce, writeFileAtomic } from '../runs/lock';
 import { Experiment, MetricTable, PROFILES, ProfileName, SeedResult } from './types';
 
 export interface RunOptions {
@@ -30,32 +30,30 @@ export interface RunOptions {
   /** Root of the run store; default runs/ in the working folder (or IMRM_RUNS_DIR). */
   root?: string;
   progress?: ProgressRenderer;
-  /** Compute only these seeds (a worker of a parallel run); default 1..seeds. */
+  /** Compute only these seeds (a shard or a worker of a parallel run); default 1..seeds. */
   seedList?: number[];
-  /** Write metrics.jsonl and summary.json (workers of a parallel run do not). Default true. */
-  writeSummary?: boolean;
   /**
-   * When this code version has no run yet, re-use a finished run of the same config, data and backend made by
-   * another version of the library code (the summary then says so in codeVersionNote). Default: the
-   * environment variable IMRM_ACCEPT_CODE_CHANGE=1. Off, a code change recomputes.
+   * Write metrics.jsonl and summary.json once every seed 1..seeds has a result (default true); with seedList, a
+   * shard that finds the others done writes it. false: never (a worker whose parent summarises).
    */
-  acceptCodeChange?: boolean;
+  writeSummary?: boolean;
 }
 
 export interface Summary {
   experiment: string;
+  /** The experiment's version when the seeds were computed (part of the identity). */
+  version: number;
   hash: string;
   profile: ProfileName;
   seeds: number[];
   backend: string;
-  codeVersion: string;
   createdAt: string;
-  /** Set when the results were computed by another library code version (acceptCodeChange). */
-  codeVersionNote?: string;
   /** Wall-clock seconds of this call (small when seeds came from the cache). */
   seconds: number;
   /** Seconds each seed took when it was computed (in seed order). */
   seedSeconds: number[];
+  /** What computed each seed (in seed order): git commit, dirty flag, code hash, backend, packages, host, date. */
+  provenance: Provenance[];
   config: unknown;
   /** group -> split -> metric -> aggregate over seeds */
   results: Record<string, Record<string, Record<string, Aggregate>>>;
@@ -64,27 +62,35 @@ export interface Summary {
 export interface RunOutput<C> {
   dir: string;
   summaryPath: string;
+  /** null when seeds of other shards are still missing (see `missingSeeds`). */
   summary: Summary;
   config: C;
   /** Seeds taken from the cache rather than computed. */
   reusedSeeds: number[];
+  /** Seeds of 1..N without a result yet (other shards' work); empty when the summary was written. */
+  missingSeeds: number[];
 }
 
+/** What a run is: equal identities give equal numbers. */
 export interface RunIdentity {
   experiment: string;
+  version: number;
   config: unknown;
   data: unknown;
-  code: string;
   backend: string;
 }
 
-/** What a run's hash covers, its folder, and the resolved config (nothing is run). */
+/** The run's identity, id, folder and resolved config (nothing is run). */
 export async function resolveRun<C extends object>(exp: Experiment<C>, opts: Pick<RunOptions, 'profile' | 'overrides' | 'root'>): Promise<{ config: C; identity: RunIdentity; hash: string; dir: string }> {
   const backend = await initBackend();
   const config = resolveExperimentConfig(exp, opts.profile, opts.overrides);
-  const identity: RunIdentity = { experiment: exp.name, config, data: await exp.dataIdentity(config), code: codeVersion(exp.sourceFile), backend: backend.backend };
+  const identity: RunIdentity = { experiment: exp.name, version: exp.version, config, data: await exp.dataIdentity(config), backend: backend.backend };
   const hash = hashOf(identity).slice(0, 16);
-  return { config, identity, hash, dir: path.join(opts.root ?? process.env.IMRM_RUNS_DIR ?? 'runs', exp.name, hash) };
+  return { config, identity, hash, dir: path.join(runsRoot(opts.root), exp.name, hash) };
+}
+
+export function runsRoot(root?: string): string {
+  return root ?? process.env.IMRM_RUNS_DIR ?? 'runs';
 }
 
 /** The run folder of a request (without running anything): where its seeds and summary are stored. */
@@ -92,23 +98,11 @@ export async function runDirectory<C extends object>(exp: Experiment<C>, opts: P
   return (await resolveRun(exp, opts)).dir;
 }
 
-/**
- * Sibling run folders with the same config, data and backend as `identity` but another code version, newest first
- * (by the modification time of `marker`, the file that shows the run is finished, e.g. summary.json).
- */
-export function runsOfOtherCode(dir: string, identity: RunIdentity, marker: string, accept: (runDir: string) => boolean = () => true): Array<{ dir: string; code: string }> {
-  return siblingsWithIdentity(dir, marker, [identity.config, identity.data, identity.backend],
-    (d) => JSON.parse(fs.readFileSync(path.join(d, 'config.json'), 'utf8')) as RunIdentity,
-    (id, d) => (accept(d) ? [id.config, id.data, id.backend] : null))
-    .map(({ dir: d, meta }) => ({ dir: d, code: meta.code }));
-}
-
-/**
- * Whether results made by another library code version may be re-used: the option when given, else
- * IMRM_ACCEPT_CODE_CHANGE=1 (set by --accept-code-change; seed workers and notebook kernels inherit it).
- */
-export function acceptsCodeChange(option?: boolean): boolean {
-  return option ?? process.env.IMRM_ACCEPT_CODE_CHANGE === '1';
+/** Seeds of 1..n that shard `index` of `count` computes: index, index + count, ... (0-based, as Slurm and Kubernetes count). */
+export function shardSeeds(n: number, index: number, count: number): number[] {
+  if (!Number.isInteger(count) || count < 1) throw new Error(`--shard i/n: n must be a positive integer, got ${count}`);
+  if (!Number.isInteger(index) || index < 0 || index >= count) throw new Error(`--shard i/n: i must be an integer in [0, ${count - 1}], got ${index}`);
+  return Array.from({ length: n }, (_, k) => k + 1).filter((s) => (s - 1) % count === index);
 }
 
 export function resolveExperimentConfig<C extends object>(exp: Experiment<C>, profile: ProfileName, overrides?: unknown): C {
@@ -143,68 +137,65 @@ function writeJson(file: string, value: unknown): void {
   writeFileAtomic(file, JSON.stringify(value, null, 1));
 }
 
+/** What seed-<s>/result.json holds. */
+export interface StoredSeedResult extends SeedResult {
+  seconds: number;
+  provenance: Provenance;
+}
+
+function readSeedResult(dir: string, seed: number): StoredSeedResult {
+  return JSON.parse(fs.readFileSync(path.join(dir, `seed-${seed}`, 'result.json'), 'utf8'));
+}
+
 export async function runExperiment<C extends object>(exp: Experiment<C>, opts: RunOptions): Promise<RunOutput<C>> {
   const started = Date.now();
   if (!Number.isInteger(opts.seeds) || opts.seeds < 1) throw new Error(`--seeds must be a positive integer, got ${opts.seeds}`);
   const { config, identity, hash, dir } = await resolveRun(exp, opts);
   if (opts.force) fs.rmSync(dir, { recursive: true, force: true });
-  const accept = acceptsCodeChange(opts.acceptCodeChange);
-  const seeds = opts.seedList ?? Array.from({ length: opts.seeds }, (_, i) => i + 1);
-  // Another code version's run stands in only for seeds this code has not computed (--jobs workers compute the
-  // seeds before the parent writes the summary: those must win).
-  const pending = seeds.filter((s) => !fs.existsSync(path.join(dir, `seed-${s}`, 'result.json')));
-  if (accept && !opts.force && pending.length > 0 && !fs.existsSync(path.join(dir, 'summary.json'))) {
-    const sameSeeds = (d: string) => canonicalJson(JSON.parse(fs.readFileSync(path.join(d, 'summary.json'), 'utf8')).seeds) === canonicalJson(seeds);
-    const other = runsOfOtherCode(dir, identity, 'summary.json', sameSeeds)[0]?.dir;
-    if (other) {
-      const summary: Summary = { ...JSON.parse(fs.readFileSync(path.join(other, 'summary.json'), 'utf8')), codeVersionNote: '' };
-      summary.codeVersionNote = `computed by library code ${summary.codeVersion}; the current code is ${identity.code} (re-used: acceptCodeChange)`;
-      console.error(`note: ${exp.name}: ${summary.codeVersionNote}`);
-      return { dir: other, summaryPath: path.join(other, 'summary.json'), summary, config, reusedSeeds: seeds };
-    }
-  }
+  const allSeeds = Array.from({ length: opts.seeds }, (_, i) => i + 1);
+  const mine = opts.seedList ?? allSeeds;
+  const done = (s: number) => fs.existsSync(path.join(dir, `seed-${s}`, 'result.json'));
+  const pending = mine.filter((s) => !done(s));
   fs.mkdirSync(dir, { recursive: true });
-  writeJson(path.join(dir, 'config.json'), { ...identity, profile: opts.profile });
-  if (!fs.existsSync(path.join(dir, 'env.json'))) writeJson(path.join(dir, 'env.json'), envStamp());
+  if (!fs.existsSync(path.join(dir, 'config.json'))) writeJson(path.join(dir, 'config.json'), { ...identity, profile: opts.profile });
 
   const progress = new Progress(pending.length * exp.workUnits(config), opts.progress);
-  const results: Array<{ seed: number } & SeedResult> = [];
-  for (const seed of seeds) {
+  for (const seed of pending) {
     const seedDir = path.join(dir, `seed-${seed}`);
-    const resultPath = path.join(seedDir, 'result.json');
-    if (fs.existsSync(resultPath)) {
-      results.push({ seed, ...JSON.parse(fs.readFileSync(resultPath, 'utf8')) });
-      continue;
-    }
     fs.mkdirSync(seedDir, { recursive: true });
-    progress.setLabel(`${exp.name} seed ${seed}`);
-    const t0 = Date.now();
-    const r = { ...(await exp.runSeed(config, { seed, dir: seedDir, progress, force: !!opts.force })), seconds: 0 };
-    r.seconds = (Date.now() - t0) / 1000;
-    writeJson(resultPath, r);
-    results.push({ seed, ...r });
+    // Under a lock: another process (a shard on another host) computing this seed is waited for, not repeated.
+    await buildOnce(path.join(seedDir, 'result.json'), async () => {
+      progress.setLabel(`${exp.name} seed ${seed}`);
+      const t0 = Date.now();
+      const r = await exp.runSeed(config, { seed, dir: seedDir, progress, force: !!opts.force });
+      const stored: StoredSeedResult = { ...r, seconds: (Date.now() - t0) / 1000, provenance: provenance() };
+      writeJson(path.join(seedDir, 'result.json'), stored);
+    }, { onWait: (holder) => progress.setLabel(`${exp.name} seed ${seed}: computed by ${holder ? `${holder.host} pid ${holder.pid}` : 'another process'}; waiting`) });
   }
   progress.finish();
-  if (opts.writeSummary === false) {
-    return { dir, summaryPath: path.join(dir, 'summary.json'), summary: null as unknown as Summary, config, reusedSeeds: seeds.filter((s) => !pending.includes(s)) };
+  const reusedSeeds = mine.filter((s) => !pending.includes(s));
+  const missingSeeds = allSeeds.filter((s) => !done(s));
+  const summaryPath = path.join(dir, 'summary.json');
+  if (opts.writeSummary === false || missingSeeds.length > 0) {
+    return { dir, summaryPath, summary: null as unknown as Summary, config, reusedSeeds, missingSeeds };
   }
-
+  const results = allSeeds.map((seed) => ({ seed, ...readSeedResult(dir, seed) }));
   const lines = results.flatMap((r) => r.records.map((rec) => JSON.stringify({ seed: r.seed, ...rec })));
-  fs.writeFileSync(path.join(dir, 'metrics.jsonl'), lines.join('\n') + (lines.length ? '\n' : ''));
+  writeFileAtomic(path.join(dir, 'metrics.jsonl'), lines.join('\n') + (lines.length ? '\n' : ''));
   const summary: Summary = {
     experiment: exp.name,
+    version: exp.version,
     hash,
     profile: opts.profile,
-    seeds,
+    seeds: allSeeds,
     backend: identity.backend,
-    codeVersion: identity.code,
     createdAt: new Date().toISOString(),
     seconds: (Date.now() - started) / 1000,
-    seedSeconds: results.map((r) => (r as { seconds?: number }).seconds ?? 0),
+    seedSeconds: results.map((r) => r.seconds),
+    provenance: results.map((r) => r.provenance),
     config,
     results: summarize(results),
   };
-  const summaryPath = path.join(dir, 'summary.json');
   writeJson(summaryPath, summary);
-  return { dir, summaryPath, summary, config, reusedSeeds: seeds.filter((s) => !pending.includes(s)) };
+  return { dir, summaryPath, summary, config, reusedSeeds, missingSeeds: [] };
 }

@@ -26,7 +26,7 @@ function permutations(n: number): number[][] {
 }
 
 export const theorem1: Experiment<Theorem1Config> = {
-  sourceFile: __filename,
+  version: 1,
   name: 'theorem1',
   description: 'Theorem 1: an IM-RM can verify perfectly while its policy almost never generates a correct answer (exact check)',
   defaults: { n: 6, edgeProbability: 0.3, beta: 0.01, deltaOverBeta: [0.5, 1, 2, 5, 10, 20], adversarialMass: 1e-12 },

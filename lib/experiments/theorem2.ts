@@ -38,7 +38,7 @@ function metricsOf(r: Theorem2Result): Record<'im' | 'ex', Record<string, number
 }
 
 export const theorem2: Experiment<Theorem2Config> = {
-  sourceFile: __filename,
+  version: 1,
   name: 'theorem2',
   description: 'Theorem 2: IM-RM cannot rank unseen tokens (accuracy exactly 1/2); EX-RM converges to the max-margin separator',
   defaults: {

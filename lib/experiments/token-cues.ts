@@ -35,7 +35,7 @@ export interface TokenCuesConfig {
 export const PARAPHRASED_SPLITS = ['train-paraphrased', 'test-paraphrased', 'test-same-prefix'];
 
 export const tokenCues: Experiment<TokenCuesConfig> = {
-  sourceFile: __filename,
+  version: 1,
   name: 'token-cues',
   description: 'Persona token-cue shift (paper section 5.1): EX-RM vs IM-RM on paraphrased answers, ablations, same-prefix control',
   defaults: {

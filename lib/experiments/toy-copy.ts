@@ -32,7 +32,7 @@ export interface ToyCopyConfig {
 const { rewardModel: _rm, ...DEFAULT_TRAIN } = DEFAULT_PREFERENCE_TRAIN;
 
 export const toyCopy: Experiment<ToyCopyConfig> = {
-  sourceFile: __filename,
+  version: 1,
   name: 'toy-copy',
   description: 'EX-RM vs IM-RM on a synthetic copy-verification task (chosen = exact copy, rejected = one symbol changed)',
   defaults: {

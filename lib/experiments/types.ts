@@ -1,6 +1,6 @@
 /**
  * An experiment is a typed config with defaults and profiles, and a function that runs one seed. The runner
- * (runner.ts) turns that into cached, content-addressed runs over N seeds with a summary.
+ * (runner.ts) turns that into cached runs over N seeds, identified by {name, version, config, data, backend}.
  */
 import { Progress } from '../runs/progress';
 
@@ -28,8 +28,11 @@ export interface SeedResult {
 export interface Experiment<C extends object> {
   name: string;
   description: string;
-  /** The experiment's module (__filename): the run hash covers the library files it imports, not all of lib/. */
-  sourceFile?: string;
+  /**
+   * Bumped by every change that moves this experiment's numbers (part of the run identity, so cached runs of
+   * the old version are not re-used). tests/pins.test.ts fails until it is bumped and the pins are updated.
+   */
+  version: number;
   defaults: C;
   /** Overrides of the defaults per profile: smoke (seconds, CI), quick (minutes), paper (the paper's settings where feasible). */
   profiles: Record<'smoke' | 'quick', unknown> & Partial<Record<ProfileName, unknown>>;

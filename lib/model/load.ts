@@ -79,7 +79,7 @@ function fromCheckpoint(spec: string, dir: string): BaseModel {
 type ResolvedSpec =
   | { kind: 'llama2c'; model: string; tokenizer: string }
   | { kind: 'hf'; dir: string }
-  | { kind: 'checkpoint'; dir: string; note: string | null };
+  | { kind: 'checkpoint'; dir: string };
 
 async function resolveSpec(spec: string): Promise<ResolvedSpec> {
   if (spec === 'stories260K') {
@@ -95,7 +95,7 @@ async function resolveSpec(spec: string): Promise<ResolvedSpec> {
   if (spec.startsWith('pretrained:')) {
     const { ensurePretrainedBase } = await import('../experiments/pretrained-base');
     const found = await ensurePretrainedBase(spec.slice('pretrained:'.length) as 'quick');
-    return { kind: 'checkpoint', dir: found.dir, note: found.codeVersionNote };
+    return { kind: 'checkpoint', dir: found.dir };
   }
   if (!fs.existsSync(spec)) {
     throw new Error(`model spec '${spec}': no such folder (use stories260K, llama2c:<model.bin>,<tokenizer.bin>, hf:<folder or hub id>, pretrained:<profile>, or a checkpoint folder)`);
@@ -104,10 +104,10 @@ async function resolveSpec(spec: string): Promise<ResolvedSpec> {
   if (fs.existsSync(config)) {
     const json = JSON.parse(fs.readFileSync(config, 'utf8'));
     if (json.model_type) return { kind: 'hf', dir: spec };
-    if (json.model) return { kind: 'checkpoint', dir: spec, note: null };
+    if (json.model) return { kind: 'checkpoint', dir: spec };
   }
   const seedModel = path.join(spec, 'seed-1', 'model');
-  if (fs.existsSync(path.join(seedModel, 'config.json'))) return { kind: 'checkpoint', dir: seedModel, note: null };
+  if (fs.existsSync(path.join(seedModel, 'config.json'))) return { kind: 'checkpoint', dir: seedModel };
   throw new Error(`model spec '${spec}': the folder holds no model (config.json with 'model' or 'model_type', or seed-1/model)`);
 }
 
@@ -115,10 +115,7 @@ export async function loadBaseModel(spec: string): Promise<BaseModel> {
   const r = await resolveSpec(spec);
   if (r.kind === 'llama2c') return fromLlama2c(spec, r.model, r.tokenizer);
   if (r.kind === 'hf') return fromHf(spec, r.dir);
-  if (r.note) console.error(`note: ${spec} ${r.note}`);
-  const m = fromCheckpoint(spec, r.dir);
-  if (r.note) m.source = `${r.dir} (${r.note})`;
-  return m;
+  return fromCheckpoint(spec, r.dir);
 }
 
 /**

@@ -1,10 +1,17 @@
 /**
- * Shared artefacts of several processes: atomic writes, and building an artefact once when several processes need it (parallel seed workers sharing one base model):
- * the first process takes an exclusive lock file and builds; the others wait until the artefact exists. A lock
- * left by a process that died is taken over. The builder must create `target` atomically (e.g. rename a
- * finished temporary folder), so a waiter never sees half an artefact.
+ * Shared artefacts of several processes, possibly on several hosts over a network filesystem (NFS):
+ *   - writeFileAtomic: write a temporary file named by host, pid and a random suffix, then rename it (atomic on
+ *     POSIX and NFS), so a reader never sees half a file;
+ *   - acquireLock: a lock file created by link(2) of a unique file (atomic on NFS, unlike O_EXCL on old clients),
+ *     holding {host, pid, token}; a worker thread refreshes its mtime every heartbeat (the main thread may be busy
+ *     in a long synchronous training step), so a lock whose mtime is older than staleMs belongs to a dead holder
+ *     and is taken over; on the holder's own host a dead pid is stale at once;
+ *   - buildOnce: build an artefact once when several processes need it; the others wait until it exists.
  */
+import * as crypto from 'crypto';
 import * as fs from 'fs';
+import * as os from 'os';
+import { Worker } from 'worker_threads';
 
 function alive(pid: number): boolean {
   try {
@@ -15,43 +22,141 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Writes `text` to `file` through a temporary file and a rename: a reader never sees half a file. */
+const unique = () => `${os.hostname()}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
+
+/** Writes `text` to `file` through a uniquely named temporary file and a rename: a reader never sees half a file. */
 export function writeFileAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = `${file}.${unique()}.tmp`;
   fs.writeFileSync(tmp, text);
   fs.renameSync(tmp, file);
 }
 
+export interface LockOptions {
+  /** A lock whose heartbeat (mtime) is older than this is stale (default 5 min; 10 missed heartbeats). */
+  staleMs?: number;
+  /** How often the holder refreshes the lock's mtime (default 30 s). */
+  heartbeatMs?: number;
+}
+
+export interface LockHolder { host: string; pid: number; token: string }
+
+export interface Lock {
+  release(): void;
+}
+
+function readHolder(lock: string): LockHolder | null {
+  try {
+    return JSON.parse(fs.readFileSync(lock, 'utf8')) as LockHolder;
+  } catch {
+    return null; // vanished, or a half-written / foreign file: judged by its age alone
+  }
+}
+
+/** Whether the lock at `lock` belongs to nobody alive: a dead pid on this host, or no heartbeat for staleMs. */
+export function isStale(lock: string, staleMs: number): boolean {
+  let mtime: number;
+  try {
+    mtime = fs.statSync(lock).mtimeMs;
+  } catch {
+    return false; // gone: not ours to judge
+  }
+  const holder = readHolder(lock);
+  if (holder && holder.host === os.hostname() && holder.pid > 0 && !alive(holder.pid)) return true;
+  return Date.now() - mtime > staleMs;
+}
+
+/**
+ * Removes a stale lock so that exactly one taker wins: rename it to a unique name (atomic), then check that what
+ * was renamed is the lock judged stale (same token); if a fresh lock was renamed by mistake, link it back.
+ */
+function takeOver(lock: string, judged: LockHolder | null): void {
+  const aside = `${lock}.stale.${unique()}`;
+  try {
+    fs.renameSync(lock, aside);
+  } catch {
+    return; // someone else took it over first
+  }
+  const moved = readHolder(aside);
+  if (judged && moved && moved.token !== judged.token) {
+    try {
+      fs.linkSync(aside, lock);
+    } catch {
+      // a third process created a new lock meanwhile: that one stands
+    }
+  }
+  fs.rmSync(aside, { force: true });
+}
+
+function startHeartbeat(lock: string, everyMs: number): Worker {
+  const worker = new Worker(
+    `const fs = require('fs'); const { workerData } = require('worker_threads');
+     setInterval(() => { try { const t = new Date(); fs.utimesSync(workerData.lock, t, t); } catch {} }, workerData.everyMs);`,
+    { eval: true, workerData: { lock, everyMs } },
+  );
+  worker.unref();
+  return worker;
+}
+
+/** Tries once to take `lock`; null when another live holder has it. */
+export function tryLock(lock: string, opts: LockOptions = {}): Lock | null {
+  const staleMs = opts.staleMs ?? 5 * 60_000;
+  const me: LockHolder = { host: os.hostname(), pid: process.pid, token: crypto.randomBytes(8).toString('hex') };
+  const mine = `${lock}.${unique()}.claim`;
+  fs.writeFileSync(mine, JSON.stringify(me));
+  try {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        fs.linkSync(mine, lock);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+          // NFS may report an error although the link was made: the link count tells.
+          if (fs.statSync(mine).nlink !== 2) throw e;
+        } else {
+          const holder = readHolder(lock);
+          if (!isStale(lock, staleMs)) return null;
+          takeOver(lock, holder);
+          continue;
+        }
+      }
+      const heartbeat = startHeartbeat(lock, opts.heartbeatMs ?? 30_000);
+      return {
+        release() {
+          void heartbeat.terminate();
+          if (readHolder(lock)?.token === me.token) fs.rmSync(lock, { force: true });
+        },
+      };
+    }
+    return null;
+  } finally {
+    fs.rmSync(mine, { force: true });
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function buildOnce(target: string, build: () => Promise<void>, opts: { onWait?: (holderPid: number) => void; pollMs?: number } = {}): Promise<'built' | 'found' | 'waited'> {
-  const lock = `${target}.lock`;
+/**
+ * Builds `target` once: the first process takes `<target>.lock` and builds; the others wait until the target
+ * exists (a stale lock is taken over and the build resumed). The builder must create `target` atomically (e.g.
+ * rename a finished temporary folder or write it with writeFileAtomic), so a waiter never sees half an artefact.
+ */
+export async function buildOnce(target: string, build: () => Promise<void>, opts: LockOptions & { onWait?: (holder: LockHolder | null) => void; pollMs?: number } = {}): Promise<'built' | 'found' | 'waited'> {
+  const lockPath = `${target}.lock`;
   let waited = false;
   for (;;) {
     if (fs.existsSync(target)) return waited ? 'waited' : 'found';
-    let fd: number;
-    try {
-      fd = fs.openSync(lock, 'wx');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const holder = Number(fs.readFileSync(lock, 'utf8')) || 0;
-      if (holder > 0 && !alive(holder)) {
-        fs.rmSync(lock, { force: true }); // its builder died: take over
-        continue;
-      }
-      if (!waited) opts.onWait?.(holder);
+    const lock = tryLock(lockPath, opts);
+    if (!lock) {
+      if (!waited) opts.onWait?.(readHolder(lockPath));
       waited = true;
       await sleep(opts.pollMs ?? 2000);
       continue;
     }
-    fs.writeSync(fd, String(process.pid));
-    fs.closeSync(fd);
     try {
       if (!fs.existsSync(target)) await build();
       if (!fs.existsSync(target)) throw new Error(`buildOnce: the build did not create ${target}`);
       return 'built';
     } finally {
-      fs.rmSync(lock, { force: true });
+      lock.release();
     }
   }
 }
