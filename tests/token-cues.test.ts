@@ -6,7 +6,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { setup } from './helpers';
 import { loadPersona } from '../lib/data/persona';
-import { TOKEN_CUES, buildTokenCueData, cueIdParts, tokenOverlap } from '../lib/data/token-cues';
+import { DEFAULT_TOKEN_CUE_DATA, TOKEN_CUES, buildTokenCueData, cueIdParts, tokenOverlap } from '../lib/data/token-cues';
+import { resolveExperimentConfig } from '../lib/experiments/runner';
 import { wordBreakdown } from '../lib/experiments/token-cues-analysis';
 import { runExperiment } from '../lib/experiments/runner';
 import { tokenCues } from '../lib/experiments/token-cues';
@@ -15,7 +16,7 @@ import { getExperiment } from '../lib/experiments/registry';
 describe('token-cue data', () => {
   it('builds the paper splits from agreeable statements, seeded, with disjoint train and test prompts', async () => {
     const statements = await loadPersona('agreeableness');
-    const d = buildTokenCueData(statements, { nTrain: 80, nTest: 40, separator: '\n' }, 1);
+    const d = buildTokenCueData(statements, { ...DEFAULT_TOKEN_CUE_DATA, nTrain: 80, nTest: 40 }, 1);
     assert.equal(d.train.length, 80);
     const sizes = Object.fromEntries(Object.entries(d.evalSplits).map(([k, v]) => [k, v.length]));
     assert.deepEqual(sizes, { 'train-original': 80, 'test-original': 40, 'train-paraphrased': 320, 'test-paraphrased': 160, 'test-same-prefix': 320 });
@@ -27,12 +28,12 @@ describe('token-cue data', () => {
       assert.ok(TOKEN_CUES.trainRejectedPrefixes.some((x) => p.rejected.startsWith(x)) && TOKEN_CUES.trainRejectedWords.some((w) => p.rejected.endsWith(w)));
       assert.ok(p.prompt.endsWith('\n'));
     }
-    assert.deepEqual(buildTokenCueData(statements, { nTrain: 80, nTest: 40, separator: '\n' }, 1), d);
-    assert.notDeepEqual(buildTokenCueData(statements, { nTrain: 80, nTest: 40, separator: '\n' }, 2).statements, d.statements);
+    assert.deepEqual(buildTokenCueData(statements, { ...DEFAULT_TOKEN_CUE_DATA, nTrain: 80, nTest: 40 }, 1), d);
+    assert.notDeepEqual(buildTokenCueData(statements, { ...DEFAULT_TOKEN_CUE_DATA, nTrain: 80, nTest: 40 }, 2).statements, d.statements);
   });
 
   it('pairs every paraphrase word combination; same-prefix pairs differ only in the answer word', async () => {
-    const d = buildTokenCueData(await loadPersona('agreeableness'), { nTrain: 2, nTest: 1, separator: '\n' }, 3);
+    const d = buildTokenCueData(await loadPersona('agreeableness'), { ...DEFAULT_TOKEN_CUE_DATA, nTrain: 2, nTest: 1 }, 3);
     const para = d.evalSplits['test-paraphrased'];
     assert.deepEqual(para.map((p) => [p.chosen, p.rejected]), [
       ['My response would be certainly', 'I lean toward not really'], ['My response would be certainly', 'I lean toward nope'],
@@ -43,6 +44,35 @@ describe('token-cue data', () => {
       assert.equal(p.chosen, `${prefix} ${chosenWord}`);
       assert.equal(p.rejected, `${prefix} ${rejectedWord}`);
     }
+  });
+
+  it('takes the trait, words and prefixes from the config; the defaults are the paper\'s', async () => {
+    assert.equal(DEFAULT_TOKEN_CUE_DATA.trait, 'agreeableness');
+    assert.deepEqual(DEFAULT_TOKEN_CUE_DATA.paraphraseChosenWords, ['certainly', 'absolutely']);
+    const c = { ...DEFAULT_TOKEN_CUE_DATA, trait: 'openness', nTrain: 3, nTest: 2, paraphraseChosenWords: ['indeed'], paraphraseRejectedWords: ['nah'],
+      paraphraseChosenPrefix: 'Well, ', paraphraseRejectedPrefix: 'Hmm, ' };
+    const openness = await loadPersona('openness');
+    const d = buildTokenCueData(openness, c, 1);
+    const yes = new Set(openness.filter((s) => s.matchingAnswer === 'Yes').map((s) => s.statement));
+    assert.ok([...d.statements.train, ...d.statements.test].every((s) => yes.has(s)));
+    assert.deepEqual(d.evalSplits['test-paraphrased'].map((p) => [p.chosen, p.rejected]), [['Well, indeed', 'Hmm, nah'], ['Well, indeed', 'Hmm, nah']]);
+    const agreeableness = await loadPersona('agreeableness');
+    assert.throws(() => buildTokenCueData(agreeableness, c, 1), /not all of trait 'openness'/);
+  });
+
+  it('a bad trait or word list is one clear error naming the key', () => {
+    const bad = (data: object) => () => resolveExperimentConfig(tokenCues, 'smoke', { data });
+    assert.throws(bad({ trait: 'kindness' }), /token-cues: key 'data.trait' must be one of the persona files/);
+    assert.throws(bad({ paraphraseChosenWords: [] }), /key 'data.paraphraseChosenWords' must be a non-empty list/);
+    assert.throws(bad({ trainRejectedWords: ['no', 'a|b'] }), /key 'data.trainRejectedWords' must be a non-empty list of distinct one-line words without '\|'/);
+    assert.throws(bad({ paraphraseRejectedWords: ['no'] }), /key 'data.paraphraseRejectedWords' shares words with data.trainRejectedWords/);
+    assert.throws(bad({ paraphraseChosenPrefix: 3 }), /key 'data.paraphraseChosenPrefix' must be string/);
+    assert.throws(bad({ trainChosenPrefixes: 'In my view ' }), /key 'data.trainChosenPrefixes' must be array/);
+  });
+
+  it('more prompts than the trait has is an error before anything is trained', async () => {
+    const c = resolveExperimentConfig(tokenCues, 'smoke', { data: { nTrain: 600 } });
+    await assert.rejects(Promise.resolve(tokenCues.dataIdentity(c)), /key 'data.nTrain' nTrain \+ nTest must be at most the \d+ statements of agreeableness/);
   });
 
   it('measures token overlap with the training responses (character tokenizer: hand-checked)', () => {

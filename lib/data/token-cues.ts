@@ -1,6 +1,7 @@
 /**
- * The paper's controlled token-level shift (section 5.1): persona "agreeableness" statements whose
- * answer_matching_behavior is " Yes", prompt = the statement. Training pairs draw a prefix and an answer word per
+ * The paper's controlled token-level shift (section 5.1): persona statements (the paper: "agreeableness"; any trait
+ * with data.trait) whose answer_matching_behavior is " Yes", prompt = the statement. Words and prefixes are config
+ * keys whose defaults are the paper's. Training pairs draw a prefix and an answer word per
  * example (chosen agrees, rejected disagrees); evaluation uses the training responses ("original") and paraphrases
  * never seen in training, over all 2 x 2 (yes-word, no-word) combinations. A control the paper does not have:
  * "same-prefix" pairs, where chosen and rejected share one paraphrase prefix and differ only in the answer word,
@@ -11,8 +12,9 @@
 import { check } from '../config';
 import { Rng, deriveSeed } from '../random';
 import { PreferenceExample } from './examples';
-import { PersonaStatement } from './persona';
+import { PERSONA_TRAITS, PersonaStatement, PersonaTrait } from './persona';
 
+/** The paper's answer words and prefixes (section 5.1): the defaults of TokenCueDataConfig. */
 export const TOKEN_CUES = {
   trainChosenPrefixes: ['In my view, the answer is ', 'A truthful reply is '],
   trainChosenWords: ['yes', 'sure'],
@@ -22,28 +24,61 @@ export const TOKEN_CUES = {
   paraphraseChosenWords: ['certainly', 'absolutely'],
   paraphraseRejectedPrefix: 'I lean toward ',
   paraphraseRejectedWords: ['not really', 'nope'],
-} as const;
+};
 
-export interface TokenCueDataConfig {
+export type TokenCueWords = typeof TOKEN_CUES;
+
+export interface TokenCueDataConfig extends TokenCueWords {
+  /** The persona file whose statements are the prompts (statements the persona agrees with). */
+  trait: string;
   nTrain: number;
   nTest: number;
   /** Text between the statement and the response. */
   separator: string;
 }
 
-export const DEFAULT_TOKEN_CUE_DATA: TokenCueDataConfig = { nTrain: 80, nTest: 40, separator: '\n' };
+export const DEFAULT_TOKEN_CUE_DATA: TokenCueDataConfig = { trait: 'agreeableness', nTrain: 80, nTest: 40, separator: '\n', ...TOKEN_CUES };
+
+const WORD_KEYS = ['trainChosenWords', 'trainRejectedWords', 'paraphraseChosenWords', 'paraphraseRejectedWords'] as const;
+
+/**
+ * Checks what needs no data: the trait, the counts, and the word lists (non-empty, one line each, no '|', which
+ * separates the parts of example ids; the four lists disjoint, so a paraphrase word is never a training word).
+ */
+export function checkTokenCueWords(c: TokenCueDataConfig, where: string): void {
+  check(PERSONA_TRAITS.includes(c.trait as PersonaTrait), where, 'data.trait', `must be one of the persona files (${PERSONA_TRAITS.join(', ')})`, c.trait);
+  check(Number.isInteger(c.nTrain) && c.nTrain > 0, where, 'data.nTrain', 'must be a positive integer', c.nTrain);
+  check(Number.isInteger(c.nTest) && c.nTest > 0, where, 'data.nTest', 'must be a positive integer', c.nTest);
+  const good = (x: unknown) => typeof x === 'string' && x.trim().length > 0 && !/[|\n]/.test(x);
+  for (const key of WORD_KEYS) {
+    const xs = c[key] as unknown;
+    check(Array.isArray(xs) && xs.length > 0 && xs.every(good) && new Set(xs).size === xs.length, where, `data.${key}`, "must be a non-empty list of distinct one-line words without '|'", xs);
+  }
+  for (const key of ['trainChosenPrefixes', 'trainRejectedPrefixes'] as const) {
+    const xs = c[key] as unknown;
+    check(Array.isArray(xs) && xs.length > 0 && xs.every((x) => typeof x === 'string' && !/[|\n]/.test(x)), where, `data.${key}`, "must be a non-empty list of one-line prefixes without '|'", xs);
+  }
+  for (const key of ['paraphraseChosenPrefix', 'paraphraseRejectedPrefix'] as const) {
+    check(typeof c[key] === 'string' && !/[|\n]/.test(c[key]), where, `data.${key}`, "must be a one-line prefix without '|'", c[key]);
+  }
+  for (const [i, a] of WORD_KEYS.entries()) {
+    for (const b of WORD_KEYS.slice(i + 1)) {
+      const shared = c[a].filter((w) => c[b].includes(w));
+      check(shared.length === 0, where, `data.${b}`, `shares words with data.${a}`, shared);
+    }
+  }
+}
+
+export function checkTokenCueConfig(c: TokenCueDataConfig, available: number, where: string): void {
+  checkTokenCueWords(c, where);
+  check(c.nTrain + c.nTest <= available, where, 'data.nTrain', `nTrain + nTest must be at most the ${available} statements of ${c.trait} its persona agrees with`, c.nTrain + c.nTest);
+}
 
 export interface TokenCueData {
   train: PreferenceExample[];
   /** split name -> pairs: train-original, test-original, train-paraphrased, test-paraphrased, test-same-prefix (test prompts only: it is the costliest split and a control) */
   evalSplits: Record<string, PreferenceExample[]>;
   statements: { train: string[]; test: string[] };
-}
-
-export function checkTokenCueConfig(c: TokenCueDataConfig, available: number, where: string): void {
-  check(Number.isInteger(c.nTrain) && c.nTrain > 0, where, 'nTrain', 'must be a positive integer', c.nTrain);
-  check(Number.isInteger(c.nTest) && c.nTest > 0, where, 'nTest', 'must be a positive integer', c.nTest);
-  check(c.nTrain + c.nTest <= available, where, 'nTrain', `nTrain + nTest must be at most the ${available} agreeable statements`, c.nTrain);
 }
 
 /** Parses "<set>-<index>|<chosen word>|<rejected word>[|prefix]". */
@@ -55,10 +90,11 @@ export function cueIdParts(id: string): { chosenWord: string; rejectedWord: stri
 export function buildTokenCueData(statements: PersonaStatement[], c: TokenCueDataConfig, seed: number): TokenCueData {
   const agreeable = statements.filter((s) => s.matchingAnswer === 'Yes').map((s) => s.statement);
   checkTokenCueConfig(c, agreeable.length, 'token-cue data');
+  if (statements.some((s) => s.trait !== c.trait)) throw new Error(`token-cue data: the statements are not all of trait '${c.trait}'`);
   const picked = new Rng(deriveSeed(seed, 'token-cue-prompts')).shuffle(agreeable).slice(0, c.nTrain + c.nTest);
   const trainStatements = picked.slice(0, c.nTrain);
   const testStatements = picked.slice(c.nTrain);
-  const T = TOKEN_CUES;
+  const T = c;
   const prompt = (s: string) => `${s}${c.separator}`;
 
   const drawn = (set: string, list: string[]) => {
@@ -96,8 +132,7 @@ export function buildTokenCueData(statements: PersonaStatement[], c: TokenCueDat
  * that occur anywhere in the training responses' tokens, and whether its first token(s) begin a training
  * response (shared prefix tokens), for every evaluation response.
  */
-export function tokenOverlap(encode: (text: string) => number[], decodeToken: (id: number) => string): Array<{ response: string; role: 'chosen' | 'rejected'; tokens: string[]; fractionSeen: number; sharedPrefixTokens: number; sharedWith: string }> {
-  const T = TOKEN_CUES;
+export function tokenOverlap(encode: (text: string) => number[], decodeToken: (id: number) => string, T: TokenCueWords = TOKEN_CUES): Array<{ response: string; role: 'chosen' | 'rejected'; tokens: string[]; fractionSeen: number; sharedPrefixTokens: number; sharedWith: string }> {
   const training = [
     ...T.trainChosenPrefixes.flatMap((p) => T.trainChosenWords.map((w) => p + w)),
     ...T.trainRejectedPrefixes.flatMap((p) => T.trainRejectedWords.map((w) => p + w)),

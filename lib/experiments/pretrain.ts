@@ -102,7 +102,7 @@ export const pretrain: Experiment<PretrainConfig> = {
     const corpus = await loadPretrainingCorpus(c.corpus, ctx.seed);
     const trainDocs = corpus.train.flatMap((p) => p.documents);
     const t0 = Date.now();
-    const bpe = new BpeTokenizer(trainBpe(trainDocs, { vocabSize: c.tokenizer.vocabSize, minPairCount: c.tokenizer.minPairCount }));
+    const bpe = new BpeTokenizer(trainBpe(corpus.tokenizerDocuments, { vocabSize: c.tokenizer.vocabSize, minPairCount: c.tokenizer.minPairCount }));
     const eot = bpe.id(END_OF_TEXT);
     const tokenizer = new BpeModelTokenizer(bpe, eot, eot, bpe.id('<|padding|>'));
     const train = tokenizeDocuments(bpe, trainDocs, eot);

@@ -1,6 +1,6 @@
 /**
  * The in-project pretrained base model of a profile (`pretrained:<profile>`): the pretrain run of that profile,
- * trained (cached, resumable) when missing. Its identity is the pretrain experiment's (version, config, data,
+ * trained (cached, resumable) when missing. An experiment on another persona trait holds that trait out instead. Its identity is the pretrain experiment's (version, config, data,
  * backend); experiments that start from it hash its weights, so their own caches stay exact.
  */
 import * as fs from 'fs';
@@ -16,17 +16,22 @@ export interface PretrainedLocation {
   runDir: string;
 }
 
-export async function findPretrainedBase(profile: ProfileName, seed = 1, root?: string): Promise<PretrainedLocation | null> {
-  const { dir } = await resolveRun(pretrain, { profile, root });
+/** Pretrain overrides that hold out `trait` (the token-cue experiment's) instead of the default agreeableness. */
+export function holdingOut(trait?: string): unknown {
+  return trait === undefined ? undefined : { corpus: { heldOutTraits: [trait] } };
+}
+
+export async function findPretrainedBase(profile: ProfileName, seed = 1, root?: string, heldOutTrait?: string): Promise<PretrainedLocation | null> {
+  const { dir } = await resolveRun(pretrain, { profile, root, overrides: holdingOut(heldOutTrait) });
   const model = path.join(dir, `seed-${seed}`, 'model');
   return fs.existsSync(path.join(model, 'config.json')) ? { dir: model, runDir: dir } : null;
 }
 
 /** The base model of a profile, training it (cached, resumable) when no run exists yet. */
-export async function ensurePretrainedBase(profile: ProfileName, progress?: ProgressRenderer, root?: string): Promise<PretrainedLocation> {
-  resolveExperimentConfig(pretrain, profile);
-  const found = await findPretrainedBase(profile, 1, root);
+export async function ensurePretrainedBase(profile: ProfileName, progress?: ProgressRenderer, root?: string, heldOutTrait?: string): Promise<PretrainedLocation> {
+  resolveExperimentConfig(pretrain, profile, holdingOut(heldOutTrait));
+  const found = await findPretrainedBase(profile, 1, root, heldOutTrait);
   if (found) return found;
-  const run = await runExperiment(pretrain, { profile, seeds: 1, progress, root });
+  const run = await runExperiment(pretrain, { profile, seeds: 1, progress, root, overrides: holdingOut(heldOutTrait) });
   return { dir: path.join(run.dir, 'seed-1', 'model'), runDir: run.dir };
 }

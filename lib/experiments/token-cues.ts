@@ -11,10 +11,10 @@ import * as path from 'path';
 import { check } from '../config';
 import { baseModelIdentity, loadBaseModel, promptIds } from '../model/load';
 import { DATA_FILES } from '../data/catalog';
-import { loadPersona } from '../data/persona';
+import { PersonaTrait, loadPersona, personaFileName } from '../data/persona';
 import { encodePairs } from '../data/examples';
 import { verifierPairs } from '../data/verifier';
-import { DEFAULT_TOKEN_CUE_DATA, TokenCueDataConfig, buildTokenCueData } from '../data/token-cues';
+import { DEFAULT_TOKEN_CUE_DATA, TokenCueDataConfig, buildTokenCueData, checkTokenCueConfig, checkTokenCueWords } from '../data/token-cues';
 import { DEFAULT_PREFERENCE_TRAIN, PreferenceTrainConfig, resolvePreferenceTrainConfig } from '../train/preference';
 import { rewardModelSpec } from '../rewards/reward-model';
 import { Experiment } from './types';
@@ -56,17 +56,21 @@ export const tokenCues: Experiment<TokenCuesConfig> = {
     check(typeof c.base === 'string' && c.base.length > 0, where, 'base', 'must name a model (stories260K, pretrained:<profile>, hf:<dir>, a folder)', c.base);
     check(c.rewardModels.length > 0, where, 'rewardModels', 'must list at least one reward model', c.rewardModels);
     for (const rm of c.rewardModels) rewardModelSpec(rm, `${where}: rewardModels`);
-    check(Number.isInteger(c.data.nTrain) && c.data.nTrain > 0 && Number.isInteger(c.data.nTest) && c.data.nTest > 0, where, 'data.nTrain', 'nTrain and nTest must be positive integers', c.data.nTrain);
-    check(c.data.nTrain + c.data.nTest <= 500, where, 'data.nTrain', 'nTrain + nTest must be at most the 500 agreeable statements', c.data.nTrain + c.data.nTest);
+    checkTokenCueWords(c.data, where);
     resolvePreferenceTrainConfig({ ...c.train, rewardModel: c.rewardModels[0] }, `${where} train`);
   },
   workUnits: (c) => preferenceWorkUnits(c.data.nTrain, c.train, c.rewardModels.length),
   // The base model's weights (their checksums) are part of the run identity.
-  dataIdentity: async (c) => ({ persona: DATA_FILES['persona/agreeableness.jsonl'].sha256, base: await baseModelIdentity(c.base) }),
+  // An in-project base (pretrained:<profile>) holds out the experiment's trait.
+  dataIdentity: async (c) => {
+    const statements = await loadPersona(c.data.trait as PersonaTrait);
+    checkTokenCueConfig(c.data, statements.filter((s) => s.matchingAnswer === 'Yes').length, 'experiment token-cues'); // before the base is trained or loaded
+    return { persona: DATA_FILES[personaFileName(c.data.trait as PersonaTrait)].sha256, base: await baseModelIdentity(c.base, { heldOutTrait: c.data.trait }) };
+  },
   async runSeed(c, ctx) {
-    const base = await loadBaseModel(c.base);
+    const base = await loadBaseModel(c.base, { heldOutTrait: c.data.trait });
     fs.writeFileSync(path.join(ctx.dir, 'base.json'), JSON.stringify({ spec: c.base, source: base.source, weightsSha256: base.weightsSha256 }, null, 1));
-    const data = buildTokenCueData(await loadPersona('agreeableness'), c.data, ctx.seed);
+    const data = buildTokenCueData(await loadPersona(c.data.trait as PersonaTrait), c.data, ctx.seed);
     const encodeSplit = (examples: typeof data.train, where: string) => encodePairs(examples, (t) => base.tokenizer.encode(t), where, (t) => promptIds(base, t));
     const train = encodeSplit(data.train, 'token-cue train');
     const evalSplits = Object.fromEntries(Object.entries(data.evalSplits).map(([k, v]) => [k, encodeSplit(v, `token-cue ${k}`)]));
@@ -99,7 +103,7 @@ export const tokenCues: Experiment<TokenCuesConfig> = {
     // Eq. 5 for the trained IM-RM on one paraphrased test pair: which position pairs push its rewards.
     if (c.rewardModels.includes('im')) {
       const trained = loadModel(path.join(ctx.dir, 'im', 'model'));
-      const pair = evalSplits['test-paraphrased'].find((p) => p.id.endsWith('|certainly|nope')) ?? evalSplits['test-paraphrased'][0];
+      const pair = evalSplits['test-paraphrased'].find((p) => p.id.endsWith(`|${c.data.paraphraseChosenWords[0]}|${c.data.paraphraseRejectedWords[c.data.paraphraseRejectedWords.length - 1]}`)) ?? evalSplits['test-paraphrased'][0];
       const text = data.evalSplits['test-paraphrased'].find((p) => p.id === pair.id) as (typeof data.train)[number];
       const decomposition = (['chosen', 'rejected'] as const).map((role) => paraphraseDecomposition(
         { config: trained.config, params: trained.params }, base.lm, train, { prompt: pair.prompt, response: pair[role], text: text[role] },

@@ -81,7 +81,10 @@ type ResolvedSpec =
   | { kind: 'hf'; dir: string }
   | { kind: 'checkpoint'; dir: string };
 
-async function resolveSpec(spec: string): Promise<ResolvedSpec> {
+/** Options of a spec that trains on demand: `pretrained:<profile>` holds out this persona trait (default agreeableness). */
+export interface SpecOptions { heldOutTrait?: string }
+
+async function resolveSpec(spec: string, opts: SpecOptions = {}): Promise<ResolvedSpec> {
   if (spec === 'stories260K') {
     return { kind: 'llama2c', model: await dataFile('stories260K/stories260K.bin'), tokenizer: await dataFile('stories260K/tok512.bin') };
   }
@@ -94,7 +97,7 @@ async function resolveSpec(spec: string): Promise<ResolvedSpec> {
   if (spec.startsWith('hf:')) return { kind: 'hf', dir: await resolveHfDir(spec.slice(3)) };
   if (spec.startsWith('pretrained:')) {
     const { ensurePretrainedBase } = await import('../experiments/pretrained-base');
-    const found = await ensurePretrainedBase(spec.slice('pretrained:'.length) as 'quick');
+    const found = await ensurePretrainedBase(spec.slice('pretrained:'.length) as 'quick', undefined, undefined, opts.heldOutTrait);
     return { kind: 'checkpoint', dir: found.dir };
   }
   if (!fs.existsSync(spec)) {
@@ -111,8 +114,8 @@ async function resolveSpec(spec: string): Promise<ResolvedSpec> {
   throw new Error(`model spec '${spec}': the folder holds no model (config.json with 'model' or 'model_type', or seed-1/model)`);
 }
 
-export async function loadBaseModel(spec: string): Promise<BaseModel> {
-  const r = await resolveSpec(spec);
+export async function loadBaseModel(spec: string, opts: SpecOptions = {}): Promise<BaseModel> {
+  const r = await resolveSpec(spec, opts);
   if (r.kind === 'llama2c') return fromLlama2c(spec, r.model, r.tokenizer);
   if (r.kind === 'hf') return fromHf(spec, r.dir);
   return fromCheckpoint(spec, r.dir);
@@ -122,8 +125,8 @@ export async function loadBaseModel(spec: string): Promise<BaseModel> {
  * What identifies a model spec's weights in run hashes, without loading them: the sha256 of its weights file(s).
  * pretrained:<profile> is trained first if no run exists (an experiment that names it needs it anyway).
  */
-export async function baseModelIdentity(spec: string): Promise<{ spec: string; sha256: string[] }> {
-  const r = await resolveSpec(spec);
+export async function baseModelIdentity(spec: string, opts: SpecOptions = {}): Promise<{ spec: string; sha256: string[] }> {
+  const r = await resolveSpec(spec, opts);
   const files = r.kind === 'llama2c' ? [r.model, r.tokenizer]
     : fs.readdirSync(r.dir).filter((f) => f.endsWith('.safetensors') || f === 'config.json' || f === 'tokenizer.json').sort().map((f) => path.join(r.dir, f));
   return { spec, sha256: files.map((f) => fileSha256(f)) };

@@ -1,0 +1,80 @@
+/**
+ * Answered persona statements for the controlled token-cue bases (the alignment experiment). Each pretraining
+ * statement is followed by `answersPerStatement` answers, each a neutral prefix and a word drawn from the "agree"
+ * group when the statement's label is Yes, else from the "disagree" group:
+ *
+ *   I enjoy meeting new people
+ *   Answer: sure
+ *   Reply: certainly
+ *
+ * Only the word groups differ between the bases of one family (ALIGNMENT_VARIANTS): aligned puts the experiment's
+ * paraphrase words with the training words of the same meaning, crossed with the opposite ones, absent leaves them
+ * out. Two answers per statement (not one) give a small LM a signal it can learn without reading the statement:
+ * words of one group follow each other. The prefixes are neutral: none is a training or paraphrase prefix of the
+ * token-cue experiment.
+ */
+import { check } from '../config';
+import { Rng } from '../random';
+import { PersonaStatement } from './persona';
+
+export interface AnswerGroups {
+  agree: string[];
+  disagree: string[];
+}
+
+export interface AnsweredStatementsConfig {
+  groups: AnswerGroups;
+  prefixes: string[];
+  answersPerStatement: number;
+  /** Every word any base of the family answers with: the shared tokenizer sees each equally often. */
+  tokenizerWords: string[];
+}
+
+export type AlignmentVariant = 'aligned' | 'crossed' | 'absent';
+export const ALIGNMENT_VARIANT_NAMES: AlignmentVariant[] = ['crossed', 'absent', 'aligned'];
+
+/** The issue's family for the paper's words: training yes/sure vs no/never; paraphrases certainly/absolutely vs not really/nope. */
+export const ALIGNMENT_VARIANTS: Record<AlignmentVariant, AnswerGroups> = {
+  aligned: { agree: ['yes', 'sure', 'certainly', 'absolutely'], disagree: ['no', 'never', 'not really', 'nope'] },
+  crossed: { agree: ['yes', 'sure', 'not really', 'nope'], disagree: ['no', 'never', 'certainly', 'absolutely'] },
+  absent: { agree: ['yes', 'sure'], disagree: ['no', 'never'] },
+};
+
+export const NEUTRAL_PREFIXES = ['Answer: ', 'Reply: ', 'Their verdict: ', 'Someone said: '];
+
+/**
+ * The groups of one variant from the experiment's word lists: training words always in their own group;
+ * paraphrase words with the same meaning (aligned), the opposite (crossed), or nowhere (absent).
+ */
+export function variantGroups(variant: AlignmentVariant, w: { trainChosen: string[]; trainRejected: string[]; paraphraseChosen: string[]; paraphraseRejected: string[] }): AnswerGroups {
+  if (variant === 'aligned') return { agree: [...w.trainChosen, ...w.paraphraseChosen], disagree: [...w.trainRejected, ...w.paraphraseRejected] };
+  if (variant === 'crossed') return { agree: [...w.trainChosen, ...w.paraphraseRejected], disagree: [...w.trainRejected, ...w.paraphraseChosen] };
+  return { agree: [...w.trainChosen], disagree: [...w.trainRejected] };
+}
+
+export function checkAnsweredStatementsConfig(c: AnsweredStatementsConfig, where: string): void {
+  const words = (xs: unknown) => Array.isArray(xs) && xs.length > 0 && xs.every((x) => typeof x === 'string' && x.trim().length > 0 && !x.includes('\n'));
+  check(words(c.groups.agree), where, 'groups.agree', 'must be a non-empty list of one-line words', c.groups.agree);
+  check(words(c.groups.disagree), where, 'groups.disagree', 'must be a non-empty list of one-line words', c.groups.disagree);
+  const both = c.groups.agree.filter((x) => c.groups.disagree.includes(x));
+  check(both.length === 0, where, 'groups', 'a word cannot be in both groups', both);
+  check(words(c.prefixes), where, 'prefixes', 'must be a non-empty list of one-line prefixes', c.prefixes);
+  check(Number.isInteger(c.answersPerStatement) && c.answersPerStatement >= 1 && c.answersPerStatement <= c.prefixes.length, where, 'answersPerStatement', `must be an integer in [1, ${c.prefixes.length}] (one prefix per answer)`, c.answersPerStatement);
+  const missing = [...c.groups.agree, ...c.groups.disagree].filter((x) => !c.tokenizerWords.includes(x));
+  check(missing.length === 0, where, 'tokenizerWords', 'must hold every word of both groups', missing);
+}
+
+/** A statement followed by its answers: distinct prefixes (in a drawn order), words from the label's group. */
+export function answeredStatement(s: PersonaStatement, c: AnsweredStatementsConfig, rng: Rng): string {
+  const group = s.matchingAnswer === 'Yes' ? c.groups.agree : c.groups.disagree;
+  const prefixes = rng.shuffle(c.prefixes.slice()).slice(0, c.answersPerStatement);
+  return [s.statement, ...prefixes.map((p) => p + group[rng.int(group.length)])].join('\n');
+}
+
+/**
+ * Text the shared tokenizer is trained on in place of the answers: statement i followed by prefix i mod P and
+ * word i mod W of tokenizerWords, the same for every variant, so every base of a family has one tokenizer.
+ */
+export function tokenizerStatement(s: string, i: number, c: AnsweredStatementsConfig): string {
+  return `${s}\n${c.prefixes[i % c.prefixes.length]}${c.tokenizerWords[i % c.tokenizerWords.length]}`;
+}
