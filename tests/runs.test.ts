@@ -8,6 +8,7 @@ import { setup, assertClose } from './helpers';
 import { runExperiment, resolveExperimentConfig, resolveRun, shardSeeds } from '../lib/experiments/runner';
 import { toyCopy } from '../lib/experiments/toy-copy';
 import { aggregate, tQuantile975 } from '../lib/runs/stats';
+import { Progress, ProgressState, terminalRenderer } from '../lib/runs/progress';
 import { buildOnce, isStale, tryLock } from '../lib/runs/lock';
 import { canonicalJson, hashOf } from '../lib/runs/hash';
 import { deriveSeed, Rng } from '../lib/random';
@@ -91,6 +92,29 @@ describe('building a shared artefact once across processes and hosts', () => {
     assert.ok(Date.now() - fs.statSync(path.join(dir, 'x.lock')).mtimeMs < 1000, 'heartbeat refreshed the mtime');
     lock.release();
     fs.rmSync(dir, { recursive: true });
+  });
+});
+
+describe('progress', () => {
+  it('after a resume the ETA counts only the work done in this process', async () => {
+    const states: ProgressState[] = [];
+    const p = new Progress(100, (st) => states.push(st), 0);
+    p.skip(50, 'resumed');
+    assert.equal(p.state().etaS, null, 'no rate yet: nothing computed here');
+    await new Promise((r) => setTimeout(r, 50));
+    p.tick(10);
+    const s = p.state();
+    // 10 units in ~50 ms: the remaining 40 take ~4x as long (not 40/60 of it, as counting the skipped 50 would say).
+    assert.ok(s.etaS !== null && Math.abs(s.etaS - 4 * s.elapsedS) < 0.02, `eta ${s.etaS} elapsed ${s.elapsedS}`);
+  });
+
+  it('without a TTY prints a line every 10% and at least every everyS seconds', () => {
+    const lines: string[] = [];
+    const stream = { isTTY: false, write: (x: string) => { lines.push(x); return true; } } as unknown as NodeJS.WriteStream;
+    const render = terminalRenderer(stream, 30);
+    const at = (done: number, elapsedS: number) => render({ done, total: 1000, label: 'x', elapsedS, etaS: 1 }, false);
+    at(1, 0); at(2, 10); at(3, 29); at(4, 31); at(5, 40); at(6, 62); at(100, 63); at(101, 64);
+    assert.deepEqual(lines.map((l) => Number(/ (\d+)\/1000 /.exec(l)?.[1])), [1, 4, 6, 100]);
   });
 });
 

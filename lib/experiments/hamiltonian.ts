@@ -104,10 +104,10 @@ async function sharedBase(c: HamiltonianConfig, ctx: SeedContext) {
   const task = baseTask(c);
   const { dir, outcome } = await ensureHamiltonianBase(runsRoot, task, c.base, {
     onStep: (step, loss) => ctx.progress.tick(1, `seed ${ctx.seed}: shared base step ${step} loss ${loss.toFixed(3)}`),
-    onResume: (step) => ctx.progress.tick(step),
+    onResume: (step) => ctx.progress.skip(step),
     onWait: (h) => ctx.progress.setLabel(`seed ${ctx.seed}: waiting for the shared base (${h ? `${h.host} pid ${h.pid}` : 'another process'} trains it)`),
   });
-  if (outcome !== 'built') ctx.progress.tick(baseSteps(c.base));
+  if (outcome !== 'built') ctx.progress.skip(baseSteps(c.base));
   return { ...loadHamiltonianBase(dir), dir: path.relative(runsRoot, dir) };
 }
 

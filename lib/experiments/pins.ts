@@ -31,6 +31,7 @@ const PIN_OVERRIDES: Record<string, unknown> = {
 function upstreamVersions(name: string): Record<string, number> {
   if (name === 'hamiltonian') return { 'hamiltonian-base': HAMILTONIAN_BASE_VERSION };
   if (name === 'token-cues' || name === 'real-world') return { pretrain: pretrain.version }; // their smoke base is pretrained:smoke
+  if (name === 'alignment') return { pretrain: pretrain.version, 'token-cues': EXPERIMENTS['token-cues'].version }; // its bases are pretrain runs
   return {};
 }
 

@@ -49,7 +49,7 @@ export async function runRewardModels(
     let result: RewardModelResult;
     if (fs.existsSync(resultPath) && !ctx.force) {
       result = JSON.parse(fs.readFileSync(resultPath, 'utf8'));
-      ctx.progress.tick(preferenceWorkUnits(data.train.length, trainCfg, 1), `${rm} (cached)`);
+      ctx.progress.skip(preferenceWorkUnits(data.train.length, trainCfg, 1), `${rm} (cached)`);
     } else {
       fs.mkdirSync(path.join(dir, 'scores'), { recursive: true });
       let lastStep = 0;
@@ -61,6 +61,10 @@ export async function runRewardModels(
         seed: ctx.seed,
         checkpointDir: path.join(dir, 'checkpoint'),
         onProgress: (p) => {
+          if (lastStep === 0 && p.step > 1) { // resumed from a checkpoint: those steps were not computed here
+            ctx.progress.skip(p.step - 1);
+            lastStep = p.step - 1;
+          }
           ctx.progress.tick(p.step - lastStep, `seed ${ctx.seed} ${rm} epoch ${p.epoch} ${p.phase}${p.loss === null ? '' : ` loss ${p.loss.toFixed(4)}`}`);
           lastStep = p.step;
         },

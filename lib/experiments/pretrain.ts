@@ -118,6 +118,7 @@ export const pretrain: Experiment<PretrainConfig> = {
     const { curve } = await trainScheduledLm(c.train, lm, vars, {
       train, validation, seed: deriveSeed(ctx.seed, 'pretrain'), checkpointDir,
       onStep: (step, loss) => ctx.progress.tick(1, `seed ${ctx.seed} step ${step} loss ${loss.toFixed(3)}`),
+      onResume: (step) => ctx.progress.skip(step, `seed ${ctx.seed} resumed after step ${step}`),
     });
     const perplexity = Object.fromEntries(Object.entries(valParts).map(([name, stream]) =>
       [name, validationPerplexity(lm, stream, c.train.seqLen, c.train.batchSize, c.train.kernels)]));

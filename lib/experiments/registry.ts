@@ -8,6 +8,7 @@ import { hamiltonian } from './hamiltonian';
 import { pretrain } from './pretrain';
 import { tokenCues } from './token-cues';
 import { realWorld } from './real-world';
+import { alignment } from './alignment';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const EXPERIMENTS: Record<string, Experiment<any>> = {
@@ -19,6 +20,7 @@ export const EXPERIMENTS: Record<string, Experiment<any>> = {
   [pretrain.name]: pretrain,
   [tokenCues.name]: tokenCues,
   [realWorld.name]: realWorld,
+  [alignment.name]: alignment,
 };
 
 /** Other names an experiment is asked for by (the token-cue experiment is the paper's Persona experiment). */

@@ -21,6 +21,8 @@ export function formatSeconds(s: number): string {
 
 export class Progress {
   private done = 0;
+  /** Units found done (resumed, cached) rather than computed here: they do not count in the rate. */
+  private skipped = 0;
   private label = '';
   private readonly start = Date.now();
   private lastRender = 0;
@@ -29,7 +31,8 @@ export class Progress {
 
   state(): ProgressState {
     const elapsedS = (Date.now() - this.start) / 1000;
-    const etaS = this.done > 0 ? (elapsedS / this.done) * Math.max(0, this.total - this.done) : null;
+    const computed = this.done - this.skipped;
+    const etaS = computed > 0 ? (elapsedS / computed) * Math.max(0, this.total - this.done) : null;
     return { done: this.done, total: this.total, label: this.label, elapsedS, etaS };
   }
 
@@ -42,6 +45,12 @@ export class Progress {
       this.lastRender = now;
       this.render(this.state(), false);
     }
+  }
+
+  /** Adds `n` units found done (a resumed checkpoint, a cached base): the ETA counts only work done in this process. */
+  skip(n: number, label?: string): void {
+    this.skipped += Math.min(n, this.total - this.done);
+    this.tick(n, label);
   }
 
   setLabel(label: string): void {
@@ -59,9 +68,13 @@ export class Progress {
   }
 }
 
-/** A one-line bar on stderr: [#####-----] 50% 10/20 label  elapsed 3.0s  ETA 3.0s */
-export function terminalRenderer(stream: NodeJS.WriteStream = process.stderr): ProgressRenderer {
-  let lastDecile = -1; // without a TTY, print one line per 10% instead of redrawing
+/**
+ * A one-line bar on stderr: [#####-----] 50% 10/20 label  elapsed 3.0s  ETA 3.0s. Without a TTY (CI, nohup, logs) a
+ * new line every 10% and at least every `everyS` seconds (30) instead of redrawing.
+ */
+export function terminalRenderer(stream: NodeJS.WriteStream = process.stderr, everyS = 30): ProgressRenderer {
+  let lastDecile = -1;
+  let lastLine = 0;
   return (s, final) => {
     const frac = s.total > 0 ? s.done / s.total : 1;
     const width = 24;
@@ -70,8 +83,9 @@ export function terminalRenderer(stream: NodeJS.WriteStream = process.stderr): P
     const eta = final ? 'done' : `ETA ${s.etaS === null ? '?' : formatSeconds(s.etaS)}`;
     const line = `${bar} ${(frac * 100).toFixed(0).padStart(3)}% ${s.done}/${s.total} ${s.label}  ${formatSeconds(s.elapsedS)}  ${eta}`;
     if (stream.isTTY) stream.write(`\r\x1b[K${line}${final ? '\n' : ''}`);
-    else if (final || Math.floor(frac * 10) > lastDecile) {
+    else if (final || Math.floor(frac * 10) > lastDecile || s.elapsedS - lastLine >= everyS) {
       lastDecile = Math.floor(frac * 10);
+      lastLine = s.elapsedS;
       stream.write(`${line}\n`);
     }
   };

@@ -74,6 +74,8 @@ export interface ScheduledLmInput {
   /** Stop after this many steps (checkpointed): simulates an interruption. */
   stopAfterSteps?: number;
   onStep?: (step: number, loss: number) => void;
+  /** Training resumed from a checkpoint after `step` steps. */
+  onResume?: (step: number) => void;
 }
 
 interface SavedState { step: number; curve: CurvePoint[]; lossSum: number; lossCount: number; seconds: number }
@@ -85,6 +87,7 @@ export async function trainScheduledLm(c: ScheduledLmConfig, lm: LanguageModel, 
   const optimizer = new AdamW(vars, c.optimizer);
   const saved = input.checkpointDir && fs.existsSync(input.checkpointDir) ? loadTrainingState<SavedState>(input.checkpointDir, vars, optimizer) : null;
   let { step, curve, lossSum, lossCount, seconds } = saved ?? { step: 0, curve: [] as CurvePoint[], lossSum: 0, lossCount: 0, seconds: 0 };
+  if (saved) input.onResume?.(saved.step);
   const started = Date.now() - seconds * 1000;
   const elapsed = () => (Date.now() - started) / 1000;
   const checkpoint = async () => {
