@@ -1,0 +1,138 @@
+/** The controlled token-cue family: corpus construction, equal size and compute, word alignment measures, config keys. */
+import { before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { setup, assertClose } from './helpers';
+import { Rng } from '../lib/random';
+import { ALIGNMENT_VARIANTS, ALIGNMENT_VARIANT_NAMES, AnsweredStatementsConfig, NEUTRAL_PREFIXES, answeredStatement, variantGroups } from '../lib/data/answered-statements';
+import { DEFAULT_PRETRAINING_CORPUS, loadPretrainingCorpus } from '../lib/data/pretraining-corpus';
+import { PersonaStatement, loadPersona } from '../lib/data/persona';
+import { TOKEN_CUES } from '../lib/data/token-cues';
+import { alignment, baseOverrides } from '../lib/experiments/alignment';
+import { pretrain } from '../lib/experiments/pretrain';
+import { resolveExperimentConfig, runExperiment } from '../lib/experiments/runner';
+import { alignmentScore, alignmentOf, wordTokens } from '../lib/theory/word-alignment';
+
+const roles = { trainChosen: TOKEN_CUES.trainChosenWords, trainRejected: TOKEN_CUES.trainRejectedWords, paraphraseChosen: TOKEN_CUES.paraphraseChosenWords, paraphraseRejected: TOKEN_CUES.paraphraseRejectedWords };
+
+describe('answered statements', () => {
+  it('the three variants put the paraphrase words with the same meaning, the opposite, or nowhere', () => {
+    for (const v of ALIGNMENT_VARIANT_NAMES) assert.deepEqual(variantGroups(v, roles), ALIGNMENT_VARIANTS[v]);
+    for (const p of NEUTRAL_PREFIXES) {
+      const used = [...TOKEN_CUES.trainChosenPrefixes, ...TOKEN_CUES.trainRejectedPrefixes, TOKEN_CUES.paraphraseChosenPrefix, TOKEN_CUES.paraphraseRejectedPrefix];
+      assert.ok(used.every((u) => !u.startsWith(p.trim()) && !p.startsWith(u.trim())), `prefix ${p} overlaps an experiment prefix`);
+    }
+  });
+
+  it('answers a statement with words of its label\'s group after distinct prefixes', () => {
+    const c: AnsweredStatementsConfig = { groups: ALIGNMENT_VARIANTS.aligned, prefixes: NEUTRAL_PREFIXES, answersPerStatement: 2, tokenizerWords: [...ALIGNMENT_VARIANTS.aligned.agree, ...ALIGNMENT_VARIANTS.aligned.disagree] };
+    const rng = new Rng(3);
+    for (const label of ['Yes', 'No'] as const) {
+      for (let i = 0; i < 20; i++) {
+        const lines = answeredStatement({ statement: 'I like tea', matchingAnswer: label } as PersonaStatement, c, rng).split('\n');
+        assert.equal(lines[0], 'I like tea');
+        assert.equal(lines.length, 3);
+        const prefixes = lines.slice(1).map((l) => NEUTRAL_PREFIXES.find((p) => l.startsWith(p)) as string);
+        assert.equal(new Set(prefixes).size, 2);
+        const group = label === 'Yes' ? c.groups.agree : c.groups.disagree;
+        lines.slice(1).forEach((l, k) => assert.ok(group.includes(l.slice(prefixes[k].length)), l));
+      }
+    }
+  });
+});
+
+describe('the alignment family of bases', () => {
+  before(setup);
+  const small = { maxBrownDocuments: 4, maxStatementsPerTrait: 30 };
+  const corpusOf = async (v: (typeof ALIGNMENT_VARIANT_NAMES)[number]) => {
+    const c = resolveExperimentConfig(alignment, 'smoke');
+    const overrides = baseOverrides(c, v);
+    return loadPretrainingCorpus({ ...DEFAULT_PRETRAINING_CORPUS, ...small, ...overrides.corpus }, 1);
+  };
+
+  it('never holds the experiment\'s trait; equal statements, answers and documents in every variant; one tokenizer text', async () => {
+    const corpora = await Promise.all(ALIGNMENT_VARIANT_NAMES.map(corpusOf));
+    const agreeable = (await loadPersona('agreeableness')).map((s) => s.statement);
+    const statementsByLabel = new Map<string, string>();
+    for (const t of corpora[0].traits) for (const s of (await loadPersona(t)).slice(0, 30)) statementsByLabel.set(s.statement, s.matchingAnswer);
+    const texts = corpora.map((c) => [...c.train, ...c.validation].flatMap((p) => p.documents).join('\n'));
+    for (const [i, c] of corpora.entries()) {
+      assert.ok(!c.traits.includes('agreeableness'));
+      const lines = new Set(texts[i].split('\n'));
+      assert.ok(agreeable.every((s) => !lines.has(s)), 'an agreeableness statement was pretrained on');
+      assert.deepEqual(c.tokenizerDocuments, corpora[0].tokenizerDocuments, 'every variant trains the same tokenizer');
+      assert.deepEqual(c.train.map((p) => p.documents.length), corpora[0].train.map((p) => p.documents.length));
+    }
+    // Each answer line follows a statement and uses a word of that statement's label group.
+    for (const [i, v] of ALIGNMENT_VARIANT_NAMES.entries()) {
+      const groups = ALIGNMENT_VARIANTS[v];
+      let statement = '';
+      let answers = 0;
+      for (const line of corpora[i].train[1].documents.join('\n').split('\n')) {
+        const prefix = NEUTRAL_PREFIXES.find((p) => line.startsWith(p));
+        if (!prefix || statementsByLabel.has(line)) { statement = line; continue; }
+        const word = line.slice(prefix.length);
+        const group = statementsByLabel.get(statement) === 'Yes' ? groups.agree : groups.disagree;
+        assert.ok(group.includes(word), `${v}: '${word}' after a ${statementsByLabel.get(statement)} statement`);
+        answers++;
+      }
+      assert.equal(answers, 2 * (corpora[i].train[1].documents.join('\n').split('\n').length / 3));
+      if (v === 'absent') assert.ok(!/^(Answer|Reply|Their verdict|Someone said): (certainly|absolutely|not really|nope)$/m.test(texts[i]));
+    }
+  });
+
+  it('bases differ only in their word groups: same architecture, steps, batch and context (equal compute)', () => {
+    const c = resolveExperimentConfig(alignment, 'paper');
+    const configs = ALIGNMENT_VARIANT_NAMES.map((v) => resolveExperimentConfig(pretrain, c.base.profile, baseOverrides(c, v)));
+    const strip = (x: (typeof configs)[number]) => ({ ...x, corpus: { ...x.corpus, answers: { ...x.corpus.answers, groups: null } } });
+    for (const x of configs) assert.deepEqual(strip(x), strip(configs[0]));
+    assert.deepEqual(configs.map((x) => x.corpus.answers?.groups), ALIGNMENT_VARIANT_NAMES.map((v) => ALIGNMENT_VARIANTS[v]));
+    assert.deepEqual(configs[0].corpus.heldOutTraits, ['agreeableness']);
+    assert.equal(configs[0].train.steps, resolveExperimentConfig(pretrain, 'full').train.steps);
+  });
+
+  it('trains the smoke family with one tokenizer, and another trait is held out when asked', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'imrm-align-'));
+    const c = resolveExperimentConfig(alignment, 'smoke');
+    const toks = await Promise.all(ALIGNMENT_VARIANT_NAMES.map(async (v) => {
+      const run = await runExperiment(pretrain, { profile: 'smoke', seeds: 1, root, overrides: baseOverrides(c, v) });
+      return JSON.stringify(JSON.parse(fs.readFileSync(path.join(run.dir, 'seed-1', 'model', 'config.json'), 'utf8')).tokenizer);
+    }));
+    assert.equal(toks[1], toks[0]);
+    assert.equal(toks[2], toks[0]);
+    const openness = resolveExperimentConfig(alignment, 'smoke', { tokenCues: { data: { trait: 'openness' } } });
+    assert.deepEqual(baseOverrides(openness, 'aligned').corpus.heldOutTraits, ['openness']);
+    fs.rmSync(root, { recursive: true });
+  });
+
+  it('bad config is one error naming the key', () => {
+    assert.throws(() => resolveExperimentConfig(alignment, 'smoke', { variants: ['aligned', 'reversed'] }), /key 'variants' must list distinct variants/);
+    assert.throws(() => resolveExperimentConfig(alignment, 'smoke', { answers: { answersPerStatement: 9 } }), /answers: key 'answersPerStatement' must be an integer in \[1, 4\]/);
+    assert.throws(() => resolveExperimentConfig(alignment, 'smoke', { tokenCues: { data: { paraphraseChosenWords: ['yes'] } } }), /key 'data.paraphraseChosenWords' shares words with data.trainChosenWords/);
+  });
+});
+
+describe('word alignment', () => {
+  it('the score averages own-meaning minus opposite-meaning cosines over the paraphrase words (hand-computed)', () => {
+    const words = ['y', 'n', 'p', 'q'];
+    const cos: Record<string, Record<string, number>> = Object.fromEntries(words.map((a) => [a, Object.fromEntries(words.map((b) => [b, a === b ? 1 : 0]))]));
+    cos.p.y = 0.8; cos.p.n = -0.2; // p (chosen paraphrase): 0.8 - (-0.2) = 1.0
+    cos.q.n = 0.1; cos.q.y = 0.5; //  q (rejected paraphrase): 0.1 - 0.5 = -0.4
+    assertClose(alignmentScore(cos, { trainChosen: ['y'], trainRejected: ['n'], paraphraseChosen: ['p'], paraphraseRejected: ['q'] }), 0.3, 1e-12);
+  });
+
+  it('centres the vectors: paraphrases on their own side score +2, on the opposite side -2', () => {
+    const r = { trainChosen: ['y'], trainRejected: ['n'], paraphraseChosen: ['p'], paraphraseRejected: ['q'] };
+    const shift = [5, 5];
+    const add = (v: number[]) => v.map((x, j) => x + shift[j]); // a common component: raw cosines near 1, centred ones not
+    assertClose(alignmentOf({ y: add([1, 0]), p: add([1, 0]), n: add([-1, 0]), q: add([-1, 0]) }, r).score, 2, 1e-9);
+    assertClose(alignmentOf({ y: add([1, 0]), p: add([-1, 0]), n: add([-1, 0]), q: add([1, 0]) }, r).score, -2, 1e-9);
+  });
+
+  it('finds the tokens of a word after a prefix', () => {
+    const encode = (t: string) => t.split(/(?= )/).map((w) => w.length + 100 * w.charCodeAt(w.length - 1)); // one token per " word"
+    assert.deepEqual(wordTokens(encode, 'I say', ' not really'), encode(' not really'));
+  });
+});
