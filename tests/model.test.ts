@@ -13,6 +13,8 @@ import { initParams, countParams } from '../lib/model/params';
 import { resolveModelConfig } from '../lib/model/config';
 import { loadModel, saveModel } from '../lib/model/checkpoint';
 import { readSafetensors, writeSafetensors } from '../lib/model/safetensors';
+import { BpeTokenizer } from '../lib/tokenizers/bpe';
+import { Llama2cTokenizer } from '../lib/tokenizers/llama2c';
 import { sequenceLogProbs, sequenceRewards, REWARD_MODELS } from '../lib/rewards/reward-model';
 import { batchTensors, buildSequenceBatch } from '../lib/rewards/sequences';
 import { ConfigError } from '../lib/config';
@@ -178,6 +180,60 @@ describe('checkpoints', () => {
     fs.writeFileSync(file, Buffer.from([1, 0, 0, 0, 0, 0, 0, 0, 123]));
     assert.throws(() => readSafetensors(file), new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: malformed safetensors header`));
     fs.rmSync(dir, { recursive: true });
+  });
+});
+
+describe('hostile checkpoint and tokenizer files', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'imrm-hostile-'));
+  const file = path.join(dir, 'bad.safetensors');
+  const write = (header: unknown, dataBytes: number, lengthField?: bigint) => {
+    const json = Buffer.from(JSON.stringify(header));
+    const buf = Buffer.alloc(8 + json.length + dataBytes);
+    buf.writeBigUInt64LE(lengthField ?? BigInt(json.length), 0);
+    json.copy(buf, 8);
+    fs.writeFileSync(file, buf);
+  };
+  const rejects = (re: RegExp) => {
+    const before = process.memoryUsage().rss;
+    assert.throws(() => readSafetensors(file), (e: Error) => e.message.startsWith(`${file}: `) && re.test(e.message));
+    assert.ok(process.memoryUsage().rss - before < 64 * 2 ** 20, 'bounded memory: nothing large was allocated');
+  };
+
+  it('a shape whose size disagrees with its data offsets names the tensor and both sizes', () => {
+    write({ w: { dtype: 'F32', shape: [100000, 250000], data_offsets: [0, 16] } }, 16);
+    rejects(/tensor 'w': shape \[100000, 250000\] x F32 needs 100000000000 bytes but data_offsets \[0, 16\] hold 16/);
+  });
+
+  it('offsets past the end of the file, overlapping tensors, bad dtypes and header lengths are named', () => {
+    write({ w: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, 8);
+    rejects(/tensor 'w': data_offsets \[0, 16\] run past the end of the data \(8 bytes\)/);
+    write({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, 12);
+    rejects(/tensor 'b': data_offsets \[4, 12\] overlap tensor 'a' \[0, 8\]/);
+    write({ a: { dtype: 'F64', shape: [1], data_offsets: [0, 8] } }, 8);
+    rejects(/tensor 'a': unsupported dtype "F64"/);
+    write({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, 4);
+    rejects(/tensor 'a': shape \[-1\] is not a list of non-negative integers/);
+    write({ a: { dtype: 'F32', shape: [1], data_offsets: [8, 4] } }, 8);
+    rejects(/tensor 'a': data_offsets \[8, 4\] begin after they end/);
+    write({}, 0, 2n ** 62n);
+    rejects(/header length 4611686018427387904 exceeds the 100000000-byte limit/);
+    write({}, 0, 1000n);
+    rejects(/header length 1000 exceeds the file size/);
+  });
+
+  it('a tokenizer.json with an id far outside its vocabulary or a merge of unknown tokens is one clear error', () => {
+    const tok = (vocab: Record<string, number>, merges: string[]) => ({ model: { type: 'BPE', vocab, merges }, pre_tokenizer: { type: 'ByteLevel' } });
+    assert.throws(() => new BpeTokenizer(tok({ a: 0, b: 100000000000 }, []), 'x/tokenizer.json'), /x\/tokenizer.json: 'model.vocab' token "b" has id 100000000000, outside \[0, 2\)/);
+    assert.throws(() => new BpeTokenizer(tok({ a: 0, b: 0.5 }, []), 'x/tokenizer.json'), /token "b" has id 0.5/);
+    assert.throws(() => new BpeTokenizer(tok({ a: 0, b: 1 }, ['a c']), 'x/tokenizer.json'), /x\/tokenizer.json: 'model.merges' merge 0 \("a c"\) uses a token not in the vocabulary: "c"/);
+  });
+
+  it('a llama2.c tokenizer whose token runs past the end of the file names the token and byte', () => {
+    const buf = Buffer.alloc(4 + 8 + 2);
+    buf.writeFloatLE(0, 4);
+    buf.writeInt32LE(1e9, 8);
+    fs.writeFileSync(path.join(dir, 'tok.bin'), buf);
+    assert.throws(() => Llama2cTokenizer.read(path.join(dir, 'tok.bin')), /tok.bin: token 0 has an invalid length 1000000000 at byte 8/);
   });
 });
 

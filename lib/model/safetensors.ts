@@ -64,29 +64,69 @@ export interface SafetensorsIndex {
   metadata: Record<string, string>;
 }
 
-/** Reads only the header (names, dtypes, shapes, offsets) of a safetensors file. */
+/** Bytes per value of the dtypes this reader converts. */
+export const DTYPE_BYTES: Record<string, number> = { F32: 4, I32: 4, F16: 2, BF16: 2 };
+
+/** Largest header we parse (Hugging Face's own limit is 100 MB): a corrupt length must not allocate gigabytes. */
+const MAX_HEADER_BYTES = 100_000_000;
+
+/**
+ * Checks every entry of a parsed header against the file before anything is allocated: known dtype, a shape of
+ * non-negative integers, offsets inside the data section, shape x dtype size equal to the offsets' span, and no
+ * two tensors overlapping. Each error names the file, the tensor and the problem.
+ */
+function checkEntries(path: string, entries: Record<string, unknown>, dataBytes: number): Record<string, HeaderEntry> {
+  const spans: Array<{ name: string; begin: number; end: number }> = [];
+  for (const [name, raw] of Object.entries(entries)) {
+    const bad = (problem: string): never => { throw new Error(`${path}: tensor '${name}': ${problem}`); };
+    const info = raw as Partial<HeaderEntry>;
+    if (!info || typeof info !== 'object') bad('header entry is not an object');
+    if (typeof info.dtype !== 'string' || !(info.dtype in DTYPE_BYTES)) bad(`unsupported dtype ${JSON.stringify(info.dtype)} (supported: ${Object.keys(DTYPE_BYTES).join(', ')})`);
+    const shape = info.shape;
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) bad(`shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+    const offsets = info.data_offsets;
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) bad(`data_offsets ${JSON.stringify(offsets)} are not two non-negative integers`);
+    const [begin, end] = offsets as [number, number];
+    if (begin > end) bad(`data_offsets [${begin}, ${end}] begin after they end`);
+    if (end > dataBytes) bad(`data_offsets [${begin}, ${end}] run past the end of the data (${dataBytes} bytes)`);
+    // In BigInt: a hostile shape's product can exceed 2^53.
+    const expected = (shape as number[]).reduce((a, d) => a * BigInt(d), 1n) * BigInt(DTYPE_BYTES[info.dtype as string]);
+    if (expected !== BigInt(end - begin)) bad(`shape [${(shape as number[]).join(', ')}] x ${info.dtype} needs ${expected} bytes but data_offsets [${begin}, ${end}] hold ${end - begin}`);
+    spans.push({ name, begin, end });
+  }
+  spans.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  for (let i = 1; i < spans.length; i++) {
+    const [a, b] = [spans[i - 1], spans[i]];
+    if (b.begin < a.end && b.end > b.begin) throw new Error(`${path}: tensor '${b.name}': data_offsets [${b.begin}, ${b.end}] overlap tensor '${a.name}' [${a.begin}, ${a.end}]`);
+  }
+  return entries as Record<string, HeaderEntry>;
+}
+
+/** Reads only the header (names, dtypes, shapes, offsets) of a safetensors file, checked against the file. */
 export function readSafetensorsIndex(path: string): SafetensorsIndex {
   const fd = fs.openSync(path, 'r');
   try {
     const size = fs.fstatSync(fd).size;
     const head = Buffer.alloc(8);
     if (size < 8 || fs.readSync(fd, head, 0, 8, 0) < 8) throw new Error(`${path}: not a safetensors file (too short)`);
-    const n = Number(head.readBigUInt64LE(0));
-    if (8 + n > size) throw new Error(`${path}: header length ${n} exceeds the file size`);
-    const json = Buffer.alloc(n);
-    fs.readSync(fd, json, 0, n, 8);
-    let header: Record<string, HeaderEntry>;
+    const n = head.readBigUInt64LE(0);
+    if (n > BigInt(MAX_HEADER_BYTES)) throw new Error(`${path}: header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit (not a safetensors file, or corrupt)`);
+    if (8n + n > BigInt(size)) throw new Error(`${path}: header length ${n} exceeds the file size (${size} bytes)`);
+    const json = Buffer.alloc(Number(n));
+    fs.readSync(fd, json, 0, json.length, 8);
+    let header: Record<string, unknown>;
     try {
       header = JSON.parse(json.toString('utf8'));
     } catch (e) {
       throw new Error(`${path}: malformed safetensors header (${(e as Error).message})`);
     }
-    const { __metadata__: metadata, ...entries } = header as Record<string, unknown>;
-    for (const [name, info] of Object.entries(entries as Record<string, HeaderEntry>)) {
-      const [begin, end] = info.data_offsets;
-      if (8 + n + end > size || begin > end) throw new Error(`${path}: tensor '${name}' lies outside the file`);
+    if (!header || typeof header !== 'object' || Array.isArray(header)) throw new Error(`${path}: the safetensors header is not a JSON object`);
+    const { __metadata__: metadata, ...entries } = header;
+    if (metadata !== undefined && (typeof metadata !== 'object' || metadata === null || Object.values(metadata).some((v) => typeof v !== 'string'))) {
+      throw new Error(`${path}: __metadata__ must map strings to strings`);
     }
-    return { path, base: 8 + n, entries: entries as Record<string, HeaderEntry>, metadata: (metadata ?? {}) as Record<string, string> };
+    const base = 8 + Number(n);
+    return { path, base, entries: checkEntries(path, entries, size - base), metadata: (metadata ?? {}) as Record<string, string> };
   } finally {
     fs.closeSync(fd);
   }

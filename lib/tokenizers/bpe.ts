@@ -98,13 +98,22 @@ export class BpeTokenizer {
     if (json.model?.type !== 'BPE') fail(where, 'model.type', `must be 'BPE', got '${json.model?.type}'`);
     if (json.model.byte_fallback) fail(where, 'model.byte_fallback', 'is not supported (SentencePiece-style BPE)');
     this.json = json;
+    if (!json.model.vocab || typeof json.model.vocab !== 'object') fail(where, 'model.vocab', 'must map tokens to ids');
+    if (!Array.isArray(json.model.merges)) fail(where, 'model.merges', 'must be a list');
     this.vocab = new Map(Object.entries(json.model.vocab));
     this.added = (json.added_tokens ?? []).map((t) => ({ id: t.id, content: t.content, special: !!t.special }));
     for (const t of this.added) this.vocab.set(t.content, t.id);
+    // Ids index arrays and embedding rows: a hostile id must fail here, not as a giant allocation later.
+    const limit = this.vocab.size;
+    for (const [tok, id] of this.vocab) {
+      if (!Number.isInteger(id) || id < 0 || id >= limit) fail(where, 'model.vocab', `token ${JSON.stringify(tok)} has id ${id}, outside [0, ${limit}) (ids must number the ${limit} tokens)`);
+    }
     this.idToToken = [];
     for (const [tok, id] of this.vocab) this.idToToken[id] = tok;
     json.model.merges.forEach((m, rank) => {
       const [a, b] = typeof m === 'string' ? (m.split(' ') as [string, string]) : m;
+      const unknown = [a, b].find((x) => typeof x !== 'string' || !this.vocab.has(x));
+      if (unknown !== undefined) fail(where, 'model.merges', `merge ${rank} (${JSON.stringify(typeof m === 'string' ? m : m.join(' '))}) uses a token not in the vocabulary: ${JSON.stringify(unknown)}`);
       this.ranks.set(`${a} ${b}`, rank);
     });
     const escaped = [...this.added].sort((x, y) => y.content.length - x.content.length).map((t) => t.content.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
