@@ -64,9 +64,7 @@ export async function initBackend(preferred: string | undefined = process.env.IM
       backend: name,
       tfjsVersion: tf.version.tfjs,
       skipped,
-      ...(name === 'wasm'
-        ? { wasmSimd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'), wasmThreads: tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') }
-        : {}),
+      ...(name === 'wasm' ? { wasmSimd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'), wasmThreads: tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') } : {}),
     };
     return current;
   }

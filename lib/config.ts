@@ -43,9 +43,7 @@ export function mergeConfig<T extends object>(defaults: T, overrides: unknown, w
     if (isPlainObject(current)) {
       out[key] = mergeConfig(current, value, where, keyPath);
     } else if (current !== null && current !== undefined && describe(current) !== describe(value)) {
-      throw new ConfigError(
-        `${where}: key '${keyPath}' must be ${describe(current)}, got ${describe(value)} (${JSON.stringify(value)})`,
-      );
+      throw new ConfigError(`${where}: key '${keyPath}' must be ${describe(current)}, got ${describe(value)} (${JSON.stringify(value)})`);
     } else {
       out[key] = structuredClone(value);
     }

@@ -6,11 +6,11 @@
  */
 import { initBackend } from '../lib/backend';
 import { parseOverrides } from '../lib/config';
-import { ALIGNMENT_VARIANT_NAMES, AlignmentVariant } from '../lib/data/answered-statements';
+import { ALIGNMENT_VARIANT_NAMES, type AlignmentVariant } from '../lib/data/answered-statements';
 import { alignment, baseOverrides } from '../lib/experiments/alignment';
 import { resolveExperimentConfig, runExperiment } from '../lib/experiments/runner';
 import { pretrain } from '../lib/experiments/pretrain';
-import { ProfileName } from '../lib/experiments/types';
+import type { ProfileName } from '../lib/experiments/types';
 import { formatSeconds, terminalRenderer } from '../lib/runs/progress';
 
 async function main() {
@@ -18,13 +18,16 @@ async function main() {
   const values = (flag: string) => argv.flatMap((a, i) => (a === flag ? [argv[i + 1]] : []));
   const c = resolveExperimentConfig(alignment, (values('--profile')[0] ?? 'quick') as ProfileName, parseOverrides(values('--set')));
   const variants = (values('--variant').length ? values('--variant') : c.variants) as AlignmentVariant[];
-  for (const v of variants) if (!ALIGNMENT_VARIANT_NAMES.includes(v)) throw new Error(`--variant must be one of ${ALIGNMENT_VARIANT_NAMES.join(', ')}, got '${v}'`);
+  for (const v of variants)
+    if (!ALIGNMENT_VARIANT_NAMES.includes(v)) throw new Error(`--variant must be one of ${ALIGNMENT_VARIANT_NAMES.join(', ')}, got '${v}'`);
   const backend = await initBackend();
   for (const v of variants) {
     console.error(`base ${v}: pretrain profile ${c.base.profile} on ${backend.backend}`);
     const run = await runExperiment(pretrain, { profile: c.base.profile, seeds: 1, overrides: baseOverrides(c, v), progress: terminalRenderer() });
     const r = run.summary.results.lm;
-    console.log(`${v}\t${run.dir}\ttrained in ${formatSeconds(run.summary.seedSeconds[0])}\tvalidation perplexity ${r.validation.perplexity.mean.toFixed(1)} (brown ${r['validation-brown'].perplexity.mean.toFixed(1)}, persona ${r['validation-persona'].perplexity.mean.toFixed(1)})`);
+    console.log(
+      `${v}\t${run.dir}\ttrained in ${formatSeconds(run.summary.seedSeconds[0])}\tvalidation perplexity ${r.validation.perplexity.mean.toFixed(1)} (brown ${r['validation-brown'].perplexity.mean.toFixed(1)}, persona ${r['validation-persona'].perplexity.mean.toFixed(1)})`,
+    );
   }
 }
 

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/backend';
 import { resolveModelConfig } from '../lib/model/config';
 import { initParams } from '../lib/model/params';
-import { KernelName } from '../lib/model/kernels';
+import type { KernelName } from '../lib/model/kernels';
 import { AdamW } from '../lib/train/adamw';
 import { gradsByName } from '../lib/train/checkpointing';
 import { windowLoss } from '../lib/train/lm';
@@ -28,9 +28,15 @@ async function main() {
   const warmup = arg('--warmup', 2);
   const info = await initBackend();
   const config = resolveModelConfig({ vocabSize: 512, dModel: 128, nLayers: 2, nHeads: 4, nKvHeads: 4, contextLength: 64, dMlp: 512 });
-  const B = 16, T = 64;
+  const B = 16,
+    T = 64;
   const rng = new Rng(1);
-  const batch = () => tf.tensor2d(Int32Array.from({ length: B * T }, () => rng.int(config.vocabSize)), [B, T], 'int32');
+  const batch = () =>
+    tf.tensor2d(
+      Int32Array.from({ length: B * T }, () => rng.int(config.vocabSize)),
+      [B, T],
+      'int32',
+    );
   const variants: Array<{ name: string; kernels: KernelName }> = [
     { name: 'baseline', kernels: 'reference' },
     { name: 'default', kernels: 'fast' },
@@ -71,7 +77,10 @@ async function main() {
   if (json) rows.forEach((r) => console.log(JSON.stringify(r)));
   else {
     console.log(`bench model: 2 layers, width 128, 4 heads, context 64, batch 16, vocab 512; ${steps} steps after ${warmup} warm-up, backend ${info.backend}`);
-    for (const r of rows) console.log(`${r.variant.padEnd(9)} ${String(r.ms_per_step).padStart(8)} ms/step  ${r.steps_per_s.toFixed(2)} steps/s  ${r.tokens_per_s} tokens/s  tensors ${r.tensors_before} -> ${r.tensors_after}`);
+    for (const r of rows)
+      console.log(
+        `${r.variant.padEnd(9)} ${String(r.ms_per_step).padStart(8)} ms/step  ${r.steps_per_s.toFixed(2)} steps/s  ${r.tokens_per_s} tokens/s  tensors ${r.tensors_before} -> ${r.tensors_after}`,
+      );
     console.log(`speed-up of default over baseline: ${(rows[0].ms_per_step / rows[1].ms_per_step).toFixed(2)}x`);
   }
 }

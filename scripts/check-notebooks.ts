@@ -2,15 +2,18 @@
  * npm run notebooks:check [-- --fix] — notebooks are committed without outputs or execution counts.
  * Lists every offending cell and exits 1; --fix strips them in place.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { outputProblems, readNotebook, stripOutputs, writeNotebook } from '../lib/report/notebook';
 import { PROJECT_ROOT } from '../lib/report/jupyter';
 
 const dir = path.join(PROJECT_ROOT, 'notebooks');
 const fix = process.argv.includes('--fix');
 let problems: string[] = [];
-for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.ipynb')).sort()) {
+for (const f of fs
+  .readdirSync(dir)
+  .filter((x) => x.endsWith('.ipynb'))
+  .sort()) {
   const file = path.join(dir, f);
   const nb = readNotebook(file);
   const found = outputProblems(nb, `notebooks/${f}`);

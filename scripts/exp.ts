@@ -8,10 +8,10 @@
  */
 import { getExperiment, ALIASES, EXPERIMENTS } from '../lib/experiments/registry';
 import { runDirectory, runExperiment, shardSeeds } from '../lib/experiments/runner';
-import { spawn } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
-import { PROFILES, ProfileName } from '../lib/experiments/types';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PROFILES, type ProfileName } from '../lib/experiments/types';
 import { parseOverrides } from '../lib/config';
 import { terminalRenderer, formatSeconds } from '../lib/runs/progress';
 
@@ -20,8 +20,19 @@ const USAGE = `usage: npm run exp -- <experiment> [--profile ${PROFILES.join('|'
        npm run exp -- --list`;
 
 function parseArgs(argv: string[]) {
-  const out = { experiment: '', profile: 'quick' as ProfileName, seeds: 1, jobs: 1, force: false, sets: [] as string[], runsDir: undefined as string | undefined, list: false, worker: '',
-    shard: null as null | { index: number; count: number }, summarise: false };
+  const out = {
+    experiment: '',
+    profile: 'quick' as ProfileName,
+    seeds: 1,
+    jobs: 1,
+    force: false,
+    sets: [] as string[],
+    runsDir: undefined as string | undefined,
+    list: false,
+    worker: '',
+    shard: null as null | { index: number; count: number },
+    summarise: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -51,8 +62,10 @@ function parseArgs(argv: string[]) {
   if (!PROFILES.includes(out.profile)) throw new Error(`--profile must be one of ${PROFILES.join(', ')}, got '${out.profile}'`);
   if (!Number.isInteger(out.seeds) || out.seeds < 1) throw new Error(`--seeds must be a positive integer`);
   if (!Number.isInteger(out.jobs) || out.jobs < 1) throw new Error(`--jobs must be a positive integer`);
-  if ([out.jobs > 1, out.shard !== null, out.summarise].filter(Boolean).length > 1) throw new Error(`--jobs, --shard and --summarise exclude each other\n${USAGE}`);
-  if (out.force && (out.shard || out.summarise)) throw new Error('--force would delete the other shards\' seeds: remove the run folder once, before the shards start');
+  if ([out.jobs > 1, out.shard !== null, out.summarise].filter(Boolean).length > 1)
+    throw new Error(`--jobs, --shard and --summarise exclude each other\n${USAGE}`);
+  if (out.force && (out.shard || out.summarise))
+    throw new Error("--force would delete the other shards' seeds: remove the run folder once, before the shards start");
   if (out.shard) shardSeeds(out.seeds, out.shard.index, out.shard.count); // checks i/n
   return out;
 }
@@ -66,11 +79,25 @@ async function runWorkers(exp: ReturnType<typeof getExperiment>, args: ReturnTyp
   if (args.force) fs.rmSync(dir, { recursive: true, force: true });
   const pending = Array.from({ length: args.seeds }, (_, i) => i + 1).filter((s) => !fs.existsSync(path.join(dir, `seed-${s}`, 'result.json')));
   const groups = Array.from({ length: Math.min(args.jobs, pending.length) }, (_, j) => pending.filter((_, i) => i % args.jobs === j));
-  const passthrough = ['--profile', args.profile, '--seeds', String(args.seeds), ...args.sets.flatMap((s) => ['--set', s]), ...(args.runsDir ? ['--runs-dir', args.runsDir] : [])];
-  const codes = await Promise.all(groups.map((seeds) => new Promise<number>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', __filename, exp.name, ...passthrough, '--worker-seeds', seeds.join(',')], { stdio: ['ignore', 'ignore', 'inherit'] });
-    child.on('exit', (code) => resolve(code ?? 1));
-  })));
+  const passthrough = [
+    '--profile',
+    args.profile,
+    '--seeds',
+    String(args.seeds),
+    ...args.sets.flatMap((s) => ['--set', s]),
+    ...(args.runsDir ? ['--runs-dir', args.runsDir] : []),
+  ];
+  const codes = await Promise.all(
+    groups.map(
+      (seeds) =>
+        new Promise<number>((resolve) => {
+          const child = spawn(process.execPath, ['--import', 'tsx', __filename, exp.name, ...passthrough, '--worker-seeds', seeds.join(',')], {
+            stdio: ['ignore', 'ignore', 'inherit'],
+          });
+          child.on('exit', (code) => resolve(code ?? 1));
+        }),
+    ),
+  );
   if (codes.some((c) => c !== 0)) throw new Error(`a worker failed (exit codes ${codes.join(', ')}); finished seeds are cached: run again to resume`);
 }
 
@@ -87,8 +114,15 @@ async function main() {
   const overrides = parseOverrides(args.sets);
   if (args.worker) {
     // A worker of a parallel run: compute the given seeds only; the parent writes the summary.
-    await runExperiment(exp, { profile: args.profile, seeds: args.seeds, overrides, root: args.runsDir, progress: terminalRenderer(),
-      seedList: args.worker.split(',').map(Number), writeSummary: false });
+    await runExperiment(exp, {
+      profile: args.profile,
+      seeds: args.seeds,
+      overrides,
+      root: args.runsDir,
+      progress: terminalRenderer(),
+      seedList: args.worker.split(',').map(Number),
+      writeSummary: false,
+    });
     return;
   }
   if (args.jobs > 1) await runWorkers(exp, args, overrides);
@@ -103,18 +137,24 @@ async function main() {
   });
   if (out.missingSeeds.length > 0) {
     if (args.summarise) throw new Error(`cannot summarise ${out.dir}: seeds ${out.missingSeeds.join(', ')} have no result yet`);
-    console.error(`${exp.name} ${args.profile}: shard ${args.shard?.index}/${args.shard?.count} done in ${formatSeconds((Date.now() - started) / 1000)}; seeds ${out.missingSeeds.join(', ')} are other shards' (the last shard, or --summarise, writes the summary)`);
+    console.error(
+      `${exp.name} ${args.profile}: shard ${args.shard?.index}/${args.shard?.count} done in ${formatSeconds((Date.now() - started) / 1000)}; seeds ${out.missingSeeds.join(', ')} are other shards' (the last shard, or --summarise, writes the summary)`,
+    );
     console.log(out.dir);
     return;
   }
   const reused = out.reusedSeeds.length ? ` (re-used seeds ${out.reusedSeeds.join(', ')})` : '';
   const perSeed = out.summary.seedSeconds.map(formatSeconds).join(', ');
-  console.error(`${exp.name} ${args.profile}: ${out.summary.seeds.length} seed(s) on ${out.summary.backend}, this command ${formatSeconds((Date.now() - started) / 1000)}${reused}; per seed when computed: ${perSeed}`);
+  console.error(
+    `${exp.name} ${args.profile}: ${out.summary.seeds.length} seed(s) on ${out.summary.backend}, this command ${formatSeconds((Date.now() - started) / 1000)}${reused}; per seed when computed: ${perSeed}`,
+  );
   for (const [group, splits] of Object.entries(out.summary.results)) {
     const cells = Object.entries(splits).map(([split, m]) => {
       // Preference experiments: accuracy per split; others: every metric.
       const shown = m.accuracy ? { accuracy: m.accuracy } : m;
-      return `${split} ${Object.entries(shown).map(([k, a]) => `${m.accuracy ? '' : `${k}=`}${Number(a.mean.toPrecision(4))}`).join(' ')}`;
+      return `${split} ${Object.entries(shown)
+        .map(([k, a]) => `${m.accuracy ? '' : `${k}=`}${Number(a.mean.toPrecision(4))}`)
+        .join(' ')}`;
     });
     console.error(`  ${group.padEnd(10)} ${cells.join('  |  ')}`);
   }

@@ -4,7 +4,7 @@
  * pretrained:<profile>, hf:...) as a Hugging Face folder: config.json + model.safetensors (+ tokenizer.json for
  * byte-level BPE tokenizers). A reward model's EX-RM head becomes 'score.weight' of <Arch>ForSequenceClassification.
  */
-import * as fs from 'fs';
+import * as fs from 'node:fs';
 import { initBackend } from '../lib/backend';
 import { loadBaseModel } from '../lib/model/load';
 import { hfConfigFor } from '../lib/model/hf-layout';

@@ -23,7 +23,10 @@ function parseArgs(argv: string[]) {
     else if (a === '--max-new-tokens') out.maxNewTokens = Number(value());
     else if (a === '--temperature') out.temperature = Number(value());
     else if (a === '--seed') out.seed = Number(value());
-    else if (a === '--help' || a === '-h') { console.log(USAGE); process.exit(0); } else throw new Error(`unknown argument '${a}'\n${USAGE}`);
+    else if (a === '--help' || a === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else throw new Error(`unknown argument '${a}'\n${USAGE}`);
   }
   if (!out.model) throw new Error(`--model is required\n${USAGE}`);
   if (!Number.isInteger(out.maxNewTokens) || out.maxNewTokens < 1) throw new Error('--max-new-tokens must be a positive integer');

@@ -10,18 +10,18 @@
  * `uniform` there), other vertices, non-vertex tokens; and the losses of vertex and separator predictions.
  * Interrupt it at any time: the next call resumes from the last checkpoint (base.checkpointEverySteps).
  */
-import * as path from 'path';
+import * as path from 'node:path';
 import { initBackend } from '../lib/backend';
 import { parseOverrides } from '../lib/config';
 import { Rng, deriveSeed } from '../lib/random';
-import { Graph, graphDensity, randomGraph } from '../lib/data/hamiltonian';
+import { type Graph, graphDensity, randomGraph } from '../lib/data/hamiltonian';
 import { resolveExperimentConfig } from '../lib/experiments/runner';
 import { baseTask, generationStats, hamiltonian } from '../lib/experiments/hamiltonian';
 import { baseSteps, ensureHamiltonianBase, hamiltonianBaseDir, hamiltonianTokenizer, loadHamiltonianBase } from '../lib/experiments/hamiltonian-base';
-import { ProfileName } from '../lib/experiments/types';
+import type { ProfileName } from '../lib/experiments/types';
 import { lookupDiagnostics } from '../lib/experiments/hamiltonian-lookup';
-import { LanguageModel } from '../lib/model/transformer';
-import { VocabTokenizer } from '../lib/tokenizers/vocab';
+import type { LanguageModel } from '../lib/model/transformer';
+import type { VocabTokenizer } from '../lib/tokenizers/vocab';
 
 function probeGraphs(n: number, p: number): Graph[] {
   const rng = new Rng(deriveSeed(1, 'base-probe-graphs', n));
@@ -31,11 +31,20 @@ function probeGraphs(n: number, p: number): Graph[] {
 function report(model: LanguageModel, tok: VocabTokenizer, n: number, p: number, step: number): string {
   const graphs = probeGraphs(n, p);
   const density = graphs.reduce((a, g) => a + graphDensity(g), 0) / graphs.length;
-  const s = generationStats(model, tok, graphs, graphs.map((_, i) => `probe-${i}`), { temperature: 1, maxNewTokens: 2 * n + 2, batchSize: 50 }, deriveSeed(1, 'probe', n, step));
+  const s = generationStats(
+    model,
+    tok,
+    graphs,
+    graphs.map((_, i) => `probe-${i}`),
+    { temperature: 1, maxNewTokens: 2 * n + 2, batchSize: 50 },
+    deriveSeed(1, 'probe', n, step),
+  );
   const d = lookupDiagnostics(model, tok, graphs, new Rng(deriveSeed(1, 'probe-walks', n, step)));
-  return `  n = ${n}: edge rate ${s.edgeRate.toFixed(3)} (density ${density.toFixed(3)})  well-formed ${s.wellFormed.toFixed(2)}  valid ${s.valid.toFixed(2)}; ` +
+  return (
+    `  n = ${n}: edge rate ${s.edgeRate.toFixed(3)} (density ${density.toFixed(3)})  well-formed ${s.wellFormed.toFixed(2)}  valid ${s.valid.toFixed(2)}; ` +
     `next-vertex mass: current ${d.currentMass.toFixed(3)}  neighbours ${d.neighbourMass.toFixed(3)} (uniform ${d.neighbourMassUniform.toFixed(3)})  ` +
-    `other ${d.otherVertexMass.toFixed(3)}  non-vertex ${d.nonVertexMass.toFixed(3)}; loss vertex ${d.vertexLoss.toFixed(3)}  separator ${d.separatorLoss.toFixed(3)}`;
+    `other ${d.otherVertexMass.toFixed(3)}  non-vertex ${d.nonVertexMass.toFixed(3)}; loss vertex ${d.vertexLoss.toFixed(3)}  separator ${d.separatorLoss.toFixed(3)}`
+  );
 }
 
 async function main() {
@@ -49,8 +58,10 @@ async function main() {
   const task = baseTask(c);
   const tok = hamiltonianTokenizer();
   const total = baseSteps(c.base);
-  console.log(`backend ${backend.backend}; base ${hamiltonianBaseDir(process.env.IMRM_RUNS_DIR ?? 'runs', task, c.base)}; task n = ${c.task.n}, p = ${c.task.edgeProbability}; stages ${c.base.stages.map((s) => `${s.steps} steps on ${c.base.minVertices}..${s.maxVertices} vertices (walks ${s.walkLength}x, walk fraction ${s.walkFraction ?? c.base.walkFraction})`).join(', then ')}; ` +
-    `${c.base.graphs} graphs per stage, ${c.base.model.nLayers} layers x ${c.base.model.dModel}, lr ${c.base.lm.optimizer.lr}, batch ${c.base.lm.batchSize}`);
+  console.log(
+    `backend ${backend.backend}; base ${hamiltonianBaseDir(process.env.IMRM_RUNS_DIR ?? 'runs', task, c.base)}; task n = ${c.task.n}, p = ${c.task.edgeProbability}; stages ${c.base.stages.map((s) => `${s.steps} steps on ${c.base.minVertices}..${s.maxVertices} vertices (walks ${s.walkLength}x, walk fraction ${s.walkFraction ?? c.base.walkFraction})`).join(', then ')}; ` +
+      `${c.base.graphs} graphs per stage, ${c.base.model.nLayers} layers x ${c.base.model.dModel}, lr ${c.base.lm.optimizer.lr}, batch ${c.base.lm.batchSize}`,
+  );
   const t0 = Date.now();
   let window: number[] = [];
   const { dir, outcome } = await ensureHamiltonianBase(process.env.IMRM_RUNS_DIR ?? 'runs', task, c.base, {
@@ -62,12 +73,16 @@ async function main() {
       const mean = window.reduce((a, b) => a + b, 0) / window.length;
       window = [];
       const sizes = [...new Set([c.base.stages[stage].maxVertices, c.task.n])];
-      console.log(`step ${step} (stage ${stage + 1})  answer loss ${mean.toFixed(3)}  ${((Date.now() - t0) / 1000).toFixed(0)} s\n${sizes.map((n) => report(model, tok, n, c.task.edgeProbability, step)).join('\n')}`);
+      console.log(
+        `step ${step} (stage ${stage + 1})  answer loss ${mean.toFixed(3)}  ${((Date.now() - t0) / 1000).toFixed(0)} s\n${sizes.map((n) => report(model, tok, n, c.task.edgeProbability, step)).join('\n')}`,
+      );
     },
   });
   if (outcome !== 'built') {
     const base = loadHamiltonianBase(dir);
-    console.log(`${outcome} (trained ${total} steps in ${base.seconds.toFixed(0)} s); last-step loss ${base.losses[base.losses.length - 1].toFixed(3)}\n${report(base.model, tok, c.task.n, c.task.edgeProbability, total)}`);
+    console.log(
+      `${outcome} (trained ${total} steps in ${base.seconds.toFixed(0)} s); last-step loss ${base.losses[base.losses.length - 1].toFixed(3)}\n${report(base.model, tok, c.task.n, c.task.edgeProbability, total)}`,
+    );
     base.dispose();
   }
   console.log(`base: ${path.resolve(dir)}`);

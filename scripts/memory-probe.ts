@@ -28,9 +28,21 @@ async function main() {
   const T = argv.includes('--tokens') ? Number(argv[argv.indexOf('--tokens') + 1]) : 128;
   const train = argv.includes('--train');
   const backend = await initBackend();
-  const config = resolveModelConfig({ ...shape, nKvHeads: shape.nHeads, vocabSize: 50304, contextLength: T, positions: 'rotary', rotaryFraction: 0.25, parallelResidual: true, tiedEmbeddings: false, activation: 'gelu' });
+  const config = resolveModelConfig({
+    ...shape,
+    nKvHeads: shape.nHeads,
+    vocabSize: 50304,
+    contextLength: T,
+    positions: 'rotary',
+    rotaryFraction: 0.25,
+    parallelResidual: true,
+    tiedEmbeddings: false,
+    activation: 'gelu',
+  });
   let peak = 0;
-  const note = () => { peak = Math.max(peak, tf.memory().numBytes); };
+  const note = () => {
+    peak = Math.max(peak, tf.memory().numBytes);
+  };
   const t0 = Date.now();
   try {
     const vars: Record<string, tf.Variable> = {};
@@ -43,7 +55,11 @@ async function main() {
     const reference = argv.includes('--reference') ? Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, tf.clone(v)])) : null;
     note();
     const lm = { config, params: vars as Record<string, tf.Tensor> };
-    const ids = tf.tensor2d(Int32Array.from({ length: T }, (_, i) => (i * 7919) % 50304), [1, T], 'int32');
+    const ids = tf.tensor2d(
+      Int32Array.from({ length: T }, (_, i) => (i * 7919) % 50304),
+      [1, T],
+      'int32',
+    );
     if (train) {
       const opt = new AdamW(vars, { lr: 1e-5, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 });
       const { loss, grads } = gradsByName(() => tf.tidy(() => windowLoss(lm, ids)), vars);
@@ -59,9 +75,13 @@ async function main() {
       out.dispose();
     }
     if (reference) tf.dispose(Object.values(reference));
-    console.log(`${name} (${(params / 1e6).toFixed(0)}M params, ${backend.backend}): ${train ? 'training step' : 'forward'} on ${T} tokens fits; peak tfjs memory ${(peak / 2 ** 30).toFixed(2)} GiB, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `${name} (${(params / 1e6).toFixed(0)}M params, ${backend.backend}): ${train ? 'training step' : 'forward'} on ${T} tokens fits; peak tfjs memory ${(peak / 2 ** 30).toFixed(2)} GiB, ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
   } catch (e) {
-    console.log(`${name} (${backend.backend}): ${train ? 'training step' : 'forward'} on ${T} tokens does NOT fit (${(e as Error).message.slice(0, 80)}); peak tfjs memory before failing ${(peak / 2 ** 30).toFixed(2)} GiB`);
+    console.log(
+      `${name} (${backend.backend}): ${train ? 'training step' : 'forward'} on ${T} tokens does NOT fit (${(e as Error).message.slice(0, 80)}); peak tfjs memory before failing ${(peak / 2 ** 30).toFixed(2)} GiB`,
+    );
   }
 }
 

@@ -3,7 +3,7 @@
  * Computes each experiment's pinned smoke outputs (lib/experiments/pins.ts) and compares them with tests/pins/;
  * --update writes them, and refuses when numbers moved while the versions did not (bump a version first).
  */
-import * as fs from 'fs';
+import * as fs from 'node:fs';
 import { initBackend } from '../lib/backend';
 import { EXPERIMENTS } from '../lib/experiments/registry';
 import { comparePins, computePins, pinFilePath, pinVersions, readPinFile, updatedPinFile } from '../lib/experiments/pins';
@@ -21,12 +21,15 @@ async function main() {
     const { backend, metrics } = await computePins(name);
     if (update) {
       const next = updatedPinFile(name, old, backend, metrics);
-      fs.writeFileSync(file, JSON.stringify(next, null, 1) + '\n');
+      fs.writeFileSync(file, `${JSON.stringify(next, null, 1)}\n`);
       console.log(`${name}: pinned ${Object.keys(metrics).length} metrics on ${backend} under ${JSON.stringify(next.versions)}`);
       continue;
     }
     const diff = old?.backends[backend] ? comparePins(old.backends[backend], metrics) : [`no pins for backend ${backend}`];
-    const stale = old && JSON.stringify(old.versions) !== JSON.stringify(pinVersions(name)) ? [`pinned under ${JSON.stringify(old.versions)}, the code is ${JSON.stringify(pinVersions(name))}`] : [];
+    const stale =
+      old && JSON.stringify(old.versions) !== JSON.stringify(pinVersions(name))
+        ? [`pinned under ${JSON.stringify(old.versions)}, the code is ${JSON.stringify(pinVersions(name))}`]
+        : [];
     const problems = [...stale, ...diff];
     if (problems.length) failed++;
     console.log(`${name}: ${problems.length ? `DIFFERS\n  ${problems.join('\n  ')}` : `${Object.keys(metrics).length} metrics as pinned`}`);

@@ -4,18 +4,18 @@
  * every notebook in notebooks/ headlessly with the project kernel and the parameters injected, and writes
  * reports/<notebook>.html and reports/index.html (links, status, environment stamp). Exits 1 if a notebook fails.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import { spawnSync } from 'child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { getExperiment } from '../lib/experiments/registry';
 import { runExperiment } from '../lib/experiments/runner';
-import { PROFILES, ProfileName } from '../lib/experiments/types';
+import { PROFILES, type ProfileName } from '../lib/experiments/types';
 import { initBackend } from '../lib/backend';
 import { provenance } from '../lib/runs/env';
 import { formatSeconds, terminalRenderer } from '../lib/runs/progress';
 import { ensureJupyter, executeNotebook, PROJECT_ROOT } from '../lib/report/jupyter';
 import { injectParameters, readNotebook, writeNotebook } from '../lib/report/notebook';
-import { NotebookReport, indexHtml } from '../lib/report/index-page';
+import { type NotebookReport, indexHtml } from '../lib/report/index-page';
 import { plotlyVersion } from '../lib/report/html';
 
 const DEFAULT_SEEDS: Record<ProfileName, number> = { smoke: 2, quick: 3, paper: 3, full: 3 };
@@ -50,7 +50,10 @@ async function main() {
   const reportsDir = path.join(PROJECT_ROOT, 'reports');
   const workDir = path.join(reportsDir, '.work');
   fs.mkdirSync(workDir, { recursive: true });
-  const names = fs.readdirSync(nbDir).filter((f) => f.endsWith('.ipynb')).sort()
+  const names = fs
+    .readdirSync(nbDir)
+    .filter((f) => f.endsWith('.ipynb'))
+    .sort()
     .filter((f) => !args.only || f.replace(/\.ipynb$/, '') === args.only);
   if (names.length === 0) throw new Error(`no notebook${args.only ? ` named '${args.only}'` : ''} in ${nbDir}`);
 
@@ -61,13 +64,27 @@ async function main() {
     const report: NotebookReport = { name, html: `${name}.html`, ok: false, seconds: 0, runs: [] };
     try {
       const nb = readNotebook(path.join(nbDir, file));
-      const experiments = ((nb.metadata.imrm as { experiments?: string[] } | undefined)?.experiments) ?? [];
+      const experiments = (nb.metadata.imrm as { experiments?: string[] } | undefined)?.experiments ?? [];
       for (const e of experiments) {
         console.error(`[${name}] experiment ${e} (${args.profile}, ${args.seeds} seeds${args.jobs > 1 ? `, ${args.jobs} processes` : ''})`);
         if (args.jobs > 1) {
           // Seeds in parallel processes through the CLI; the call below then finds them cached.
-          const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts', 'exp.ts'), e, '--profile', args.profile,
-            '--seeds', String(args.seeds), '--jobs', String(args.jobs)], { stdio: ['ignore', 'ignore', 'inherit'] });
+          const r = spawnSync(
+            process.execPath,
+            [
+              '--import',
+              'tsx',
+              path.join(PROJECT_ROOT, 'scripts', 'exp.ts'),
+              e,
+              '--profile',
+              args.profile,
+              '--seeds',
+              String(args.seeds),
+              '--jobs',
+              String(args.jobs),
+            ],
+            { stdio: ['ignore', 'ignore', 'inherit'] },
+          );
           if (r.status !== 0) throw new Error(`experiment ${e} failed (exit ${r.status})`);
         }
         const run = await runExperiment(getExperiment(e), { profile: args.profile, seeds: args.seeds, progress: terminalRenderer() });

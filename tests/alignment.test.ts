@@ -1,33 +1,58 @@
 /** The controlled token-cue family: corpus construction, equal size and compute, word alignment measures, config keys. */
 import { before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { setup, assertClose } from './helpers';
 import { Rng } from '../lib/random';
-import { ALIGNMENT_VARIANTS, ALIGNMENT_VARIANT_NAMES, AnsweredStatementsConfig, NEUTRAL_PREFIXES, answeredStatement, variantGroups } from '../lib/data/answered-statements';
+import {
+  ALIGNMENT_VARIANTS,
+  ALIGNMENT_VARIANT_NAMES,
+  type AnsweredStatementsConfig,
+  NEUTRAL_PREFIXES,
+  answeredStatement,
+  variantGroups,
+} from '../lib/data/answered-statements';
 import { DEFAULT_PRETRAINING_CORPUS, loadPretrainingCorpus } from '../lib/data/pretraining-corpus';
-import { PersonaStatement, loadPersona } from '../lib/data/persona';
+import { type PersonaStatement, loadPersona } from '../lib/data/persona';
 import { TOKEN_CUES } from '../lib/data/token-cues';
 import { alignment, baseOverrides } from '../lib/experiments/alignment';
 import { pretrain } from '../lib/experiments/pretrain';
 import { resolveExperimentConfig, runExperiment } from '../lib/experiments/runner';
 import { alignmentScore, alignmentOf, wordTokens } from '../lib/theory/word-alignment';
 
-const roles = { trainChosen: TOKEN_CUES.trainChosenWords, trainRejected: TOKEN_CUES.trainRejectedWords, paraphraseChosen: TOKEN_CUES.paraphraseChosenWords, paraphraseRejected: TOKEN_CUES.paraphraseRejectedWords };
+const roles = {
+  trainChosen: TOKEN_CUES.trainChosenWords,
+  trainRejected: TOKEN_CUES.trainRejectedWords,
+  paraphraseChosen: TOKEN_CUES.paraphraseChosenWords,
+  paraphraseRejected: TOKEN_CUES.paraphraseRejectedWords,
+};
 
 describe('answered statements', () => {
   it('the three variants put the paraphrase words with the same meaning, the opposite, or nowhere', () => {
     for (const v of ALIGNMENT_VARIANT_NAMES) assert.deepEqual(variantGroups(v, roles), ALIGNMENT_VARIANTS[v]);
     for (const p of NEUTRAL_PREFIXES) {
-      const used = [...TOKEN_CUES.trainChosenPrefixes, ...TOKEN_CUES.trainRejectedPrefixes, TOKEN_CUES.paraphraseChosenPrefix, TOKEN_CUES.paraphraseRejectedPrefix];
-      assert.ok(used.every((u) => !u.startsWith(p.trim()) && !p.startsWith(u.trim())), `prefix ${p} overlaps an experiment prefix`);
+      const used = [
+        ...TOKEN_CUES.trainChosenPrefixes,
+        ...TOKEN_CUES.trainRejectedPrefixes,
+        TOKEN_CUES.paraphraseChosenPrefix,
+        TOKEN_CUES.paraphraseRejectedPrefix,
+      ];
+      assert.ok(
+        used.every((u) => !u.startsWith(p.trim()) && !p.startsWith(u.trim())),
+        `prefix ${p} overlaps an experiment prefix`,
+      );
     }
   });
 
-  it('answers a statement with words of its label\'s group after distinct prefixes', () => {
-    const c: AnsweredStatementsConfig = { groups: ALIGNMENT_VARIANTS.aligned, prefixes: NEUTRAL_PREFIXES, answersPerStatement: 2, tokenizerWords: [...ALIGNMENT_VARIANTS.aligned.agree, ...ALIGNMENT_VARIANTS.aligned.disagree] };
+  it("answers a statement with words of its label's group after distinct prefixes", () => {
+    const c: AnsweredStatementsConfig = {
+      groups: ALIGNMENT_VARIANTS.aligned,
+      prefixes: NEUTRAL_PREFIXES,
+      answersPerStatement: 2,
+      tokenizerWords: [...ALIGNMENT_VARIANTS.aligned.agree, ...ALIGNMENT_VARIANTS.aligned.disagree],
+    };
     const rng = new Rng(3);
     for (const label of ['Yes', 'No'] as const) {
       for (let i = 0; i < 20; i++) {
@@ -52,7 +77,7 @@ describe('the alignment family of bases', () => {
     return loadPretrainingCorpus({ ...DEFAULT_PRETRAINING_CORPUS, ...small, ...overrides.corpus }, 1);
   };
 
-  it('never holds the experiment\'s trait; equal statements, answers and documents in every variant; one tokenizer text', async () => {
+  it("never holds the experiment's trait; equal statements, answers and documents in every variant; one tokenizer text", async () => {
     const corpora = await Promise.all(ALIGNMENT_VARIANT_NAMES.map(corpusOf));
     const agreeable = (await loadPersona('agreeableness')).map((s) => s.statement);
     const statementsByLabel = new Map<string, string>();
@@ -61,9 +86,15 @@ describe('the alignment family of bases', () => {
     for (const [i, c] of corpora.entries()) {
       assert.ok(!c.traits.includes('agreeableness'));
       const lines = new Set(texts[i].split('\n'));
-      assert.ok(agreeable.every((s) => !lines.has(s)), 'an agreeableness statement was pretrained on');
+      assert.ok(
+        agreeable.every((s) => !lines.has(s)),
+        'an agreeableness statement was pretrained on',
+      );
       assert.deepEqual(c.tokenizerDocuments, corpora[0].tokenizerDocuments, 'every variant trains the same tokenizer');
-      assert.deepEqual(c.train.map((p) => p.documents.length), corpora[0].train.map((p) => p.documents.length));
+      assert.deepEqual(
+        c.train.map((p) => p.documents.length),
+        corpora[0].train.map((p) => p.documents.length),
+      );
     }
     // Each answer line follows a statement and uses a word of that statement's label group.
     for (const [i, v] of ALIGNMENT_VARIANT_NAMES.entries()) {
@@ -72,7 +103,10 @@ describe('the alignment family of bases', () => {
       let answers = 0;
       for (const line of corpora[i].train[1].documents.join('\n').split('\n')) {
         const prefix = NEUTRAL_PREFIXES.find((p) => line.startsWith(p));
-        if (!prefix || statementsByLabel.has(line)) { statement = line; continue; }
+        if (!prefix || statementsByLabel.has(line)) {
+          statement = line;
+          continue;
+        }
         const word = line.slice(prefix.length);
         const group = statementsByLabel.get(statement) === 'Yes' ? groups.agree : groups.disagree;
         assert.ok(group.includes(word), `${v}: '${word}' after a ${statementsByLabel.get(statement)} statement`);
@@ -88,7 +122,10 @@ describe('the alignment family of bases', () => {
     const configs = ALIGNMENT_VARIANT_NAMES.map((v) => resolveExperimentConfig(pretrain, c.base.profile, baseOverrides(c, v)));
     const strip = (x: (typeof configs)[number]) => ({ ...x, corpus: { ...x.corpus, answers: { ...x.corpus.answers, groups: null } } });
     for (const x of configs) assert.deepEqual(strip(x), strip(configs[0]));
-    assert.deepEqual(configs.map((x) => x.corpus.answers?.groups), ALIGNMENT_VARIANT_NAMES.map((v) => ALIGNMENT_VARIANTS[v]));
+    assert.deepEqual(
+      configs.map((x) => x.corpus.answers?.groups),
+      ALIGNMENT_VARIANT_NAMES.map((v) => ALIGNMENT_VARIANTS[v]),
+    );
     assert.deepEqual(configs[0].corpus.heldOutTraits, ['agreeableness']);
     assert.equal(configs[0].train.steps, resolveExperimentConfig(pretrain, 'full').train.steps);
   });
@@ -96,10 +133,12 @@ describe('the alignment family of bases', () => {
   it('trains the smoke family with one tokenizer, and another trait is held out when asked', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'imrm-align-'));
     const c = resolveExperimentConfig(alignment, 'smoke');
-    const toks = await Promise.all(ALIGNMENT_VARIANT_NAMES.map(async (v) => {
-      const run = await runExperiment(pretrain, { profile: 'smoke', seeds: 1, root, overrides: baseOverrides(c, v) });
-      return JSON.stringify(JSON.parse(fs.readFileSync(path.join(run.dir, 'seed-1', 'model', 'config.json'), 'utf8')).tokenizer);
-    }));
+    const toks = await Promise.all(
+      ALIGNMENT_VARIANT_NAMES.map(async (v) => {
+        const run = await runExperiment(pretrain, { profile: 'smoke', seeds: 1, root, overrides: baseOverrides(c, v) });
+        return JSON.stringify(JSON.parse(fs.readFileSync(path.join(run.dir, 'seed-1', 'model', 'config.json'), 'utf8')).tokenizer);
+      }),
+    );
     assert.equal(toks[1], toks[0]);
     assert.equal(toks[2], toks[0]);
     const openness = resolveExperimentConfig(alignment, 'smoke', { tokenCues: { data: { trait: 'openness' } } });
@@ -109,8 +148,14 @@ describe('the alignment family of bases', () => {
 
   it('bad config is one error naming the key', () => {
     assert.throws(() => resolveExperimentConfig(alignment, 'smoke', { variants: ['aligned', 'reversed'] }), /key 'variants' must list distinct variants/);
-    assert.throws(() => resolveExperimentConfig(alignment, 'smoke', { answers: { answersPerStatement: 9 } }), /answers: key 'answersPerStatement' must be an integer in \[1, 4\]/);
-    assert.throws(() => resolveExperimentConfig(alignment, 'smoke', { tokenCues: { data: { paraphraseChosenWords: ['yes'] } } }), /key 'data.paraphraseChosenWords' shares words with data.trainChosenWords/);
+    assert.throws(
+      () => resolveExperimentConfig(alignment, 'smoke', { answers: { answersPerStatement: 9 } }),
+      /answers: key 'answersPerStatement' must be an integer in \[1, 4\]/,
+    );
+    assert.throws(
+      () => resolveExperimentConfig(alignment, 'smoke', { tokenCues: { data: { paraphraseChosenWords: ['yes'] } } }),
+      /key 'data.paraphraseChosenWords' shares words with data.trainChosenWords/,
+    );
   });
 });
 
@@ -118,8 +163,10 @@ describe('word alignment', () => {
   it('the score averages own-meaning minus opposite-meaning cosines over the paraphrase words (hand-computed)', () => {
     const words = ['y', 'n', 'p', 'q'];
     const cos: Record<string, Record<string, number>> = Object.fromEntries(words.map((a) => [a, Object.fromEntries(words.map((b) => [b, a === b ? 1 : 0]))]));
-    cos.p.y = 0.8; cos.p.n = -0.2; // p (chosen paraphrase): 0.8 - (-0.2) = 1.0
-    cos.q.n = 0.1; cos.q.y = 0.5; //  q (rejected paraphrase): 0.1 - 0.5 = -0.4
+    cos.p.y = 0.8;
+    cos.p.n = -0.2; // p (chosen paraphrase): 0.8 - (-0.2) = 1.0
+    cos.q.n = 0.1;
+    cos.q.y = 0.5; //  q (rejected paraphrase): 0.1 - 0.5 = -0.4
     assertClose(alignmentScore(cos, { trainChosen: ['y'], trainRejected: ['n'], paraphraseChosen: ['p'], paraphraseRejected: ['q'] }), 0.3, 1e-12);
   });
 

@@ -17,9 +17,15 @@ describe('byte-level BPE', () => {
     // Pieces "aaab", " aab": pairs (a,a) 3, (a,b) 2, (Ġ,a) 1 -> merge a+a. Then every pair occurs once:
     // the tie goes to the smallest (left id, right id), here (Ġ = byte 32, aa = 256) -> merge Ġ+aa.
     const json = trainBpe(['aaab aab'], { vocabSize: 2 + 256 + 2, minPairCount: 1 });
-    assert.deepEqual(json.model.merges, [['a', 'a'], ['Ġ', 'aa']]);
+    assert.deepEqual(json.model.merges, [
+      ['a', 'a'],
+      ['Ġ', 'aa'],
+    ]);
     const tok = new BpeTokenizer(json);
-    assert.deepEqual(tok.encode(' aab').map((i) => tok.token(i)), ['Ġaa', 'b']);
+    assert.deepEqual(
+      tok.encode(' aab').map((i) => tok.token(i)),
+      ['Ġaa', 'b'],
+    );
     assert.equal(tok.id('<|endoftext|>'), 0);
   });
 
@@ -32,8 +38,12 @@ describe('byte-level BPE', () => {
     const a = trainBpe(corpus, { vocabSize: 300, minPairCount: 1 });
     assert.deepEqual(trainBpe(corpus, { vocabSize: 300, minPairCount: 1 }), a);
     const tok = new BpeTokenizer(a);
-    for (const text of ['the cat', 'naïve café 日本語 🙂', 'Tabs\tand  double  spaces\n', '', 'x<|endoftext|>y']) assert.equal(tok.decode(tok.encode(text)), text);
-    assert.deepEqual(tok.encode('x<|endoftext|>y').filter((i) => i === 0), [0]);
+    for (const text of ['the cat', 'naïve café 日本語 🙂', 'Tabs\tand  double  spaces\n', '', 'x<|endoftext|>y'])
+      assert.equal(tok.decode(tok.encode(text)), text);
+    assert.deepEqual(
+      tok.encode('x<|endoftext|>y').filter((i) => i === 0),
+      [0],
+    );
     assert.equal(tok.decode(tok.encode('x<|endoftext|>y'), true), 'xy');
   });
 

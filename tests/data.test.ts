@@ -1,11 +1,11 @@
 /** The data layer: mirror / cache / download resolution with checksums, file formats, persona, Brown corpus. */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as crypto from 'crypto';
-import * as fs from 'fs';
-import * as http from 'http';
-import * as os from 'os';
-import * as path from 'path';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { SHARED_DATA } from './helpers';
 import { DATA_FILES } from '../lib/data/catalog';
 import { DataUnavailableError, dataFile } from '../lib/data/sources';
@@ -25,14 +25,22 @@ describe('data files: mirror, cache, download', () => {
     const mirror = tmp('imrm-mirror-');
     fs.mkdirSync(path.join(mirror, 'persona'));
     fs.writeFileSync(path.join(mirror, 'persona/openness.jsonl'), '{}\n');
-    await assert.rejects(dataFile('persona/openness.jsonl', { dataDir: mirror }), (e: Error) =>
-      e instanceof DataUnavailableError && e.message.includes(path.join(mirror, 'persona/openness.jsonl')) && /sha256/.test(e.message));
+    await assert.rejects(
+      dataFile('persona/openness.jsonl', { dataDir: mirror }),
+      (e: Error) => e instanceof DataUnavailableError && e.message.includes(path.join(mirror, 'persona/openness.jsonl')) && /sha256/.test(e.message),
+    );
   });
 
   it('without the file and without downloads: one error saying what to download and where', async () => {
     const cache = tmp('imrm-cache-');
-    await assert.rejects(dataFile('persona/openness.jsonl', { dataDir: tmp('imrm-empty-'), cacheDir: cache, download: false }), (e: Error) =>
-      e instanceof DataUnavailableError && e.message.includes(DATA_FILES['persona/openness.jsonl'].url as string) && e.message.includes(path.join(cache, 'persona/openness.jsonl')) && e.message.includes('IMRM_DATA_DIR'));
+    await assert.rejects(
+      dataFile('persona/openness.jsonl', { dataDir: tmp('imrm-empty-'), cacheDir: cache, download: false }),
+      (e: Error) =>
+        e instanceof DataUnavailableError &&
+        e.message.includes(DATA_FILES['persona/openness.jsonl'].url as string) &&
+        e.message.includes(path.join(cache, 'persona/openness.jsonl')) &&
+        e.message.includes('IMRM_DATA_DIR'),
+    );
   });
 
   describe('downloads into the cache (local HTTP server)', () => {
@@ -41,7 +49,13 @@ describe('data files: mirror, cache, download', () => {
     let base = '';
     before(async () => {
       server = http.createServer((req, res) => {
-        if (req.url === '/good.jsonl' || req.url === '/bad.jsonl') { res.writeHead(200, { 'content-length': body.length }); res.end(body); } else { res.writeHead(404); res.end(); }
+        if (req.url === '/good.jsonl' || req.url === '/bad.jsonl') {
+          res.writeHead(200, { 'content-length': body.length });
+          res.end(body);
+        } else {
+          res.writeHead(404);
+          res.end();
+        }
       });
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
       base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -49,7 +63,10 @@ describe('data files: mirror, cache, download', () => {
       DATA_FILES['test/bad.jsonl'] = { url: `${base}/bad.jsonl`, sha256: '0'.repeat(64) };
       DATA_FILES['test/missing.jsonl'] = { url: `${base}/missing.jsonl`, sha256: null };
     });
-    after(() => { server.close(); for (const k of ['good', 'bad', 'missing']) delete DATA_FILES[`test/${k}.jsonl`]; });
+    after(() => {
+      server.close();
+      for (const k of ['good', 'bad', 'missing']) delete DATA_FILES[`test/${k}.jsonl`];
+    });
 
     it('downloads once, verifies the checksum, then reads the cache', async () => {
       const cache = tmp('imrm-cache-');
@@ -74,8 +91,14 @@ describe('formats', () => {
   it('JSONL errors name the file and line', () => {
     const f = path.join(tmp('imrm-jsonl-'), 'x.jsonl');
     fs.writeFileSync(f, '{"prompt": "a"}\n\n{"prompt": 3}\n{oops\n');
-    assert.throws(() => readJsonl(f, stringFields('prompt')), (e: Error) => e instanceof DataFormatError && e.message.startsWith(`${f}:3: field 'prompt' must be a string`));
-    assert.throws(() => readJsonl(f), (e: Error) => e.message.startsWith(`${f}:4: not valid JSON`));
+    assert.throws(
+      () => readJsonl(f, stringFields('prompt')),
+      (e: Error) => e instanceof DataFormatError && e.message.startsWith(`${f}:3: field 'prompt' must be a string`),
+    );
+    assert.throws(
+      () => readJsonl(f),
+      (e: Error) => e.message.startsWith(`${f}:4: not valid JSON`),
+    );
   });
 
   it('Arrow (datasets save_to_disk) and its JSONL twin hold the same rows', async () => {
@@ -84,7 +107,10 @@ describe('formats', () => {
     const arrow = readArrow(await dataFile(`${dir}.arrow`), fields);
     const jsonl = readJsonl(await dataFile(`${dir}.jsonl`), fields);
     assert.equal(arrow.length, 2000); // "Number of samples: 2000" in the dataset's creation log
-    assert.deepEqual(arrow.map((r) => [r.prompt, r.chosen, r.rejected]), jsonl.map((r) => [r.prompt, r.chosen, r.rejected]));
+    assert.deepEqual(
+      arrow.map((r) => [r.prompt, r.chosen, r.rejected]),
+      jsonl.map((r) => [r.prompt, r.chosen, r.rejected]),
+    );
   });
 });
 
@@ -115,7 +141,10 @@ describe('persona statements', () => {
 
 describe('Brown corpus', () => {
   it('undoes the tagging and tokenisation', () => {
-    assert.equal(untag("The/at jury/nn said/vbd ``/`` no/at evidence/nn ''/'' ,/, (/( as/cs expected/vbn )/) ./."), 'The jury said "no evidence", (as expected).');
+    assert.equal(
+      untag("The/at jury/nn said/vbd ``/`` no/at evidence/nn ''/'' ,/, (/( as/cs expected/vbn )/) ./."),
+      'The jury said "no evidence", (as expected).',
+    );
   });
   it('has 500 documents in 15 genres; the validation split is disjoint', () => {
     const docs = loadBrown();

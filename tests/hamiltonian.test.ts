@@ -1,8 +1,8 @@
 import { describe, it, before } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setup, assertClose, tinyModel } from './helpers';
 import { Rng } from '../lib/random';
@@ -12,7 +12,15 @@ import { generate } from '../lib/model/generate';
 import { runExperiment, resolveExperimentConfig } from '../lib/experiments/runner';
 import { theorem1 } from '../lib/experiments/theorem1';
 import { baseTask, hamiltonian } from '../lib/experiments/hamiltonian';
-import { buildHamiltonianBase, baseIdentity, HAMILTONIAN_BASE_VERSION, hamiltonianBaseDir, hamiltonianTokenizer, loadHamiltonianBase, stageDocuments } from '../lib/experiments/hamiltonian-base';
+import {
+  buildHamiltonianBase,
+  baseIdentity,
+  HAMILTONIAN_BASE_VERSION,
+  hamiltonianBaseDir,
+  hamiltonianTokenizer,
+  loadHamiltonianBase,
+  stageDocuments,
+} from '../lib/experiments/hamiltonian-base';
 import { lookupDiagnostics } from '../lib/experiments/hamiltonian-lookup';
 import { formatRates, hasAnswerFormat } from '../lib/report/hamiltonian-samples';
 
@@ -36,11 +44,14 @@ describe('Hamiltonian data', () => {
 
   it('adds every other edge with probability p (on average)', () => {
     const rng = new Rng(3);
-    const n = 10, p = 0.2, graphs = 2000;
+    const n = 10,
+      p = 0.2,
+      graphs = 2000;
     let extra = 0;
     for (let i = 0; i < graphs; i++) extra += H.randomGraph(n, p, rng).edges.length - n;
-    const mean = extra / graphs, expected = p * (n * (n - 1) / 2 - n);
-    const sd = Math.sqrt((p * (1 - p) * (n * (n - 1) / 2 - n)) / graphs);
+    const mean = extra / graphs,
+      expected = p * ((n * (n - 1)) / 2 - n);
+    const sd = Math.sqrt((p * (1 - p) * ((n * (n - 1)) / 2 - n)) / graphs);
     assert.ok(Math.abs(mean - expected) < 4 * sd, `mean extra edges ${mean}, expected ${expected}`);
   });
 
@@ -52,15 +63,46 @@ describe('Hamiltonian data', () => {
       assert.equal(2 * n * H.countHamiltonianCycles(g), H.countValidPermutations(g), `n=${n}`);
     }
     // K4 has 3 undirected Hamiltonian cycles; 2 * 4 * 3 of the 24 sequences are valid.
-    const k4: H.Graph = { n: 4, planted: [0, 1, 2, 3], edges: [[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]] };
+    const k4: H.Graph = {
+      n: 4,
+      planted: [0, 1, 2, 3],
+      edges: [
+        [0, 1],
+        [0, 2],
+        [0, 3],
+        [1, 2],
+        [1, 3],
+        [2, 3],
+      ],
+    };
     assert.equal(H.countHamiltonianCycles(k4), 3);
     assertClose(H.randomPermutationValidity(k4), 1, 1e-12);
-    const c5: H.Graph = { n: 5, planted: [0, 1, 2, 3, 4], edges: [[0, 1], [1, 2], [2, 3], [3, 4], [0, 4]] };
+    const c5: H.Graph = {
+      n: 5,
+      planted: [0, 1, 2, 3, 4],
+      edges: [
+        [0, 1],
+        [1, 2],
+        [2, 3],
+        [3, 4],
+        [0, 4],
+      ],
+    };
     assertClose(H.randomPermutationValidity(c5), 10 / 120, 1e-12);
   });
 
   it('the verifier and parser reject malformed answers', () => {
-    const c5: H.Graph = { n: 5, planted: [0, 1, 2, 3, 4], edges: [[0, 1], [1, 2], [2, 3], [3, 4], [0, 4]] };
+    const c5: H.Graph = {
+      n: 5,
+      planted: [0, 1, 2, 3, 4],
+      edges: [
+        [0, 1],
+        [1, 2],
+        [2, 3],
+        [3, 4],
+        [0, 4],
+      ],
+    };
     assert.equal(H.isHamiltonianCycle(c5, [0, 1, 2, 3, 4]), true);
     assert.equal(H.isHamiltonianCycle(c5, [4, 3, 2, 1, 0]), true);
     assert.equal(H.isHamiltonianCycle(c5, [0, 2, 1, 3, 4]), false);
@@ -78,7 +120,17 @@ describe('Hamiltonian data', () => {
 
 describe('Hamiltonian base documents', () => {
   it('prompts of graphs with minVertices..maxVertices vertices, answered by walks along edges or permutations', () => {
-    const c = resolveExperimentConfig(hamiltonian, 'quick', { base: { graphs: 300, minVertices: 4, walkFraction: 0.5, stages: [{ maxVertices: 5, steps: 1, walkLength: 3 }, { maxVertices: 8, steps: 1, walkLength: 1 }] } });
+    const c = resolveExperimentConfig(hamiltonian, 'quick', {
+      base: {
+        graphs: 300,
+        minVertices: 4,
+        walkFraction: 0.5,
+        stages: [
+          { maxVertices: 5, steps: 1, walkLength: 3 },
+          { maxVertices: 8, steps: 1, walkLength: 1 },
+        ],
+      },
+    });
     const task = baseTask(c);
     const tok = hamiltonianTokenizer();
     const docs = stageDocuments(task, c.base, 1, tok);
@@ -97,7 +149,10 @@ describe('Hamiltonian base documents', () => {
       assert.ok(isPermutation || alongEdges, `answer ${answer} is neither a permutation nor a walk`);
       if (alongEdges && !isPermutation) walks++;
     }
-    assert.deepEqual([...sizes].sort((a, b) => a - b), [4, 5, 6, 7, 8]);
+    assert.deepEqual(
+      [...sizes].sort((a, b) => a - b),
+      [4, 5, 6, 7, 8],
+    );
     assert.ok(walks > 100 && walks < 200, `walks ${walks}`);
     assert.deepEqual(stageDocuments(task, c.base, 1, tok), docs);
     const first = new Set(stageDocuments(task, c.base, 0, tok).map((d) => (tok.decode(d.prompt).split('Edges:')[0].match(/<sep>/g) ?? []).length));
@@ -129,10 +184,24 @@ describe('Hamiltonian base documents', () => {
     assert.equal(await buildHamiltonianBase(task, c.base, dir), 'found');
     fs.rmSync(dir, { recursive: true });
     const stop = new Error('interrupted');
-    await assert.rejects(buildHamiltonianBase(task, c.base, dir, { onStep: (step) => { if (step === 8) throw stop; } }), /interrupted/);
+    await assert.rejects(
+      buildHamiltonianBase(task, c.base, dir, {
+        onStep: (step) => {
+          if (step === 8) throw stop;
+        },
+      }),
+      /interrupted/,
+    );
     assert.ok(!fs.existsSync(dir) && fs.existsSync(`${dir}.partial`) && !fs.existsSync(`${dir}.lock`));
     let resumedAt = -1;
-    assert.equal(await buildHamiltonianBase(task, c.base, dir, { onResume: (step) => { resumedAt = step; } }), 'built');
+    assert.equal(
+      await buildHamiltonianBase(task, c.base, dir, {
+        onResume: (step) => {
+          resumedAt = step;
+        },
+      }),
+      'built',
+    );
     assert.equal(resumedAt, 7); // stage 1 (4 steps) + 3 steps of stage 2, checkpointed at its step 3
     assert.ok(!fs.existsSync(`${dir}.partial`));
     const resumed = loadHamiltonianBase(dir);
@@ -142,7 +211,15 @@ describe('Hamiltonian base documents', () => {
     const longer = { ...c.base, stages: [...c.base.stages, { maxVertices: 5, steps: 2, walkLength: 1 }] };
     const longerDir = hamiltonianBaseDir(root, task, longer);
     let from = '';
-    assert.equal(await buildHamiltonianBase(task, longer, longerDir, { onResume: (step, prefix) => { resumedAt = step; from = prefix ?? ''; } }), 'built');
+    assert.equal(
+      await buildHamiltonianBase(task, longer, longerDir, {
+        onResume: (step, prefix) => {
+          resumedAt = step;
+          from = prefix ?? '';
+        },
+      }),
+      'built',
+    );
     assert.equal(resumedAt, 10);
     assert.equal(from, dir);
     const extended = loadHamiltonianBase(longerDir);
@@ -201,7 +278,12 @@ describe('edge-lookup diagnostics', () => {
     assertClose(d.currentMass, 1 / V, 1e-6);
     // The walks are drawn from the given rng in graph order: redraw them to get the degree at every position.
     const redraw = new Rng(4);
-    const here = graphs.flatMap((g) => { const adj = H.adjacency(g); return H.randomWalk(g, g.n, redraw).slice(0, -1).map((v) => ({ deg: adj[v].filter(Boolean).length, n: g.n })); });
+    const here = graphs.flatMap((g) => {
+      const adj = H.adjacency(g);
+      return H.randomWalk(g, g.n, redraw)
+        .slice(0, -1)
+        .map((v) => ({ deg: adj[v].filter(Boolean).length, n: g.n }));
+    });
     assertClose(d.neighbourMass, here.reduce((a, h) => a + h.deg / V, 0) / 12, 1e-6);
     assertClose(d.neighbourMassUniform, here.reduce((a, h) => a + h.deg / h.n, 0) / 12, 1e-9);
     assertClose(d.currentMass + d.neighbourMass + d.otherVertexMass + d.nonVertexMass, 1, 1e-6);
@@ -215,7 +297,10 @@ describe('edge-lookup diagnostics', () => {
 describe('generation', () => {
   it('greedy decoding is deterministic, stops at EOS or the budget, and sampling is seeded', () => {
     const { model, vars } = tinyModel({ initStd: 0.5 });
-    const prompts = [[2, 5, 6], [2, 7]];
+    const prompts = [
+      [2, 5, 6],
+      [2, 7],
+    ];
     const a = generate(model, prompts, { maxNewTokens: 6, temperature: 0, seed: 1, eosId: 3 });
     const b = generate(model, prompts, { maxNewTokens: 6, temperature: 0, seed: 9, eosId: 3 });
     assert.deepEqual(a, b);
@@ -247,11 +332,31 @@ describe('experiments theorem1 and hamiltonian (smoke)', () => {
     const h = await runExperiment(hamiltonian, { profile: 'smoke', seeds: 2, root });
     // The summary's numbers are those of the saved per-example scores and samples.
     for (const seed of [1, 2]) {
-      const scores = fs.readFileSync(path.join(h.dir, `seed-${seed}`, 'im', 'scores', 'test.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { correct: number });
-      assertClose(h.summary.results.im.test.accuracy.perSeed[seed - 1], scores.reduce((a, x) => a + x.correct, 0) / scores.length, 1e-12, `seed ${seed} accuracy`);
-      const samples = JSON.parse(fs.readFileSync(path.join(h.dir, `seed-${seed}`, 'generations.json'), 'utf8')).im as Array<{ valid: boolean; wellFormed: boolean }>;
-      assertClose(h.summary.results.generation['im-policy'].valid.perSeed[seed - 1], samples.filter((x) => x.valid).length / samples.length, 1e-12, `seed ${seed} valid`);
-      assert.ok(samples.every((x) => !x.valid || x.wellFormed), 'a valid cycle is a permutation');
+      const scores = fs
+        .readFileSync(path.join(h.dir, `seed-${seed}`, 'im', 'scores', 'test.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { correct: number });
+      assertClose(
+        h.summary.results.im.test.accuracy.perSeed[seed - 1],
+        scores.reduce((a, x) => a + x.correct, 0) / scores.length,
+        1e-12,
+        `seed ${seed} accuracy`,
+      );
+      const samples = JSON.parse(fs.readFileSync(path.join(h.dir, `seed-${seed}`, 'generations.json'), 'utf8')).im as Array<{
+        valid: boolean;
+        wellFormed: boolean;
+      }>;
+      assertClose(
+        h.summary.results.generation['im-policy'].valid.perSeed[seed - 1],
+        samples.filter((x) => x.valid).length / samples.length,
+        1e-12,
+        `seed ${seed} valid`,
+      );
+      assert.ok(
+        samples.every((x) => !x.valid || x.wellFormed),
+        'a valid cycle is a permutation',
+      );
     }
     // One base for the run, trained once and shared by the seeds.
     const bases = fs.readdirSync(path.join(root, 'hamiltonian-base'));
@@ -273,7 +378,15 @@ describe('saved Hamiltonian samples', () => {
     assert.equal(hasAnswerFormat('1<sep>0<eos>', 3), false);
     assert.equal(hasAnswerFormat('1<sep>0<sep>3<eos>', 3), false);
     assert.equal(hasAnswerFormat('1<sep><edge_sep><sep>2<eos>', 3), false);
-    const r = formatRates([{ text: '1<sep>0<sep>1<eos>', stop: 'eos' }, { text: '1<sep>0<sep>2<eos>', stop: 'eos' }, { text: '2<sep>1', stop: 'budget' }, { text: '0<sep>2<sep>1<eos>', stop: 'eos' }], 3);
+    const r = formatRates(
+      [
+        { text: '1<sep>0<sep>1<eos>', stop: 'eos' },
+        { text: '1<sep>0<sep>2<eos>', stop: 'eos' },
+        { text: '2<sep>1', stop: 'budget' },
+        { text: '0<sep>2<sep>1<eos>', stop: 'eos' },
+      ],
+      3,
+    );
     assertClose(r.format, 3 / 4, 1e-12);
     assertClose(r.distinctGivenFormat, 2 / 3, 1e-12);
   });

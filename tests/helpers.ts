@@ -1,10 +1,10 @@
 /** Shared test helpers: backend set-up, tolerant comparisons, a tiny model. */
 import * as assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/backend';
-import { ModelConfig, resolveModelConfig } from '../lib/model/config';
+import { type ModelConfig, resolveModelConfig } from '../lib/model/config';
 import { initParams } from '../lib/model/params';
-import * as path from 'path';
+import * as path from 'node:path';
 
 // Tests read the offline data mirror beside the project (CI: ../shared/data) unless told otherwise.
 process.env.IMRM_DATA_DIR ??= path.resolve(__dirname, '..', '..', 'shared', 'data');

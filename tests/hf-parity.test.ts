@@ -8,14 +8,14 @@
  */
 import { before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as http from 'http';
-import * as os from 'os';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { assertAllClose, assertClose, setup } from './helpers';
 import { BpeTokenizer } from '../lib/tokenizers/bpe';
-import { HfModel, loadHfModel, saveHfModel } from '../lib/model/hf';
+import { type HfModel, loadHfModel, saveHfModel } from '../lib/model/hf';
 import { hfConfigFor, hfMappings, modelConfigFromHf } from '../lib/model/hf-layout';
 import { readSafetensors, writeSafetensors } from '../lib/model/safetensors';
 import { resolveModelConfig } from '../lib/model/config';
@@ -23,7 +23,7 @@ import { initParams } from '../lib/model/params';
 import { forward } from '../lib/model/transformer';
 import { batchTensors, buildPairBatch } from '../lib/rewards/sequences';
 import { tokenLogProbs } from '../lib/rewards/logprobs';
-import { RewardModelSpec, sequenceLogProbs, sequenceRewards } from '../lib/rewards/reward-model';
+import { type RewardModelSpec, sequenceLogProbs, sequenceRewards } from '../lib/rewards/reward-model';
 import { bradleyTerryLoss } from '../lib/rewards/loss';
 import { gradsByName } from '../lib/train/checkpointing';
 
@@ -44,7 +44,15 @@ describe('Hugging Face tokenizer.json (byte-level BPE)', () => {
 
 describe('config.json spellings', () => {
   it('reads the transformers 4 and 5 rotary settings alike', () => {
-    const base = { model_type: 'gpt_neox', hidden_size: 32, num_attention_heads: 4, num_hidden_layers: 1, vocab_size: 10, max_position_embeddings: 8, intermediate_size: 64 };
+    const base = {
+      model_type: 'gpt_neox',
+      hidden_size: 32,
+      num_attention_heads: 4,
+      num_hidden_layers: 1,
+      vocab_size: 10,
+      max_position_embeddings: 8,
+      intermediate_size: 64,
+    };
     const v4 = modelConfigFromHf({ ...base, rotary_pct: 0.25, rotary_emb_base: 500 });
     const v5 = modelConfigFromHf({ ...base, rope_parameters: { partial_rotary_factor: 0.25, rope_theta: 500, rope_type: 'default' } });
     assert.equal(v4.rotaryFraction, 0.25);
@@ -54,7 +62,20 @@ describe('config.json spellings', () => {
   });
   it('names the unsupported setting', () => {
     assert.throws(() => modelConfigFromHf({ model_type: 'mistral' }), /model_type 'mistral'/);
-    assert.throws(() => modelConfigFromHf({ model_type: 'gpt_neox', hidden_size: 32, num_attention_heads: 4, num_hidden_layers: 1, vocab_size: 10, max_position_embeddings: 8, intermediate_size: 64, rope_scaling: { rope_type: 'dynamic', factor: 2 } }), /rotary scaling 'dynamic'/);
+    assert.throws(
+      () =>
+        modelConfigFromHf({
+          model_type: 'gpt_neox',
+          hidden_size: 32,
+          num_attention_heads: 4,
+          num_hidden_layers: 1,
+          vocab_size: 10,
+          max_position_embeddings: 8,
+          intermediate_size: 64,
+          rope_scaling: { rope_type: 'dynamic', factor: 2 },
+        }),
+      /rotary scaling 'dynamic'/,
+    );
   });
 });
 
@@ -84,10 +105,11 @@ for (const arch of ARCHS) {
       const p = g.preference;
       const batch = buildPairBatch([{ id: 'golden', prompt: p.prompt, chosen: p.chosen, rejected: p.rejected }], 0, ref.config.contextLength);
       const t = batchTensors(batch);
-      const responseLp = (m: HfModel) => tf.tidy(() => {
-        const lp = tokenLogProbs(forward(m, t.ids).logits as tf.Tensor3D, t.ids).arraySync();
-        return [0, 1].map((b) => lp[b].filter((_, j) => batch.responseMask[b * batch.T + j] === 1));
-      });
+      const responseLp = (m: HfModel) =>
+        tf.tidy(() => {
+          const lp = tokenLogProbs(forward(m, t.ids).logits as tf.Tensor3D, t.ids).arraySync();
+          return [0, 1].map((b) => lp[b].filter((_, j) => batch.responseMask[b * batch.T + j] === 1));
+        });
       const [refC, refR] = responseLp(ref);
       const [polC, polR] = responseLp(policy);
       assertAllClose(refC, p.ref_logprobs_chosen, TOL, 'reference chosen');
@@ -124,7 +146,9 @@ for (const arch of ARCHS) {
       }
       assert.equal(Object.keys(p.grad_norms).length, Object.keys(norms).length, 'one gradient norm per Hugging Face parameter');
 
-      tf.tidy(() => { for (const [k, v] of Object.entries(vars)) v.assign(v.sub(grads[k].mul(p.sgd_lr))); });
+      tf.tidy(() => {
+        for (const [k, v] of Object.entries(vars)) v.assign(v.sub(grads[k].mul(p.sgd_lr)));
+      });
       const after = tf.tidy(() => lossOf().dataSync()[0]);
       assertClose(after, p.bt_loss_after_one_sgd_step, TOL, 'loss after one SGD step');
 
@@ -137,7 +161,10 @@ for (const arch of ARCHS) {
 
     it('saves back in the Hugging Face layout: same tensors, names and config', async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), `imrm-hf-${arch}-`));
-      const head = tf.tensor2d(Array.from({ length: ref.config.dModel }, (_, i) => i / 10), [ref.config.dModel, 1]);
+      const head = tf.tensor2d(
+        Array.from({ length: ref.config.dModel }, (_, i) => i / 10),
+        [ref.config.dModel, 1],
+      );
       await saveHfModel(dir, ref, head);
       const back = await loadHfModel(dir);
       assert.deepEqual(back.config, ref.config);
@@ -176,7 +203,21 @@ describe('Hugging Face checkpoints: shards and Qwen2 layout', () => {
   });
 
   it('writes and reads the Qwen2 layout (biases on q, k, v only); no transformers reference here, so a round trip', async () => {
-    const config = resolveModelConfig({ vocabSize: 50, dModel: 16, nLayers: 1, nHeads: 4, nKvHeads: 2, contextLength: 16, dMlp: 24, norm: 'rmsnorm', positions: 'rotary', activation: 'silu', gatedMlp: true, bias: 'qkv', tiedEmbeddings: false });
+    const config = resolveModelConfig({
+      vocabSize: 50,
+      dModel: 16,
+      nLayers: 1,
+      nHeads: 4,
+      nKvHeads: 2,
+      contextLength: 16,
+      dMlp: 24,
+      norm: 'rmsnorm',
+      positions: 'rotary',
+      activation: 'silu',
+      gatedMlp: true,
+      bias: 'qkv',
+      tiedEmbeddings: false,
+    });
     const params = initParams(config, 5);
     const { arch, hfConfig } = hfConfigFor(config, { bos: null, eos: 0, pad: 0 });
     assert.equal(arch, 'qwen2');
@@ -196,7 +237,11 @@ describe('Hugging Face hub ids', () => {
     const server = http.createServer((req, res) => {
       const m = /^\/test\/tiny-llama\/resolve\/main\/(.+)$/.exec(req.url ?? '');
       const file = m && (m[1] === 'tokenizer.json' ? path.join(GOLDEN, 'tokenizer.json') : path.join(GOLDEN, 'llama', m[1]));
-      if (!file || !fs.existsSync(file)) { res.writeHead(404); res.end(); return; }
+      if (!file || !fs.existsSync(file)) {
+        res.writeHead(404);
+        res.end();
+        return;
+      }
       served.push(m![1]);
       res.writeHead(200, { 'content-length': fs.statSync(file).size });
       fs.createReadStream(file).pipe(res);
@@ -214,8 +259,10 @@ describe('Hugging Face hub ids', () => {
       assert.equal(served.length, 3, 'the second load reads the cache');
     } finally {
       server.close();
-      if (saved.endpoint === undefined) delete process.env.HF_ENDPOINT; else process.env.HF_ENDPOINT = saved.endpoint;
-      if (saved.cache === undefined) delete process.env.IMRM_CACHE_DIR; else process.env.IMRM_CACHE_DIR = saved.cache;
+      if (saved.endpoint === undefined) delete process.env.HF_ENDPOINT;
+      else process.env.HF_ENDPOINT = saved.endpoint;
+      if (saved.cache === undefined) delete process.env.IMRM_CACHE_DIR;
+      else process.env.IMRM_CACHE_DIR = saved.cache;
     }
   });
 });

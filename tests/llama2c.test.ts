@@ -4,21 +4,22 @@
  */
 import { before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { setup } from './helpers';
-import { loadBaseModel, promptIds, BaseModel } from '../lib/model/load';
+import { loadBaseModel, promptIds, type BaseModel } from '../lib/model/load';
 import { generate } from '../lib/model/generate';
 import { interleavedToHalf, readLlama2c } from '../lib/model/llama2c';
-import { Llama2cTokenizer } from '../lib/tokenizers/llama2c';
+import type { Llama2cTokenizer } from '../lib/tokenizers/llama2c';
 import { Rng } from '../lib/random';
 
-const UPSTREAM_200 = 'Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball. She wanted to play with it, but it was too high.\n'
-  + 'Lily\'s mom said, "Lily, let\'s go to the park." Lily was sad and didn\'t know what to do. She said, "I want to play with your ball, but I can\'t find it."\n'
-  + 'Lily was sad and didn\'t know what to do. She said, "I\'m sorry, Lily. I didn\'t know what to do."\n'
-  + 'Lily didn\'t want to help her mom, so she';
+const UPSTREAM_200 =
+  'Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball. She wanted to play with it, but it was too high.\n' +
+  'Lily\'s mom said, "Lily, let\'s go to the park." Lily was sad and didn\'t know what to do. She said, "I want to play with your ball, but I can\'t find it."\n' +
+  "Lily was sad and didn't know what to do. She said, \"I'm sorry, Lily. I didn't know what to do.\"\n" +
+  "Lily didn't want to help her mom, so she";
 
 describe('llama2.c: stories260K', () => {
   let base: BaseModel;
@@ -45,7 +46,11 @@ describe('llama2.c: stories260K', () => {
     assert.equal(tok.decode([1, ...ids]), 'Once upon a time');
     assert.ok(ids.length < 'Once upon a time'.length / 2, 'merged into few pieces');
     const emoji = tok.encode('🙂');
-    assert.deepEqual(emoji.slice(-4), [...Buffer.from('🙂')].map((b) => b + 3), 'bytes of an unknown character fall back to <0xNN>');
+    assert.deepEqual(
+      emoji.slice(-4),
+      [...Buffer.from('🙂')].map((b) => b + 3),
+      'bytes of an unknown character fall back to <0xNN>',
+    );
     assert.equal(tok.decode([1, ...emoji]), '🙂');
     assert.deepEqual(promptIds(base, 'Zoo').slice(0, 1), [1]);
   });
@@ -62,10 +67,16 @@ describe('llama2.c: stories260K', () => {
         else for (const b of Buffer.from(ch)) tokens.push(b + 3);
       }
       for (;;) {
-        let best = -1e10, at = -1, bestId = -1;
+        let best = -1e10,
+          at = -1,
+          bestId = -1;
         for (let i = 0; i + 1 < tokens.length; i++) {
           const id = t.ids.get(t.pieces[tokens[i]] + t.pieces[tokens[i + 1]]);
-          if (id !== undefined && t.scores[id] > best) { best = t.scores[id]; at = i; bestId = id; }
+          if (id !== undefined && t.scores[id] > best) {
+            best = t.scores[id];
+            at = i;
+            bestId = id;
+          }
         }
         if (at < 0) return tokens;
         tokens.splice(at, 2, bestId);
@@ -89,7 +100,23 @@ describe('llama2.c: stories260K', () => {
   });
 
   it('npm run generate prints only the text', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'scripts', 'generate.ts'), '--model', 'stories260K', '--prompt', 'Zoo', '--temperature', '0', '--max-new-tokens', '12'], { encoding: 'utf8', env: process.env });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(__dirname, '..', 'scripts', 'generate.ts'),
+        '--model',
+        'stories260K',
+        '--prompt',
+        'Zoo',
+        '--temperature',
+        '0',
+        '--max-new-tokens',
+        '12',
+      ],
+      { encoding: 'utf8', env: process.env },
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'Zoo was a little girl named Lily. She loved\n');
   });

@@ -1,22 +1,28 @@
 /** The paper's prepared datasets: every split against its creation log's row count, Arrow = JSONL, rewrite joins. */
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'fs';
+import * as fs from 'node:fs';
 import { SHARED_DATA } from './helpers';
-import { PAPER_DATASETS, PaperDataset, loadPaperSplit, loadUfWithRewrites, logRowCounts } from '../lib/data/paper-datasets';
+import { PAPER_DATASETS, type PaperDataset, loadPaperSplit, loadUfWithRewrites, logRowCounts } from '../lib/data/paper-datasets';
 import { dataFile } from '../lib/data/sources';
 import { readJsonl } from '../lib/data/formats';
 import { equalPairFraction } from '../lib/data/overlap';
 
 describe("the paper's prepared datasets", () => {
   it('reads the last section of a creation log', () => {
-    const log = 'Split: train\nNumber of samples: 900\nSplit: test\nNumber of samples: 50\n-- after filtering --\nSplit: train\nNumber of samples: 84\nSplit: test\nNumber of samples: 49\n';
+    const log =
+      'Split: train\nNumber of samples: 900\nSplit: test\nNumber of samples: 50\n-- after filtering --\nSplit: train\nNumber of samples: 84\nSplit: test\nNumber of samples: 49\n';
     assert.deepEqual(logRowCounts(log), { train: 84, test: 49 });
   });
 
   const expected: Record<PaperDataset, Partial<Record<'train' | 'test', number>>> = {
-    ultrafeedback: { test: 200 }, 'uf-paraphrase': { train: 200, test: 200 }, 'uf-french': { train: 200, test: 200 }, 'uf-spanish': { train: 200, test: 200 },
-    'rewardbench-math': { train: 34, test: 200 }, 'rewardbench-code': { train: 84, test: 200 }, rewardmath: { train: 2000, test: 200 },
+    ultrafeedback: { test: 200 },
+    'uf-paraphrase': { train: 200, test: 200 },
+    'uf-french': { train: 200, test: 200 },
+    'uf-spanish': { train: 200, test: 200 },
+    'rewardbench-math': { train: 34, test: 200 },
+    'rewardbench-code': { train: 84, test: 200 },
+    rewardmath: { train: 2000, test: 200 },
   };
   for (const [dataset, splits] of Object.entries(expected) as Array<[PaperDataset, Record<string, number>]>) {
     for (const [split, n] of Object.entries(splits)) {
@@ -36,12 +42,18 @@ describe("the paper's prepared datasets", () => {
     const published = readJsonl(`${SHARED_DATA}/exrm-vs-imrm/uf_token_shift_test.jsonl`);
     joined.forEach((j, i) => {
       const p = published[i] as Record<string, string>;
-      assert.deepEqual([j.prompt, j.chosen, j.rejected, j.paraphrase.chosen, j.french.rejected, j.spanish.chosen], [p.prompt, p.chosen, p.rejected, p.chosen_paraphrase, p.rejected_fr, p.chosen_es]);
+      assert.deepEqual(
+        [j.prompt, j.chosen, j.rejected, j.paraphrase.chosen, j.french.rejected, j.spanish.chosen],
+        [p.prompt, p.chosen, p.rejected, p.chosen_paraphrase, p.rejected_fr, p.chosen_es],
+      );
     });
   });
 
   it('the 2,000-pair UltraFeedback train split is not in the offline mirror: one clear error', async () => {
-    await assert.rejects(loadPaperSplit('ultrafeedback', 'train', { cacheDir: fs.mkdtempSync('/tmp/imrm-c-'), download: false }), /not available locally.*download https:\/\/raw\.githubusercontent\.com/);
+    await assert.rejects(
+      loadPaperSplit('ultrafeedback', 'train', { cacheDir: fs.mkdtempSync('/tmp/imrm-c-'), download: false }),
+      /not available locally.*download https:\/\/raw\.githubusercontent\.com/,
+    );
   });
 });
 

@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import { setup } from './helpers';
 import { backendInfo } from '../lib/backend';
 import { EXPERIMENTS } from '../lib/experiments/registry';
-import { PinFile, comparePins, computePins, flattenMetrics, pinFilePath, pinVersions, readPinFile, updatedPinFile } from '../lib/experiments/pins';
+import { type PinFile, comparePins, computePins, flattenMetrics, pinFilePath, pinVersions, readPinFile, updatedPinFile } from '../lib/experiments/pins';
 
 describe('pinned smoke outputs', () => {
   before(setup);
@@ -16,8 +16,11 @@ describe('pinned smoke outputs', () => {
     it(`${name}: smoke outputs equal the pins of its version`, async (t) => {
       const pins = readPinFile(pinFilePath(name));
       assert.ok(pins, `${name}: no tests/pins/${name}.json; run npm run pins -- --update ${name}`);
-      assert.deepEqual(pins.versions, pinVersions(name),
-        `${name}: pinned under ${JSON.stringify(pins.versions)}, the code is ${JSON.stringify(pinVersions(name))}: run npm run pins -- --update ${name}`);
+      assert.deepEqual(
+        pins.versions,
+        pinVersions(name),
+        `${name}: pinned under ${JSON.stringify(pins.versions)}, the code is ${JSON.stringify(pinVersions(name))}: run npm run pins -- --update ${name}`,
+      );
       const backend = backendInfo().backend;
       if (!pins.backends[backend]) {
         t.skip(`no pins for backend ${backend} (pinned: ${Object.keys(pins.backends).join(', ')})`);
@@ -25,7 +28,11 @@ describe('pinned smoke outputs', () => {
       }
       const computed = await computePins(name);
       const diff = comparePins(pins.backends[backend], computed.metrics);
-      assert.deepEqual(diff, [], `${name}: the smoke outputs moved. If that is intended, bump the version of what changed and run npm run pins -- --update ${name}:\n  ${diff.slice(0, 10).join('\n  ')}`);
+      assert.deepEqual(
+        diff,
+        [],
+        `${name}: the smoke outputs moved. If that is intended, bump the version of what changed and run npm run pins -- --update ${name}:\n  ${diff.slice(0, 10).join('\n  ')}`,
+      );
     });
   }
 });
@@ -47,7 +54,7 @@ describe('the pin rule', () => {
     assert.throws(() => updatedPinFile('toy-copy', old, 'wasm', { a: 2 }), /numbers moved but the versions did not.*Bump the version/s);
     assert.deepEqual(updatedPinFile('toy-copy', old, 'wasm', { a: 1 }).backends, { wasm: { a: 1 }, cpu: { a: 1.1 } });
     const bumped = updatedPinFile('toy-copy', { ...old, versions: { 'toy-copy': versions['toy-copy'] - 1 } }, 'wasm', { a: 2 });
-    assert.deepEqual(bumped.backends, { wasm: { a: 2 } }, 'a bump drops the other backends\' stale pins');
+    assert.deepEqual(bumped.backends, { wasm: { a: 2 } }, "a bump drops the other backends' stale pins");
     assert.deepEqual(bumped.versions, versions);
   });
 });

@@ -1,9 +1,9 @@
 /** In-project pretraining: learning-rate schedule, exact resume, the smoke run end to end, code-version scoping. */
 import { before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { assertClose, setup, tinyModel } from './helpers';
 import { validationPerplexity } from '../lib/train/lm';
@@ -15,7 +15,7 @@ import { loadBaseModel, promptIds } from '../lib/model/load';
 import { hfConfigFor } from '../lib/model/hf-layout';
 import { saveHfModel } from '../lib/model/hf';
 import { forward } from '../lib/model/transformer';
-import { BpeModelTokenizer } from '../lib/tokenizers/index';
+import type { BpeModelTokenizer } from '../lib/tokenizers/index';
 import { BpeTokenizer } from '../lib/tokenizers/bpe';
 import { trainBpe } from '../lib/tokenizers/bpe-train';
 import { libraryCodeHash } from '../lib/runs/hash';
@@ -39,7 +39,8 @@ describe('pretraining schedule and loop', () => {
     const cfg = resolveScheduledLmConfig({ steps: 6, batchSize: 2, seqLen: 8, warmupSteps: 2, evalEvery: 2, evalTokens: 32, checkpointEvery: 2 });
     const run = async (dir: string, stop?: number) => {
       const { model, vars } = tinyModel({ contextLength: 8 }, 3);
-      if (stop !== undefined) await trainScheduledLm(cfg, model, vars, { train: stream, validation: stream.subarray(0, 64), seed: 5, checkpointDir: dir, stopAfterSteps: stop });
+      if (stop !== undefined)
+        await trainScheduledLm(cfg, model, vars, { train: stream, validation: stream.subarray(0, 64), seed: 5, checkpointDir: dir, stopAfterSteps: stop });
       validationPerplexity(model, stream.subarray(0, 16), 8, 2); // creates the cached constants (causal mask) first
       const before = tf.memory().numTensors;
       const { model: m2, vars: v2 } = stop !== undefined ? tinyModel({ contextLength: 8 }, 3) : { model, vars };
@@ -50,8 +51,14 @@ describe('pretraining schedule and loop', () => {
     const straight = await run(tmp('imrm-lm-a-'));
     const resumed = await run(tmp('imrm-lm-b-'), 3);
     assert.deepEqual(resumed.weights, straight.weights);
-    assert.deepEqual(resumed.out.curve.map((p) => [p.step, p.trainLoss, p.validationPerplexity]), straight.out.curve.map((p) => [p.step, p.trainLoss, p.validationPerplexity]));
-    assert.deepEqual(straight.out.curve.map((p) => p.step), [0, 2, 4, 6]);
+    assert.deepEqual(
+      resumed.out.curve.map((p) => [p.step, p.trainLoss, p.validationPerplexity]),
+      straight.out.curve.map((p) => [p.step, p.trainLoss, p.validationPerplexity]),
+    );
+    assert.deepEqual(
+      straight.out.curve.map((p) => p.step),
+      [0, 2, 4, 6],
+    );
     assert.equal(straight.leaked, 0, 'no tensor leaks across training');
   });
 

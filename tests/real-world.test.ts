@@ -1,9 +1,9 @@
 /** The real-world experiment: chat formatting and truncation, baselines, bootstrap, data splits, and a smoke run. */
 import { before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { assertClose, setup } from './helpers';
 import { chatPrompt, chatResponse, formatChatPairs } from '../lib/data/chat-format';
 import { BowRewardModel, words } from '../lib/baselines/bow';
@@ -19,7 +19,12 @@ const charTok = { encode: (t: string) => [...t].map((ch) => ch.charCodeAt(0)), s
 
 describe('chat formatting and truncation', () => {
   it('formats with the template, BOS and EOS, and drops nothing when the pair fits', () => {
-    const { pairs, stats } = formatChatPairs([{ id: 'a', prompt: 'hi', chosen: 'yes', rejected: 'no' }], charTok, { maxLength: 64, maxPromptTokens: 32 }, 'test');
+    const { pairs, stats } = formatChatPairs(
+      [{ id: 'a', prompt: 'hi', chosen: 'yes', rejected: 'no' }],
+      charTok,
+      { maxLength: 64, maxPromptTokens: 32 },
+      'test',
+    );
     assert.deepEqual(pairs[0].prompt, [1, ...charTok.encode(chatPrompt('hi'))]);
     assert.deepEqual(pairs[0].chosen, [...charTok.encode(chatResponse('yes')), 2]);
     assert.equal(stats.pairsTruncated, 0);
@@ -29,7 +34,12 @@ describe('chat formatting and truncation', () => {
   it('keeps the prompt end (and BOS) and the response start, counting every dropped token', () => {
     // Prompt: 1 + 26 + 2 = 29 tokens -> BOS + last 9; room for responses: 20 - 10 = 10 tokens.
     const prompt = 'abcdefghijklmnopqrstuvwxyz';
-    const { pairs, stats } = formatChatPairs([{ id: 'a', prompt, chosen: 'x'.repeat(30), rejected: 'x'.repeat(3) }], charTok, { maxLength: 20, maxPromptTokens: 10 }, 'test');
+    const { pairs, stats } = formatChatPairs(
+      [{ id: 'a', prompt, chosen: 'x'.repeat(30), rejected: 'x'.repeat(3) }],
+      charTok,
+      { maxLength: 20, maxPromptTokens: 10 },
+      'test',
+    );
     const full = [1, ...charTok.encode(chatPrompt(prompt))];
     assert.deepEqual(pairs[0].prompt, [1, ...full.slice(full.length - 9)]);
     assert.equal(pairs[0].chosen.length, 10);
@@ -41,7 +51,12 @@ describe('chat formatting and truncation', () => {
   });
 
   it('counts pairs whose responses become identical after truncation', () => {
-    const { stats } = formatChatPairs([{ id: 'a', prompt: 'p', chosen: 'same start A', rejected: 'same start B' }], charTok, { maxLength: 20, maxPromptTokens: 12 }, 'test');
+    const { stats } = formatChatPairs(
+      [{ id: 'a', prompt: 'p', chosen: 'same start A', rejected: 'same start B' }],
+      charTok,
+      { maxLength: 20, maxPromptTokens: 12 },
+      'test',
+    );
     assert.equal(stats.identicalAfterTruncation, 1);
   });
 
@@ -81,8 +96,14 @@ describe('paired bootstrap', () => {
   });
 
   it('averages seeds inside the resample and brackets the difference', () => {
-    const a = [[1, 0, 1, 1, 0.5, 1], [1, 1, 1, 0, 0.5, 1]];
-    const b = [[0, 0, 1, 0, 0.5, 1], [0, 1, 0, 0, 0.5, 0]];
+    const a = [
+      [1, 0, 1, 1, 0.5, 1],
+      [1, 1, 1, 0, 0.5, 1],
+    ];
+    const b = [
+      [0, 0, 1, 0, 0.5, 1],
+      [0, 1, 0, 0, 0.5, 0],
+    ];
     const r = pairedBootstrap(a, b, 2000, 5);
     assertClose(r.difference, (2 + 3) / 12, 1e-12, 'difference');
     assert.ok(r.ci95[0] <= r.difference && r.difference <= r.ci95[1]);
@@ -91,7 +112,15 @@ describe('paired bootstrap', () => {
   });
 
   it('averages metrics per evaluation type over its splits', () => {
-    const g = { ultrafeedback: { accuracy: 0.8 }, 'uf-paraphrase': { accuracy: 0.6 }, 'uf-french': { accuracy: 0.5 }, 'uf-spanish': { accuracy: 0.4 }, 'rewardbench-math': { accuracy: 0.3 }, 'rewardbench-code': { accuracy: 0.5 }, rewardmath: { accuracy: 0.7 } };
+    const g = {
+      ultrafeedback: { accuracy: 0.8 },
+      'uf-paraphrase': { accuracy: 0.6 },
+      'uf-french': { accuracy: 0.5 },
+      'uf-spanish': { accuracy: 0.4 },
+      'rewardbench-math': { accuracy: 0.3 },
+      'rewardbench-code': { accuracy: 0.5 },
+      rewardmath: { accuracy: 0.7 },
+    };
     const avg = groupAverages(g, SPLIT_GROUPS.ultrafeedback);
     assertClose(avg['avg in-distribution'].accuracy, 0.8);
     assertClose(avg['avg token-level shift'].accuracy, 0.5);
@@ -106,8 +135,13 @@ describe('length preference of a reward model', () => {
     const scores = path.join(dir, 'seed-1', 'ultrafeedback', 'im', 'scores');
     fs.mkdirSync(scores, { recursive: true });
     // Pairs: chosen shorter & preferred (1), chosen longer & preferred (0), equal lengths (skipped), tie (0.5).
-    const rows = [{ chosen: 1, rejected: 0 }, { chosen: 1, rejected: 0 }, { chosen: 0, rejected: 1 }, { chosen: 2, rejected: 2 }];
-    fs.writeFileSync(path.join(scores, 'rewardbench-math.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const rows = [
+      { chosen: 1, rejected: 0 },
+      { chosen: 1, rejected: 0 },
+      { chosen: 0, rejected: 1 },
+      { chosen: 2, rejected: 2 },
+    ];
+    fs.writeFileSync(path.join(scores, 'rewardbench-math.jsonl'), `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
     const lengths = { chosenTokens: [3, 9, 5, 4], rejectedTokens: [7, 2, 5, 8] };
     assertClose(shorterPreference(dir, [1], 'ultrafeedback', 'im', 'rewardbench-math', lengths), (1 + 0 + 0.5) / 3);
   });
@@ -131,10 +165,10 @@ describe('real-world data', () => {
   it('reads a user-supplied UltraFeedback train file and names a bad line', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'imrm-uf-'));
     const good = path.join(dir, 'uf.jsonl');
-    fs.writeFileSync(good, JSON.stringify({ prompt: 'p', chosen: 'c', rejected: 'r' }) + '\n');
+    fs.writeFileSync(good, `${JSON.stringify({ prompt: 'p', chosen: 'c', rejected: 'r' })}\n`);
     assert.equal((await loadRealWorldData({ nTrain: 0, nEval: 1, ultrafeedbackTrainFile: good })).train.ultrafeedback.length, 1);
     const bad = path.join(dir, 'bad.jsonl');
-    fs.writeFileSync(bad, JSON.stringify({ prompt: 'p', chosen: 3 }) + '\n');
+    fs.writeFileSync(bad, `${JSON.stringify({ prompt: 'p', chosen: 3 })}\n`);
     await assert.rejects(loadRealWorldData({ nTrain: 0, nEval: 1, ultrafeedbackTrainFile: bad }), /bad\.jsonl:1/);
   });
 });

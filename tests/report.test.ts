@@ -1,21 +1,40 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as figures from '../lib/report/figures';
 import { escapeHtml, figureHtml, plotlyLoaderHtml, scriptJson, tableHtml } from '../lib/report/html';
-import { declaredParameters, injectParameters, outputProblems, readNotebook, stripOutputs, firstFailure, cellSource, Notebook } from '../lib/report/notebook';
+import {
+  declaredParameters,
+  injectParameters,
+  outputProblems,
+  readNotebook,
+  stripOutputs,
+  firstFailure,
+  cellSource,
+  type Notebook,
+} from '../lib/report/notebook';
 import { countDrawnFigures } from '../lib/report/render';
 import * as display from '../lib/report/display';
-import { epochCurve, RunRecord } from '../lib/report/curves';
+import { epochCurve, type RunRecord } from '../lib/report/curves';
 import { indexHtml } from '../lib/report/index-page';
 
-const notebooks = fs.readdirSync('notebooks').filter((f) => f.endsWith('.ipynb')).map((f) => path.join('notebooks', f));
+const notebooks = fs
+  .readdirSync('notebooks')
+  .filter((f) => f.endsWith('.ipynb'))
+  .map((f) => path.join('notebooks', f));
 
 describe('figure builders', () => {
   it('line with bands: a band trace before each line, titles as {text}', () => {
-    const f = figures.lineWithBands({ name: 'acc', title: 'Accuracy', xTitle: 'epoch', series: [
-      { name: 'EX', x: [0, 1], y: [0.5, 0.7], lo: [0.4, 0.6], hi: [0.6, 0.8] }, { name: 'IM', x: [0, 1], y: [0.5, 0.6] }] });
+    const f = figures.lineWithBands({
+      name: 'acc',
+      title: 'Accuracy',
+      xTitle: 'epoch',
+      series: [
+        { name: 'EX', x: [0, 1], y: [0.5, 0.7], lo: [0.4, 0.6], hi: [0.6, 0.8] },
+        { name: 'IM', x: [0, 1], y: [0.5, 0.6] },
+      ],
+    });
     assert.equal(f.data.length, 3);
     assert.equal(f.data[0].fill, 'toself');
     assert.deepEqual(f.data[0].x, [0, 1, 1, 0]);
@@ -26,11 +45,22 @@ describe('figure builders', () => {
   });
 
   it('grouped bars: asymmetric error bars from CI bounds', () => {
-    const f = figures.groupedBars({ name: 'b', title: 'B', categories: ['train', 'test'], series: [{ name: 'ex', y: [0.8, 0.6], lo: [0.7, null], hi: [0.95, null] }] });
+    const f = figures.groupedBars({
+      name: 'b',
+      title: 'B',
+      categories: ['train', 'test'],
+      series: [{ name: 'ex', y: [0.8, 0.6], lo: [0.7, null], hi: [0.95, null] }],
+    });
     assert.equal(f.layout.barmode, 'group');
     const e = f.data[0].error_y as { array: number[]; arrayminus: number[] };
-    assert.deepEqual(e.array.map((v) => +v.toFixed(6)), [0.15, 0]);
-    assert.deepEqual(e.arrayminus.map((v) => +v.toFixed(6)), [0.1, 0]);
+    assert.deepEqual(
+      e.array.map((v) => +v.toFixed(6)),
+      [0.15, 0],
+    );
+    assert.deepEqual(
+      e.arrayminus.map((v) => +v.toFixed(6)),
+      [0.1, 0],
+    );
   });
 
   it('scatter with diagonal, heatmap and histogram specs, and CSV of the numbers', () => {
@@ -83,7 +113,8 @@ describe('HTML', () => {
   });
 
   it('counts drawn figures in a rendered DOM', () => {
-    const dom = '<div id="imrm-fig-1-a" class="imrm-figure js-plotly-plot"><svg class="main-svg"></svg></div>' +
+    const dom =
+      '<div id="imrm-fig-1-a" class="imrm-figure js-plotly-plot"><svg class="main-svg"></svg></div>' +
       '<div id="imrm-fig-2-b" class="imrm-figure">plotly.js is not loaded</div>';
     assert.deepEqual(countDrawnFigures(dom), { figures: 2, drawn: 1 });
   });
@@ -97,9 +128,16 @@ describe('HTML', () => {
 describe('curves', () => {
   it('mean and CI per epoch over seeds, dropping epochs some seed lacks', () => {
     const rec = (seed: number, epoch: number, accuracy: number): RunRecord => ({ seed, kind: 'eval', rewardModel: 'im', split: 'test', epoch, accuracy });
-    const c = epochCurve([rec(1, 0, 0.5), rec(2, 0, 0.5), rec(1, 1, 0.6), rec(2, 1, 0.8), rec(1, 2, 0.9)], { rewardModel: 'im', split: 'test', metric: 'accuracy' });
+    const c = epochCurve([rec(1, 0, 0.5), rec(2, 0, 0.5), rec(1, 1, 0.6), rec(2, 1, 0.8), rec(1, 2, 0.9)], {
+      rewardModel: 'im',
+      split: 'test',
+      metric: 'accuracy',
+    });
     assert.deepEqual(c.x, [0, 1]);
-    assert.deepEqual(c.y.map((v) => +v.toFixed(6)), [0.5, 0.7]);
+    assert.deepEqual(
+      c.y.map((v) => +v.toFixed(6)),
+      [0.5, 0.7],
+    );
     // two seeds: half-width t(1) * std / sqrt(2) = 12.706 * 0.141421 / 1.414214
     assert.ok(Math.abs((c.hi as number[])[1] - (0.7 + 12.706 * 0.1)) < 1e-9);
   });
@@ -112,7 +150,12 @@ describe('notebooks', () => {
   });
 
   it('the outputs check finds outputs and counts; stripping fixes them', () => {
-    const nb: Notebook = { cells: [{ cell_type: 'code', source: 'x', metadata: {}, outputs: [{ output_type: 'stream', text: 'hi' }], execution_count: 3 }], metadata: {}, nbformat: 4, nbformat_minor: 5 };
+    const nb: Notebook = {
+      cells: [{ cell_type: 'code', source: 'x', metadata: {}, outputs: [{ output_type: 'stream', text: 'hi' }], execution_count: 3 }],
+      metadata: {},
+      nbformat: 4,
+      nbformat_minor: 5,
+    };
     assert.equal(outputProblems(nb, 'n').length, 2);
     assert.deepEqual(outputProblems(stripOutputs(nb), 'n'), []);
   });
@@ -135,8 +178,20 @@ describe('notebooks', () => {
   }
 
   it('reads the real message of a failed tslab cell from stderr', () => {
-    const nb: Notebook = { cells: [{ cell_type: 'code', source: ['foo(', ')'], metadata: {}, execution_count: 1,
-      outputs: [{ output_type: 'stream', name: 'stderr', text: ['ReferenceError: foo is not defined\n'] }] }], metadata: {}, nbformat: 4, nbformat_minor: 5 };
+    const nb: Notebook = {
+      cells: [
+        {
+          cell_type: 'code',
+          source: ['foo(', ')'],
+          metadata: {},
+          execution_count: 1,
+          outputs: [{ output_type: 'stream', name: 'stderr', text: ['ReferenceError: foo is not defined\n'] }],
+        },
+      ],
+      metadata: {},
+      nbformat: 4,
+      nbformat_minor: 5,
+    };
     const f = firstFailure(nb, 0);
     assert.equal(f.source, 'foo()');
     assert.equal(f.message, 'ReferenceError: foo is not defined');

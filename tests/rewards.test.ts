@@ -50,7 +50,11 @@ describe('bradleyTerryLoss', () => {
   });
 
   it('has gradient -sigmoid(r- - r+) / P with respect to r+', () => {
-    const g = tf.tidy(() => tf.grad((c: tf.Tensor) => bradleyTerryLoss(c as tf.Tensor1D, tf.tensor1d([0, 1])))(tf.tensor1d([1, 1])).dataSync());
+    const g = tf.tidy(() =>
+      tf
+        .grad((c: tf.Tensor) => bradleyTerryLoss(c as tf.Tensor1D, tf.tensor1d([0, 1])))(tf.tensor1d([1, 1]))
+        .dataSync(),
+    );
     const sig = (x: number) => 1 / (1 + Math.exp(-x));
     assertAllClose(g, [-sig(-1) / 2, -sig(0) / 2], 1e-6);
   });
@@ -67,7 +71,14 @@ describe('implicitReward', () => {
 
 describe('sequence batches', () => {
   it('masks exactly the response tokens and pads on the right', () => {
-    const b = buildSequenceBatch([{ prompt: [5, 6], response: [7] }, { prompt: [5], response: [8, 9, 10] }], 0, 8);
+    const b = buildSequenceBatch(
+      [
+        { prompt: [5, 6], response: [7] },
+        { prompt: [5], response: [8, 9, 10] },
+      ],
+      0,
+      8,
+    );
     assert.equal(b.T, 4);
     assert.deepEqual(Array.from(b.ids), [5, 6, 7, 0, 5, 8, 9, 10]);
     assert.deepEqual(Array.from(b.responseMask), [0, 0, 1, 0, 0, 1, 1, 1]);
@@ -76,12 +87,22 @@ describe('sequence batches', () => {
   });
 
   it('puts chosen sequences first, then rejected', () => {
-    const b = buildPairBatch([{ id: 'a', prompt: [1], chosen: [2], rejected: [3] }, { id: 'b', prompt: [1], chosen: [4], rejected: [5] }], 0, 8);
+    const b = buildPairBatch(
+      [
+        { id: 'a', prompt: [1], chosen: [2], rejected: [3] },
+        { id: 'b', prompt: [1], chosen: [4], rejected: [5] },
+      ],
+      0,
+      8,
+    );
     assert.deepEqual(Array.from(b.ids), [1, 2, 1, 4, 1, 3, 1, 5]);
   });
 
   it('names the example that is too long or empty', () => {
-    assert.throws(() => buildPairBatch([{ id: 'x7', prompt: [1, 2, 3], chosen: [4, 5], rejected: [6] }], 0, 4), /example 'x7': 5 tokens exceed the model context of 4/);
+    assert.throws(
+      () => buildPairBatch([{ id: 'x7', prompt: [1, 2, 3], chosen: [4, 5], rejected: [6] }], 0, 4),
+      /example 'x7': 5 tokens exceed the model context of 4/,
+    );
     assert.throws(() => buildSequenceBatch([{ id: 'e', prompt: [], response: [1] }], 0, 4), /example 'e': empty prompt/);
     assert.throws(() => buildSequenceBatch([{ id: 'e', prompt: [1], response: [] }], 0, 4), /example 'e': empty response/);
   });
@@ -89,7 +110,13 @@ describe('sequence batches', () => {
 
 describe('response log-probs', () => {
   // One sequence [0, 1, 2] over a vocabulary of 3; logits at positions 0 and 1 predict tokens 1 and 2.
-  const logits = [[[1, 2, 0], [0.5, -1, 3], [9, 9, 9]]];
+  const logits = [
+    [
+      [1, 2, 0],
+      [0.5, -1, 3],
+      [9, 9, 9],
+    ],
+  ];
   const logSoftmax = (row: number[]) => {
     const lse = Math.log(row.reduce((a, x) => a + Math.exp(x), 0));
     return row.map((x) => x - lse);
@@ -107,7 +134,13 @@ describe('response log-probs', () => {
     const lp = tf.tidy(() => responseLogProbs(tokenLogProbs(tf.tensor3d(logits), ids), mask).dataSync()[0]);
     assertClose(lp, logSoftmax(logits[0][1])[2], 1e-6);
     // Changing the logits that predict the prompt token leaves it unchanged; changing the response's changes it.
-    const promptChanged = [[[5, -5, 0], [0.5, -1, 3], [9, 9, 9]]];
+    const promptChanged = [
+      [
+        [5, -5, 0],
+        [0.5, -1, 3],
+        [9, 9, 9],
+      ],
+    ];
     const lp2 = tf.tidy(() => responseLogProbs(tokenLogProbs(tf.tensor3d(promptChanged), ids), mask).dataSync()[0]);
     assert.equal(lp2, lp);
     const both = tf.tidy(() => responseLogProbs(tokenLogProbs(tf.tensor3d(logits), ids), tf.tensor2d([[0, 1, 1]])).dataSync()[0]);
@@ -119,12 +152,30 @@ describe('response log-probs', () => {
 
 describe('explicitReward', () => {
   it('applies the head to the last response token, or the mean over response tokens', () => {
-    const batch = buildSequenceBatch([{ prompt: [1], response: [2, 3] }, { prompt: [1, 1], response: [2] }], 0, 8);
+    const batch = buildSequenceBatch(
+      [
+        { prompt: [1], response: [2, 3] },
+        { prompt: [1, 1], response: [2] },
+      ],
+      0,
+      8,
+    );
     // hidden (2, 3, 2): h[b][t] = [b + t, 1]
-    const hidden = [[[0, 1], [1, 1], [2, 1]], [[1, 1], [2, 1], [3, 1]]];
+    const hidden = [
+      [
+        [0, 1],
+        [1, 1],
+        [2, 1],
+      ],
+      [
+        [1, 1],
+        [2, 1],
+        [3, 1],
+      ],
+    ];
     const head = [[2], [-1]]; // r = 2 h0 - h1
-    const run = (pooling: 'last' | 'mean') => tf.tidy(() =>
-      explicitReward(tf.tensor3d(hidden), tf.tensor2d(head), tf.tensor2d(poolingWeights(batch, pooling), [2, 3])).dataSync());
+    const run = (pooling: 'last' | 'mean') =>
+      tf.tidy(() => explicitReward(tf.tensor3d(hidden), tf.tensor2d(head), tf.tensor2d(poolingWeights(batch, pooling), [2, 3])).dataSync());
     // last: seq 0 -> t = 2: 2*2 - 1 = 3; seq 1 -> t = 2: 2*3 - 1 = 5
     assertAllClose(run('last'), [3, 5], 1e-6);
     // mean: seq 0 over t = 1, 2: (1 + 3) / 2 = 2; seq 1 over t = 2: 5

@@ -1,22 +1,22 @@
 import { describe, it, before } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { execFileSync, spawn } from 'child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { execFileSync, spawn } from 'node:child_process';
 import { setup, assertClose } from './helpers';
 import { runExperiment, resolveExperimentConfig, resolveRun, shardSeeds } from '../lib/experiments/runner';
 import { toyCopy } from '../lib/experiments/toy-copy';
 import { aggregate, tQuantile975 } from '../lib/runs/stats';
-import { Progress, ProgressState, terminalRenderer } from '../lib/runs/progress';
+import { Progress, type ProgressState, terminalRenderer } from '../lib/runs/progress';
 import { buildOnce, isStale, tryLock } from '../lib/runs/lock';
 import { canonicalJson, hashOf } from '../lib/runs/hash';
 import { deriveSeed, Rng } from '../lib/random';
 import { makeCopyTask, resolveCopyTaskConfig } from '../lib/data/copy-task';
 import { parseOverrides } from '../lib/config';
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { loadModel } from '../lib/model/checkpoint';
-import { VocabTokenizer, VocabTokenizerJSON } from '../lib/tokenizers/vocab';
+import { VocabTokenizer, type VocabTokenizerJSON } from '../lib/tokenizers/vocab';
 import { encodePairs, checkExamples } from '../lib/data/examples';
 import { rewardsOnPairs } from '../lib/train/evaluate';
 import { REWARD_MODELS } from '../lib/rewards/reward-model';
@@ -48,7 +48,10 @@ describe('building a shared artefact once across processes and hosts', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'imrm-lock-'));
     const target = path.join(dir, 'base');
     let builds = 0;
-    const build = async () => { builds++; fs.mkdirSync(target); };
+    const build = async () => {
+      builds++;
+      fs.mkdirSync(target);
+    };
     assert.equal(await buildOnce(target, build), 'built');
     assert.equal(await buildOnce(target, build), 'found');
     assert.equal(builds, 1);
@@ -74,10 +77,24 @@ describe('building a shared artefact once across processes and hosts', () => {
     const third = path.join(dir, 'third');
     fs.writeFileSync(`${third}.lock`, holder(os.hostname(), process.pid));
     let waitedFor: unknown = null;
-    setTimeout(() => { fs.mkdirSync(third); fs.rmSync(`${third}.lock`); }, 100);
-    assert.equal(await buildOnce(third, async () => assert.fail('must not build'), { pollMs: 20, onWait: (h) => { waitedFor = h?.pid; } }), 'waited');
+    setTimeout(() => {
+      fs.mkdirSync(third);
+      fs.rmSync(`${third}.lock`);
+    }, 100);
+    assert.equal(
+      await buildOnce(third, async () => assert.fail('must not build'), {
+        pollMs: 20,
+        onWait: (h) => {
+          waitedFor = h?.pid;
+        },
+      }),
+      'waited',
+    );
     assert.equal(waitedFor, process.pid);
-    await assert.rejects(buildOnce(path.join(dir, 'never'), async () => undefined), /did not create/);
+    await assert.rejects(
+      buildOnce(path.join(dir, 'never'), async () => undefined),
+      /did not create/,
+    );
     fs.rmSync(dir, { recursive: true });
   });
 
@@ -88,7 +105,9 @@ describe('building a shared artefact once across processes and hosts', () => {
     const old = new Date(Date.now() - 60_000);
     fs.utimesSync(path.join(dir, 'x.lock'), old, old);
     const until = Date.now() + 300;
-    while (Date.now() < until) { /* a long synchronous step */ }
+    while (Date.now() < until) {
+      /* a long synchronous step */
+    }
     assert.ok(Date.now() - fs.statSync(path.join(dir, 'x.lock')).mtimeMs < 1000, 'heartbeat refreshed the mtime');
     lock.release();
     fs.rmSync(dir, { recursive: true });
@@ -110,11 +129,27 @@ describe('progress', () => {
 
   it('without a TTY prints a line every 10% and at least every everyS seconds', () => {
     const lines: string[] = [];
-    const stream = { isTTY: false, write: (x: string) => { lines.push(x); return true; } } as unknown as NodeJS.WriteStream;
+    const stream = {
+      isTTY: false,
+      write: (x: string) => {
+        lines.push(x);
+        return true;
+      },
+    } as unknown as NodeJS.WriteStream;
     const render = terminalRenderer(stream, 30);
     const at = (done: number, elapsedS: number) => render({ done, total: 1000, label: 'x', elapsedS, etaS: 1 }, false);
-    at(1, 0); at(2, 10); at(3, 29); at(4, 31); at(5, 40); at(6, 62); at(100, 63); at(101, 64);
-    assert.deepEqual(lines.map((l) => Number(/ (\d+)\/1000 /.exec(l)?.[1])), [1, 4, 6, 100]);
+    at(1, 0);
+    at(2, 10);
+    at(3, 29);
+    at(4, 31);
+    at(5, 40);
+    at(6, 62);
+    at(100, 63);
+    at(101, 64);
+    assert.deepEqual(
+      lines.map((l) => Number(/ (\d+)\/1000 /.exec(l)?.[1])),
+      [1, 4, 6, 100],
+    );
   });
 });
 
@@ -151,7 +186,10 @@ describe('copy task', () => {
 describe('examples', () => {
   it('bad data is one clear error naming the source and the example', () => {
     const ok = { id: 'a', prompt: 'p', chosen: 'x', rejected: 'y' };
-    assert.throws(() => checkExamples([ok, { ...ok, id: 'b', chosen: '' }], 'file.jsonl'), /file.jsonl: example 1 \(id "b"\): 'chosen' must be a non-empty string/);
+    assert.throws(
+      () => checkExamples([ok, { ...ok, id: 'b', chosen: '' }], 'file.jsonl'),
+      /file.jsonl: example 1 \(id "b"\): 'chosen' must be a non-empty string/,
+    );
     assert.throws(() => checkExamples([ok, ok], 'file.jsonl'), /file.jsonl: duplicate example id "a"/);
     assert.throws(() => encodePairs([{ ...ok, rejected: 3 as never }], () => [1], 'src'), /src: example 0 \(id "a"\): 'rejected'/);
   });
@@ -159,7 +197,8 @@ describe('examples', () => {
 
 describe('experiment runs', () => {
   it('identical requests give identical summaries; a repeat re-uses the cache; --force recomputes', async () => {
-    const rootA = tmp('runs-a'), rootB = tmp('runs-b');
+    const rootA = tmp('runs-a'),
+      rootB = tmp('runs-b');
     const a = await runExperiment(toyCopy, { profile: 'smoke', seeds: 2, root: rootA });
     const b = await runExperiment(toyCopy, { profile: 'smoke', seeds: 2, root: rootB });
     assert.deepEqual(a.summary.results, b.summary.results);
@@ -171,7 +210,11 @@ describe('experiment runs', () => {
     assert.equal(acc.perSeed.length, 2);
     assert.ok(acc.ci95 && acc.ci95[0] <= acc.mean && acc.mean <= acc.ci95[1]);
     // IM-RM at step 0 in metrics.jsonl: exact ties
-    const im0 = fs.readFileSync(path.join(a.dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    const im0 = fs
+      .readFileSync(path.join(a.dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
       .filter((r) => r.kind === 'eval' && r.rewardModel === 'im' && r.epoch === 0);
     assert.ok(im0.length > 0 && im0.every((r) => r.accuracy === 0.5 && r.tieRate === 1));
 
@@ -181,13 +224,28 @@ describe('experiment runs', () => {
     assert.equal((saved.extra as { rewardModel: string }).rewardModel, 'ex');
     assert.ok(!fs.existsSync(path.join(a.dir, 'seed-1', 'ex', 'checkpoint')), 'optimizer checkpoint left behind');
     const tok = VocabTokenizer.fromJSON(saved.tokenizer as VocabTokenizerJSON);
-    const scores = fs.readFileSync(path.join(a.dir, 'seed-1', 'ex', 'scores', 'test.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const scores = fs
+      .readFileSync(path.join(a.dir, 'seed-1', 'ex', 'scores', 'test.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const examples = makeCopyTask(a.config.task, 1).test;
     const pairs = encodePairs(examples, (t) => tok.encode(t), 'test');
-    const r = rewardsOnPairs(REWARD_MODELS.ex, { lm: { config: saved.config, params: saved.params }, head: saved.extraTensors.reward_head as tf.Tensor2D },
-      pairs, null, { batchSize: a.config.train.evalBatchSize, padId: tok.padId });
-    assert.deepEqual(Array.from(r.chosen), scores.map((x) => x.chosen));
-    assert.deepEqual(scores.map((x) => x.id), examples.map((e) => e.id));
+    const r = rewardsOnPairs(
+      REWARD_MODELS.ex,
+      { lm: { config: saved.config, params: saved.params }, head: saved.extraTensors.reward_head as tf.Tensor2D },
+      pairs,
+      null,
+      { batchSize: a.config.train.evalBatchSize, padId: tok.padId },
+    );
+    assert.deepEqual(
+      Array.from(r.chosen),
+      scores.map((x) => x.chosen),
+    );
+    assert.deepEqual(
+      scores.map((x) => x.id),
+      examples.map((e) => e.id),
+    );
 
     const again = await runExperiment(toyCopy, { profile: 'smoke', seeds: 3, root: rootA });
     assert.deepEqual(again.reusedSeeds, [1, 2]);
@@ -219,19 +277,42 @@ describe('experiment runs', () => {
   });
 
   it('shards: n processes sharing a run store give the single-process summary; the last shard writes it', async () => {
-    const root = tmp('runs-shards'), single = tmp('runs-single');
-    const cli = (args: string[]) => new Promise<{ code: number; out: string; err: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/exp.ts', 'toy-copy', '--profile', 'smoke', '--seeds', '5', '--runs-dir', root, ...args]);
-      let out = '', err = '';
-      child.stdout.on('data', (d) => { out += d; });
-      child.stderr.on('data', (d) => { err += d; });
-      child.on('exit', (code) => resolve({ code: code ?? 1, out, err }));
-    });
+    const root = tmp('runs-shards'),
+      single = tmp('runs-single');
+    const cli = (args: string[]) =>
+      new Promise<{ code: number; out: string; err: string }>((resolve) => {
+        const child = spawn(process.execPath, [
+          '--import',
+          'tsx',
+          'scripts/exp.ts',
+          'toy-copy',
+          '--profile',
+          'smoke',
+          '--seeds',
+          '5',
+          '--runs-dir',
+          root,
+          ...args,
+        ]);
+        let out = '',
+          err = '';
+        child.stdout.on('data', (d) => {
+          out += d;
+        });
+        child.stderr.on('data', (d) => {
+          err += d;
+        });
+        child.on('exit', (code) => resolve({ code: code ?? 1, out, err }));
+      });
     assert.deepEqual(shardSeeds(5, 0, 3), [1, 4]);
     assert.deepEqual(shardSeeds(5, 2, 3), [3]);
     assert.throws(() => shardSeeds(5, 3, 3), /i must be an integer in \[0, 2\]/);
     const shards = await Promise.all([0, 1, 2].map((i) => cli(['--shard', `${i}/3`])));
-    assert.deepEqual(shards.map((s) => s.code), [0, 0, 0], shards.map((s) => s.err).join('\n'));
+    assert.deepEqual(
+      shards.map((s) => s.code),
+      [0, 0, 0],
+      shards.map((s) => s.err).join('\n'),
+    );
     const written = shards.filter((s) => s.out.trim().endsWith('summary.json'));
     assert.ok(written.length >= 1, 'the last shard wrote the summary');
     const summaryPath = written[0].out.trim();
@@ -258,18 +339,24 @@ describe('experiment runs', () => {
     assert.throws(() => resolveExperimentConfig(toyCopy, 'smoke', { rewardModels: ['ex', 'dpo'] }), /unknown reward model 'dpo'/);
     assert.throws(() => resolveExperimentConfig(toyCopy, 'smoke', { task: { alphabet: 40 } }), /'alphabet' must be an integer in \[2, 26\]/);
     assert.throws(() => resolveExperimentConfig(toyCopy, 'huge' as never), /unknown profile 'huge'/);
-    assert.deepEqual(parseOverrides(['train.epochs=4', 'rewardModels=["ex"]', 'model.norm=rmsnorm']),
-      { train: { epochs: 4 }, rewardModels: ['ex'], model: { norm: 'rmsnorm' } });
+    assert.deepEqual(parseOverrides(['train.epochs=4', 'rewardModels=["ex"]', 'model.norm=rmsnorm']), {
+      train: { epochs: 4 },
+      rewardModels: ['ex'],
+      model: { norm: 'rmsnorm' },
+    });
   });
 
   it('the CLI prints the summary path, and one clear error for a bad key', () => {
     const root = tmp('cli');
-    const cli = (args: string[]) => execFileSync(process.execPath, ['--import', 'tsx', 'scripts/exp.ts', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const cli = (args: string[]) =>
+      execFileSync(process.execPath, ['--import', 'tsx', 'scripts/exp.ts', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     const out = cli(['toy-copy', '--profile', 'smoke', '--runs-dir', root, '--set', 'rewardModels=["ex"]']).trim();
     assert.match(out, /summary\.json$/);
     assert.ok(fs.existsSync(out));
-    assert.throws(() => cli(['toy-copy', '--profile', 'smoke', '--runs-dir', root, '--set', 'train.lr=1']),
-      (e: { stderr: string }) => /error: experiment toy-copy, overrides: unknown key 'train.lr'/.test(e.stderr) && e.stderr.trim().split('\n').length === 1);
+    assert.throws(
+      () => cli(['toy-copy', '--profile', 'smoke', '--runs-dir', root, '--set', 'train.lr=1']),
+      (e: { stderr: string }) => /error: experiment toy-copy, overrides: unknown key 'train.lr'/.test(e.stderr) && e.stderr.trim().split('\n').length === 1,
+    );
     fs.rmSync(root, { recursive: true });
   });
 });

@@ -1,8 +1,8 @@
 import { describe, it, before } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setup, assertClose, assertAllClose } from './helpers';
 import { hardMarginSvm, NotSeparableError, describe as quartiles, separatorStats } from '../lib/theory/svm';
@@ -21,9 +21,15 @@ before(setup);
 
 describe('hard-margin SVM', () => {
   it('solves cases with known answers', () => {
-    const a = hardMarginSvm([[1, 0], [0, 1]]);
+    const a = hardMarginSvm([
+      [1, 0],
+      [0, 1],
+    ]);
     assertAllClose(a.w, [1, 1], 1e-9);
-    const b = hardMarginSvm([[2, 0], [2, 1]]);
+    const b = hardMarginSvm([
+      [2, 0],
+      [2, 1],
+    ]);
     assertAllClose(b.w, [0.5, 0], 1e-9);
     assertAllClose(b.alpha, [0.25, 0], 1e-9); // only the first vector supports the margin
     const c = hardMarginSvm([[3, 4]]);
@@ -31,8 +37,23 @@ describe('hard-margin SVM', () => {
   });
 
   it('reports non-separable data', () => {
-    assert.throws(() => hardMarginSvm([[1, 1], [-1, -1]]), NotSeparableError);
-    assert.throws(() => hardMarginSvm([[1, 0], [0, 1], [-1, -0.5]]), NotSeparableError);
+    assert.throws(
+      () =>
+        hardMarginSvm([
+          [1, 1],
+          [-1, -1],
+        ]),
+      NotSeparableError,
+    );
+    assert.throws(
+      () =>
+        hardMarginSvm([
+          [1, 0],
+          [0, 1],
+          [-1, -0.5],
+        ]),
+      NotSeparableError,
+    );
     assert.throws(() => hardMarginSvm([[0, 0]]), /vector 0 is zero/);
   });
 
@@ -41,13 +62,22 @@ describe('hard-margin SVM', () => {
     const z = Array.from({ length: 40 }, () => [2 + rng.next(), rng.normal(), rng.normal()]);
     const r = hardMarginSvm(z);
     assert.ok(r.margins.every((m) => m >= 1 - 1e-8));
-    r.alpha.forEach((a, i) => { if (a > 1e-9) assertClose(r.margins[i], 1, 1e-8, 'support vector margin'); });
+    r.alpha.forEach((a, i) => {
+      if (a > 1e-9) assertClose(r.margins[i], 1, 1e-8, 'support vector margin');
+    });
   });
 
   it('separator statistics: quartiles, cosine, inner products, fraction positive', () => {
     const q = quartiles([4, 1, 3, 2, -5]);
     assert.deepEqual(q, { mean: 1, min: -5, q1: 1, median: 2, q3: 3, max: 4, fractionPositive: 0.8 });
-    const s = separatorStats([1, 0], [[2, 0], [0, 3], [-1, 1]]);
+    const s = separatorStats(
+      [1, 0],
+      [
+        [2, 0],
+        [0, 3],
+        [-1, 1],
+      ],
+    );
     assertAllClose([s.inner.min, s.inner.max, s.inner.fractionPositive], [-1, 2, 1 / 3], 1e-12);
     assertAllClose([s.cosine.max, s.cosine.min], [1, -Math.SQRT1_2], 1e-12);
   });
@@ -63,7 +93,14 @@ describe('stats for the theory', () => {
 
 describe('IM-RM reward from logits', () => {
   it('equals beta * (log pi - log pi_ref) computed from log-probs', () => {
-    const z = tf.tensor2d([[1, 2, 0.5], [0, -1, 3]]), z0 = tf.tensor2d([[0.5, 1, 1], [1, 1, 1]]);
+    const z = tf.tensor2d([
+        [1, 2, 0.5],
+        [0, -1, 3],
+      ]),
+      z0 = tf.tensor2d([
+        [0.5, 1, 1],
+        [1, 1, 1],
+      ]);
     const y = tf.tensor1d([1, 2], 'int32');
     const a = tf.tidy(() => implicitRewardFromLogits(z, z0, y, 0.1).dataSync());
     const lp = (m: tf.Tensor2D) => tf.logSoftmax(m).mul(tf.oneHot(y, 3).toFloat()).sum(1) as tf.Tensor1D;
@@ -75,18 +112,36 @@ describe('IM-RM reward from logits', () => {
 describe('learning dynamics (Eq. 4 and Eq. 5)', () => {
   const config = resolveModelConfig({ vocabSize: 20, dModel: 16, nHeads: 2, nKvHeads: 2, nLayers: 1, dMlp: 32, contextLength: 16, initStd: 0.3 });
   const lm = { config, params: {} as Record<string, tf.Tensor> };
-  before(() => { lm.params = initParams(config, 3); });
+  before(() => {
+    lm.params = initParams(config, 3);
+  });
   const triple = { prompt: [1, 2, 3], chosen: [4, 5, 6], rejected: [7, 8, 9] };
   const evals: dyn.Seq[] = [
-    { id: 'same', prompt: [1, 2, 3], response: [4, 5, 6] }, { id: 'para', prompt: [1, 2, 3], response: [10, 5, 6] },
-    { id: 'other', prompt: [1, 11, 3], response: [12, 13] }, { id: 'neg', prompt: [1, 2, 3], response: [7, 8, 9] }];
+    { id: 'same', prompt: [1, 2, 3], response: [4, 5, 6] },
+    { id: 'para', prompt: [1, 2, 3], response: [10, 5, 6] },
+    { id: 'other', prompt: [1, 11, 3], response: [12, 13] },
+    { id: 'neg', prompt: [1, 2, 3], response: [7, 8, 9] },
+  ];
   const features = () => {
-    const [fp, fm, ...fe] = dyn.sequenceFeatures(lm, [{ id: 'c', prompt: triple.prompt, response: triple.chosen }, { id: 'r', prompt: triple.prompt, response: triple.rejected }, ...evals], 0);
+    const [fp, fm, ...fe] = dyn.sequenceFeatures(
+      lm,
+      [{ id: 'c', prompt: triple.prompt, response: triple.chosen }, { id: 'r', prompt: triple.prompt, response: triple.rejected }, ...evals],
+      0,
+    );
     return { fp, fm, fe };
   };
 
   it('rho matches its closed form on hand-made distributions', () => {
-    const b = { id: 'b', response: [0, 1], predicting: [], last: [], probs: [[0.5, 0.5, 0], [0.2, 0.3, 0.5]] };
+    const b = {
+      id: 'b',
+      response: [0, 1],
+      predicting: [],
+      last: [],
+      probs: [
+        [0.5, 0.5, 0],
+        [0.2, 0.3, 0.5],
+      ],
+    };
     const v = { id: 'v', response: [1], predicting: [], last: [], probs: [[0.1, 0.6, 0.3]] };
     const rho = dyn.rhoMatrix(b, v);
     // k = 0 (token 0) vs l = 0 (token 1): 0 - pi_v(0) - pi_b(1) + <pi_b, pi_v> = -0.1 - 0.5 + (0.05 + 0.3)

@@ -1,9 +1,9 @@
 /** The token-cue experiment's data, controls and breakdowns, and its smoke run end to end. */
 import { before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { setup } from './helpers';
 import { loadPersona } from '../lib/data/persona';
 import { DEFAULT_TOKEN_CUE_DATA, TOKEN_CUES, buildTokenCueData, cueIdParts, tokenOverlap } from '../lib/data/token-cues';
@@ -35,9 +35,15 @@ describe('token-cue data', () => {
   it('pairs every paraphrase word combination; same-prefix pairs differ only in the answer word', async () => {
     const d = buildTokenCueData(await loadPersona('agreeableness'), { ...DEFAULT_TOKEN_CUE_DATA, nTrain: 2, nTest: 1 }, 3);
     const para = d.evalSplits['test-paraphrased'];
-    assert.deepEqual(para.map((p) => [p.chosen, p.rejected]), [
-      ['My response would be certainly', 'I lean toward not really'], ['My response would be certainly', 'I lean toward nope'],
-      ['My response would be absolutely', 'I lean toward not really'], ['My response would be absolutely', 'I lean toward nope']]);
+    assert.deepEqual(
+      para.map((p) => [p.chosen, p.rejected]),
+      [
+        ['My response would be certainly', 'I lean toward not really'],
+        ['My response would be certainly', 'I lean toward nope'],
+        ['My response would be absolutely', 'I lean toward not really'],
+        ['My response would be absolutely', 'I lean toward nope'],
+      ],
+    );
     assert.deepEqual(cueIdParts(para[1].id), { chosenWord: 'certainly', rejectedWord: 'nope', prefix: null });
     for (const p of d.evalSplits['test-same-prefix']) {
       const { chosenWord, rejectedWord, prefix } = cueIdParts(p.id);
@@ -46,16 +52,30 @@ describe('token-cue data', () => {
     }
   });
 
-  it('takes the trait, words and prefixes from the config; the defaults are the paper\'s', async () => {
+  it("takes the trait, words and prefixes from the config; the defaults are the paper's", async () => {
     assert.equal(DEFAULT_TOKEN_CUE_DATA.trait, 'agreeableness');
     assert.deepEqual(DEFAULT_TOKEN_CUE_DATA.paraphraseChosenWords, ['certainly', 'absolutely']);
-    const c = { ...DEFAULT_TOKEN_CUE_DATA, trait: 'openness', nTrain: 3, nTest: 2, paraphraseChosenWords: ['indeed'], paraphraseRejectedWords: ['nah'],
-      paraphraseChosenPrefix: 'Well, ', paraphraseRejectedPrefix: 'Hmm, ' };
+    const c = {
+      ...DEFAULT_TOKEN_CUE_DATA,
+      trait: 'openness',
+      nTrain: 3,
+      nTest: 2,
+      paraphraseChosenWords: ['indeed'],
+      paraphraseRejectedWords: ['nah'],
+      paraphraseChosenPrefix: 'Well, ',
+      paraphraseRejectedPrefix: 'Hmm, ',
+    };
     const openness = await loadPersona('openness');
     const d = buildTokenCueData(openness, c, 1);
     const yes = new Set(openness.filter((s) => s.matchingAnswer === 'Yes').map((s) => s.statement));
     assert.ok([...d.statements.train, ...d.statements.test].every((s) => yes.has(s)));
-    assert.deepEqual(d.evalSplits['test-paraphrased'].map((p) => [p.chosen, p.rejected]), [['Well, indeed', 'Hmm, nah'], ['Well, indeed', 'Hmm, nah']]);
+    assert.deepEqual(
+      d.evalSplits['test-paraphrased'].map((p) => [p.chosen, p.rejected]),
+      [
+        ['Well, indeed', 'Hmm, nah'],
+        ['Well, indeed', 'Hmm, nah'],
+      ],
+    );
     const agreeableness = await loadPersona('agreeableness');
     assert.throws(() => buildTokenCueData(agreeableness, c, 1), /not all of trait 'openness'/);
   });
@@ -77,7 +97,10 @@ describe('token-cue data', () => {
 
   it('measures token overlap with the training responses (character tokenizer: hand-checked)', () => {
     const chars = [...new Set([...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ ,:'])];
-    const o = tokenOverlap((t) => [...t].map((c) => chars.indexOf(c)), (i) => chars[i]);
+    const o = tokenOverlap(
+      (t) => [...t].map((c) => chars.indexOf(c)),
+      (i) => chars[i],
+    );
     const nope = o.find((x) => x.response === 'I lean toward nope') as (typeof o)[number];
     assert.equal(nope.sharedPrefixTokens, 1); // "I" also begins "In my view, the answer is ..."
     assert.equal(nope.fractionSeen, 1); // every character occurs somewhere in the training responses
@@ -87,7 +110,14 @@ describe('token-cue data', () => {
   });
 
   it('breaks accuracy down by word combination and averages the reward of each word', () => {
-    const s = (id: string, chosen: number, rejected: number) => ({ id, chosen, rejected, lenChosen: 1, lenRejected: 1, correct: chosen > rejected ? 1 : chosen === rejected ? 0.5 : 0 });
+    const s = (id: string, chosen: number, rejected: number) => ({
+      id,
+      chosen,
+      rejected,
+      lenChosen: 1,
+      lenRejected: 1,
+      correct: chosen > rejected ? 1 : chosen === rejected ? 0.5 : 0,
+    });
     const b = wordBreakdown([s('t-0|certainly|nope', 1, 0), s('t-1|certainly|nope', 0, 0), s('t-0|absolutely|nope', -1, 2)]);
     assert.deepEqual(b.combos, { 'certainly|nope': 0.75, 'absolutely|nope': 0 });
     assert.deepEqual(b.wordReward, { certainly: 0.5, nope: 2 / 3, absolutely: -1 });

@@ -1,15 +1,15 @@
 import { describe, it, before } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setup, assertClose, tinyModel } from './helpers';
 import { AdamW } from '../lib/train/adamw';
 import { trainPreference, resolvePreferenceTrainConfig } from '../lib/train/preference';
 import { trainLanguageModel, validationPerplexity, resolveLmTrainConfig } from '../lib/train/lm';
 import { fingerprint } from '../lib/train/checkpointing';
-import { EncodedPair } from '../lib/rewards/sequences';
+import type { EncodedPair } from '../lib/rewards/sequences';
 import { verifierLoss } from '../lib/rewards/loss';
 import { verifierPairs } from '../lib/data/verifier';
 import { Rng } from '../lib/random';
@@ -55,11 +55,20 @@ describe('preference training smoke', () => {
       const before = fingerprint(model.params);
       const counts: number[] = [];
       const out = await trainPreference(trainCfg(rm), {
-        base: model, padId: 0, train, evalSplits, seed: 3,
-        onProgress: (p) => { if (p.phase === 'train') counts.push(tf.memory().numTensors); },
+        base: model,
+        padId: 0,
+        train,
+        evalSplits,
+        seed: 3,
+        onProgress: (p) => {
+          if (p.phase === 'train') counts.push(tf.memory().numTensors);
+        },
       });
       assert.equal(counts.length, 6);
-      assert.ok(counts.slice(1).every((c) => c === counts[1]), `numTensors not flat: ${counts}`);
+      assert.ok(
+        counts.slice(1).every((c) => c === counts[1]),
+        `numTensors not flat: ${counts}`,
+      );
       const losses = out.trainLoss.map((l) => l.loss);
       assert.ok(losses.every(Number.isFinite));
       assert.ok(losses[losses.length - 1] < losses[0], `loss did not decrease: ${losses}`);
@@ -148,10 +157,22 @@ describe('language-model training', () => {
 describe('supervised training on whole documents', () => {
   it('the loss is the mean negative log-prob of the response tokens only (hand-computed from token log-probs)', () => {
     const { vars, model } = tinyModel();
-    const docs = [{ prompt: [2, 5], response: [6, 7, 3] }, { prompt: [2, 8, 9, 10], response: [4] }];
+    const docs = [
+      { prompt: [2, 5], response: [6, 7, 3] },
+      { prompt: [2, 8, 9, 10], response: [4] },
+    ];
     const loss = tf.tidy(() => responseTokenLoss(model, docs, 0, { kernels: 'fast' }).dataSync()[0]);
-    const lp = (ids: number[]) => tf.tidy(() => Array.from(tokenLogProbs(forward(model, tf.tensor2d([ids], [1, ids.length], 'int32')).logits as tf.Tensor3D, tf.tensor2d([ids], [1, ids.length], 'int32')).dataSync()));
-    const a = lp([2, 5, 6, 7, 3]).slice(2), b = lp([2, 8, 9, 10, 4]).slice(4);
+    const lp = (ids: number[]) =>
+      tf.tidy(() =>
+        Array.from(
+          tokenLogProbs(
+            forward(model, tf.tensor2d([ids], [1, ids.length], 'int32')).logits as tf.Tensor3D,
+            tf.tensor2d([ids], [1, ids.length], 'int32'),
+          ).dataSync(),
+        ),
+      );
+    const a = lp([2, 5, 6, 7, 3]).slice(2),
+      b = lp([2, 8, 9, 10, 4]).slice(4);
     assertClose(loss, -[...a, ...b].reduce((x, y) => x + y, 0) / 4, 1e-5, 'loss');
     Object.values(vars).forEach((v) => v.dispose());
   });
@@ -195,15 +216,24 @@ describe('EX-GRM (generative verifier)', () => {
     const enc = (t: string) => [...t].map((c) => c.charCodeAt(0));
     const [p] = verifierPairs([{ id: 'a', prompt: 'Is it?\n', chosen: 'yes', rejected: 'no' }], (t) => [0, ...enc(t)], enc, 'test');
     assert.equal(String.fromCharCode(...p.prompt.slice(1)), 'Question: Is it?\nAnswer: yes\nVerification: Is the answer correct (Yes/No)?');
-    assert.equal(String.fromCharCode(...(p.rejectedPrompt as number[]).slice(1)), 'Question: Is it?\nAnswer: no\nVerification: Is the answer correct (Yes/No)?');
+    assert.equal(
+      String.fromCharCode(...(p.rejectedPrompt as number[]).slice(1)),
+      'Question: Is it?\nAnswer: no\nVerification: Is the answer correct (Yes/No)?',
+    );
     assert.deepEqual([p.chosen, p.rejected, p.rejectedTarget], [enc('Yes'), enc('Yes'), enc('No')]);
   });
 
   it('learns to say Yes after chosen and No after rejected answers; its reward is P(Yes)', async () => {
     // Token cue inside the prompt: chosen answers are tokens 4-5, rejected 6-7; Yes = 10, No = 11.
-    const grmTask = (n: number, seed: number): EncodedPair[] => cueTask(n, seed).map((p) => ({
-      id: p.id, prompt: [...p.prompt, p.chosen[0]], chosen: [10], rejectedPrompt: [...p.prompt, p.rejected[0]], rejected: [10], rejectedTarget: [11],
-    }));
+    const grmTask = (n: number, seed: number): EncodedPair[] =>
+      cueTask(n, seed).map((p) => ({
+        id: p.id,
+        prompt: [...p.prompt, p.chosen[0]],
+        chosen: [10],
+        rejectedPrompt: [...p.prompt, p.rejected[0]],
+        rejected: [10],
+        rejectedTarget: [11],
+      }));
     const { model } = tinyModel();
     const train = grmTask(16, 1);
     const out = await trainPreference(trainCfg('ex-grm', { epochs: 6 }), { base: model, padId: 0, train, evalSplits: { train }, seed: 3 });

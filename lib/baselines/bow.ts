@@ -35,7 +35,11 @@ export function words(text: string): string[] {
 export type Sparse = Map<number, number>;
 
 export class BowRewardModel {
-  private constructor(readonly vocabulary: Map<string, number>, readonly weights: Float64Array, readonly losses: number[]) {}
+  private constructor(
+    readonly vocabulary: Map<string, number>,
+    readonly weights: Float64Array,
+    readonly losses: number[],
+  ) {}
 
   features(text: string): Sparse {
     const counts = new Map<number, number>();
@@ -65,7 +69,10 @@ export class BowRewardModel {
     const c = resolveBowConfig(config);
     const docFreq = new Map<string, number>();
     for (const p of pairs) for (const text of [p.chosen, p.rejected]) for (const w of new Set(words(text))) docFreq.set(w, (docFreq.get(w) ?? 0) + 1);
-    const kept = [...docFreq].filter(([, n]) => n >= c.minCount).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, c.maxFeatures);
+    const kept = [...docFreq]
+      .filter(([, n]) => n >= c.minCount)
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, c.maxFeatures);
     const vocabulary = new Map(kept.map(([w], i) => [w, i]));
     const model = new BowRewardModel(vocabulary, new Float64Array(vocabulary.size), []);
     // d_k = phi(y+) - phi(y-): the Bradley-Terry loss is log(1 + exp(-w . d_k)).

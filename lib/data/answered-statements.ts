@@ -14,8 +14,8 @@
  * token-cue experiment.
  */
 import { check } from '../config';
-import { Rng } from '../random';
-import { PersonaStatement } from './persona';
+import type { Rng } from '../random';
+import type { PersonaStatement } from './persona';
 
 export interface AnswerGroups {
   agree: string[];
@@ -46,7 +46,10 @@ export const NEUTRAL_PREFIXES = ['Answer: ', 'Reply: ', 'Their verdict: ', 'Some
  * The groups of one variant from the experiment's word lists: training words always in their own group;
  * paraphrase words with the same meaning (aligned), the opposite (crossed), or nowhere (absent).
  */
-export function variantGroups(variant: AlignmentVariant, w: { trainChosen: string[]; trainRejected: string[]; paraphraseChosen: string[]; paraphraseRejected: string[] }): AnswerGroups {
+export function variantGroups(
+  variant: AlignmentVariant,
+  w: { trainChosen: string[]; trainRejected: string[]; paraphraseChosen: string[]; paraphraseRejected: string[] },
+): AnswerGroups {
   if (variant === 'aligned') return { agree: [...w.trainChosen, ...w.paraphraseChosen], disagree: [...w.trainRejected, ...w.paraphraseRejected] };
   if (variant === 'crossed') return { agree: [...w.trainChosen, ...w.paraphraseRejected], disagree: [...w.trainRejected, ...w.paraphraseChosen] };
   return { agree: [...w.trainChosen], disagree: [...w.trainRejected] };
@@ -59,7 +62,13 @@ export function checkAnsweredStatementsConfig(c: AnsweredStatementsConfig, where
   const both = c.groups.agree.filter((x) => c.groups.disagree.includes(x));
   check(both.length === 0, where, 'groups', 'a word cannot be in both groups', both);
   check(words(c.prefixes), where, 'prefixes', 'must be a non-empty list of one-line prefixes', c.prefixes);
-  check(Number.isInteger(c.answersPerStatement) && c.answersPerStatement >= 1 && c.answersPerStatement <= c.prefixes.length, where, 'answersPerStatement', `must be an integer in [1, ${c.prefixes.length}] (one prefix per answer)`, c.answersPerStatement);
+  check(
+    Number.isInteger(c.answersPerStatement) && c.answersPerStatement >= 1 && c.answersPerStatement <= c.prefixes.length,
+    where,
+    'answersPerStatement',
+    `must be an integer in [1, ${c.prefixes.length}] (one prefix per answer)`,
+    c.answersPerStatement,
+  );
   const missing = [...c.groups.agree, ...c.groups.disagree].filter((x) => !c.tokenizerWords.includes(x));
   check(missing.length === 0, where, 'tokenizerWords', 'must hold every word of both groups', missing);
 }

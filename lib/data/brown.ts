@@ -4,8 +4,8 @@
  * `` and '' become double quotes). Documents are split into train and validation by a fixed rule (every
  * validationEvery-th document, in file order), so validation text is never trained on.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { DataUnavailableError } from './sources';
 
 export interface BrownDocument {
@@ -25,13 +25,20 @@ function corpusDir(): string {
 
 /** "The/at jury/nn said/vbd ``/`` no/at ''/'' ./." -> 'The jury said "no".' */
 export function untag(line: string): string {
-  const words = line.trim().split(/\s+/).filter(Boolean).map((tok) => {
-    const slash = tok.lastIndexOf('/');
-    const word = slash > 0 ? tok.slice(0, slash) : tok;
-    return word === '``' || word === "''" ? (word === '``' ? '\u0001' : '\u0002') : word;
-  });
-  return words.join(' ')
-    .replace(/\u0001 /g, '"').replace(/ \u0002/g, '"').replace(/[\u0001\u0002]/g, '"')
+  const words = line
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((tok) => {
+      const slash = tok.lastIndexOf('/');
+      const word = slash > 0 ? tok.slice(0, slash) : tok;
+      return word === '``' || word === "''" ? (word === '``' ? '\u0001' : '\u0002') : word;
+    });
+  return words
+    .join(' ')
+    .replace(/\u0001 /g, '"')
+    .replace(/ \u0002/g, '"')
+    .replace(/[\u0001\u0002]/g, '"')
     .replace(/ ([.,;:!?)\]])/g, '$1')
     .replace(/([([]) /g, '$1');
 }
@@ -53,7 +60,10 @@ export function parseBrownFile(content: string): string {
 
 export function loadBrown(): BrownDocument[] {
   const dir = corpusDir();
-  const cats = fs.readFileSync(path.join(dir, 'cats.txt'), 'utf8').split('\n').filter((l) => l.trim());
+  const cats = fs
+    .readFileSync(path.join(dir, 'cats.txt'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim());
   return cats.map((line) => {
     const [id, genre] = line.trim().split(/\s+/);
     const file = path.join(dir, id);

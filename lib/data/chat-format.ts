@@ -5,8 +5,8 @@
  * LAST maxPromptTokens tokens (the part next to the answer; the start token stays first), each response keeps its FIRST tokens up to the rest
  * of the context, and every dropped token is counted so experiments can report it per split.
  */
-import { EncodedPair } from '../rewards/sequences';
-import { PreferenceExample, checkExamples } from './examples';
+import type { EncodedPair } from '../rewards/sequences';
+import { type PreferenceExample, checkExamples } from './examples';
 
 export interface ChatFormatConfig {
   /** Tokens of prompt + response per sequence (<= the model context). */
@@ -43,17 +43,30 @@ function sameIds(a: number[], b: number[]): boolean {
 }
 
 /** Encodes and truncates `examples`; `where` names the split in errors. */
-export function formatChatPairs(examples: PreferenceExample[], tok: ChatTokenizer, c: ChatFormatConfig, where: string): { pairs: EncodedPair[]; stats: TruncationStats } {
+export function formatChatPairs(
+  examples: PreferenceExample[],
+  tok: ChatTokenizer,
+  c: ChatFormatConfig,
+  where: string,
+): { pairs: EncodedPair[]; stats: TruncationStats } {
   if (!(c.maxPromptTokens >= 1 && c.maxPromptTokens < c.maxLength)) {
     throw new Error(`${where}: maxPromptTokens (${c.maxPromptTokens}) must be in [1, maxLength ${c.maxLength})`);
   }
   checkExamples(examples, where);
-  const stats: TruncationStats = { pairs: examples.length, pairsTruncated: 0, promptTokensDropped: 0, responseTokensDropped: 0, tokensBefore: 0, identicalAfterTruncation: 0 };
+  const stats: TruncationStats = {
+    pairs: examples.length,
+    pairsTruncated: 0,
+    promptTokensDropped: 0,
+    responseTokensDropped: 0,
+    tokensBefore: 0,
+    identicalAfterTruncation: 0,
+  };
   const pairs = examples.map((e) => {
     const fullPrompt = [...(tok.startId === null ? [] : [tok.startId]), ...tok.encode(chatPrompt(e.prompt))];
     // A cut prompt keeps its start token: the model was trained to read text after it.
     const start = tok.startId === null ? [] : [tok.startId];
-    const prompt = fullPrompt.length <= c.maxPromptTokens ? fullPrompt : [...start, ...fullPrompt.slice(fullPrompt.length - (c.maxPromptTokens - start.length))];
+    const prompt =
+      fullPrompt.length <= c.maxPromptTokens ? fullPrompt : [...start, ...fullPrompt.slice(fullPrompt.length - (c.maxPromptTokens - start.length))];
     const room = c.maxLength - prompt.length;
     const encodeResponse = (text: string) => [...tok.encode(chatResponse(text)), ...(tok.eosId === null ? [] : [tok.eosId])];
     const fullChosen = encodeResponse(e.chosen);

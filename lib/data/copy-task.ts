@@ -6,7 +6,7 @@
  */
 import { Rng, deriveSeed } from '../random';
 import { check, mergeConfig } from '../config';
-import { PreferenceExample } from './examples';
+import type { PreferenceExample } from './examples';
 
 export interface CopyTaskConfig {
   /** Number of distinct symbols (letters a, b, c, ...), 2 to 26. */

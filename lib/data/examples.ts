@@ -1,5 +1,5 @@
 /** Preference examples as text, and their encoding into token ids. */
-import { EncodedPair } from '../rewards/sequences';
+import type { EncodedPair } from '../rewards/sequences';
 
 export interface PreferenceExample {
   id: string;

@@ -2,8 +2,8 @@
  * Readers for the data formats the project meets: JSON Lines (one object a line; also written here) and the Arrow
  * IPC stream files that Hugging Face `datasets` writes with save_to_disk. Errors name the file and, for JSONL, the line.
  */
-import * as fs from 'fs';
-import { Table, tableFromIPC } from 'apache-arrow';
+import * as fs from 'node:fs';
+import { type Table, tableFromIPC } from 'apache-arrow';
 
 export class DataFormatError extends Error {
   constructor(message: string) {
@@ -54,7 +54,9 @@ export function readArrow<T = Row>(file: string, validate?: (row: Row) => T): T[
   const out: T[] = [];
   for (let i = 0; i < table.numRows; i++) {
     const row: Row = {};
-    names.forEach((n, j) => { row[n] = columns[j]?.get(i) ?? null; });
+    names.forEach((n, j) => {
+      row[n] = columns[j]?.get(i) ?? null;
+    });
     try {
       out.push(validate ? validate(row) : (row as T));
     } catch (e) {

@@ -7,8 +7,8 @@
  * Also: the verifier, an exact count of Hamiltonian cycles (bitmask dynamic programming) and from it the exact
  * probability that a uniformly random permutation is a valid cycle (the random baseline for generation).
  */
-import { Rng } from '../random';
-import { PreferenceExample } from './examples';
+import type { Rng } from '../random';
+import type { PreferenceExample } from './examples';
 
 export interface Graph {
   n: number;
@@ -94,9 +94,11 @@ export function countValidPermutations(g: Graph): number {
     }
     for (let v = 0; v < g.n; v++) {
       if (used[v]) continue;
-      used[v] = true; perm.push(v);
+      used[v] = true;
+      perm.push(v);
       rec();
-      perm.pop(); used[v] = false;
+      perm.pop();
+      used[v] = false;
     }
   };
   rec();

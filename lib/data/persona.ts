@@ -3,15 +3,26 @@
  * agreeing (" Yes") matches the persona. The token-cue experiment uses 'agreeableness'; the in-project base
  * model pretrains on the other traits only, so that experiment's statements stay unseen.
  */
-import { DataOptions, dataFile } from './sources';
+import { type DataOptions, dataFile } from './sources';
 import { readJsonl } from './formats';
 
 export const PERSONA_TRAITS = [
-  'agreeableness', 'conscientiousness', 'extraversion', 'interest-in-math', 'interest-in-science', 'machiavellianism',
-  'narcissism', 'neuroticism', 'openness', 'politically-conservative', 'politically-liberal', 'psychopathy',
-  'risk-averse', 'subscribes-to-utilitarianism',
+  'agreeableness',
+  'conscientiousness',
+  'extraversion',
+  'interest-in-math',
+  'interest-in-science',
+  'machiavellianism',
+  'narcissism',
+  'neuroticism',
+  'openness',
+  'politically-conservative',
+  'politically-liberal',
+  'psychopathy',
+  'risk-averse',
+  'subscribes-to-utilitarianism',
 ] as const;
-export type PersonaTrait = typeof PERSONA_TRAITS[number];
+export type PersonaTrait = (typeof PERSONA_TRAITS)[number];
 
 export interface PersonaStatement {
   trait: PersonaTrait;

@@ -8,9 +8,9 @@
 import { check } from '../config';
 import { Rng, deriveSeed } from '../random';
 import { loadBrown, splitBrown } from './brown';
-import { PERSONA_TRAITS, PersonaStatement, PersonaTrait, loadPersona } from './persona';
-import { AnsweredStatementsConfig, answeredStatement, checkAnsweredStatementsConfig, tokenizerStatement } from './answered-statements';
-import { DataOptions } from './sources';
+import { PERSONA_TRAITS, type PersonaStatement, type PersonaTrait, loadPersona } from './persona';
+import { type AnsweredStatementsConfig, answeredStatement, checkAnsweredStatementsConfig, tokenizerStatement } from './answered-statements';
+import type { DataOptions } from './sources';
 
 export interface PretrainingCorpusConfig {
   brownValidationEvery: number;
@@ -33,7 +33,10 @@ export const DEFAULT_PRETRAINING_CORPUS: PretrainingCorpusConfig = {
   answers: null,
 };
 
-export interface CorpusPart { name: string; documents: string[] }
+export interface CorpusPart {
+  name: string;
+  documents: string[];
+}
 
 export interface PretrainingCorpus {
   train: CorpusPart[];
@@ -45,9 +48,22 @@ export interface PretrainingCorpus {
 }
 
 export function checkCorpusConfig(c: PretrainingCorpusConfig, where: string): void {
-  check(Number.isInteger(c.brownValidationEvery) && c.brownValidationEvery >= 2, where, 'brownValidationEvery', 'must be an integer >= 2', c.brownValidationEvery);
-  check(c.personaValidationFraction > 0 && c.personaValidationFraction < 1, where, 'personaValidationFraction', 'must be in (0, 1)', c.personaValidationFraction);
-  for (const t of c.heldOutTraits) check(PERSONA_TRAITS.includes(t as PersonaTrait), where, 'heldOutTraits', `lists an unknown trait (known: ${PERSONA_TRAITS.join(', ')})`, t);
+  check(
+    Number.isInteger(c.brownValidationEvery) && c.brownValidationEvery >= 2,
+    where,
+    'brownValidationEvery',
+    'must be an integer >= 2',
+    c.brownValidationEvery,
+  );
+  check(
+    c.personaValidationFraction > 0 && c.personaValidationFraction < 1,
+    where,
+    'personaValidationFraction',
+    'must be in (0, 1)',
+    c.personaValidationFraction,
+  );
+  for (const t of c.heldOutTraits)
+    check(PERSONA_TRAITS.includes(t as PersonaTrait), where, 'heldOutTraits', `lists an unknown trait (known: ${PERSONA_TRAITS.join(', ')})`, t);
   if (c.answers !== null) checkAnsweredStatementsConfig(c.answers, `${where}.answers`);
 }
 
@@ -78,8 +94,14 @@ export async function loadPretrainingCorpus(c: PretrainingCorpusConfig, seed: nu
   const brownTrain = split.train.map((d) => d.text);
   const personaDocs = group(text(mixed, 'train'));
   return {
-    train: [{ name: 'brown', documents: brownTrain }, { name: 'persona', documents: personaDocs }],
-    validation: [{ name: 'brown', documents: split.validation.map((d) => d.text) }, { name: 'persona', documents: group(text(personaValidation, 'validation')) }],
+    train: [
+      { name: 'brown', documents: brownTrain },
+      { name: 'persona', documents: personaDocs },
+    ],
+    validation: [
+      { name: 'brown', documents: split.validation.map((d) => d.text) },
+      { name: 'persona', documents: group(text(personaValidation, 'validation')) },
+    ],
     traits,
     tokenizerDocuments: answers ? [...brownTrain, ...group(mixed.map((s, i) => tokenizerStatement(s.statement, i, answers)))] : [...brownTrain, ...personaDocs],
   };

@@ -5,9 +5,9 @@
  * Evaluation splits (all "test" files): UltraFeedback, its paraphrase / French / Spanish rewrites (the same 200
  * pairs rewritten), RewardBench math and code, RewardMATH.
  */
-import { DataOptions } from './sources';
+import type { DataOptions } from './sources';
 import { readJsonl } from './formats';
-import { PaperPair, loadPaperSplit, loadUfWithRewrites } from './paper-datasets';
+import { type PaperPair, loadPaperSplit, loadUfWithRewrites } from './paper-datasets';
 
 export const TRAIN_SETS = ['ultrafeedback', 'rewardmath'] as const;
 export type TrainSet = (typeof TRAIN_SETS)[number];
@@ -83,6 +83,9 @@ export async function loadRealWorldData(c: RealWorldDataConfig, opts: DataOption
   return {
     train: { ultrafeedback: first(ufTrain, c.nTrain), rewardmath: first(await loadPaperSplit('rewardmath', 'train', opts), c.nTrain) },
     eval: Object.fromEntries(EVAL_SPLITS.map((s) => [s, first(evalSplits[s], n)])) as Record<EvalSplit, PaperPair[]>,
-    rewriteOriginals: first(joined.map(({ paraphrase: _p, french: _f, spanish: _s, ...original }) => original), n),
+    rewriteOriginals: first(
+      joined.map(({ paraphrase: _p, french: _f, spanish: _s, ...original }) => original),
+      n,
+    ),
   };
 }

@@ -6,11 +6,11 @@
  *   3. downloaded from its URL into the cache (progress bar, checksum verified before the file is kept).
  * Without a network, a missing file is one DataUnavailableError saying what to download and where to put it.
  */
-import * as crypto from 'crypto';
-import * as fs from 'fs';
-import * as path from 'path';
-import { DATA_FILES, DataFile } from './catalog';
-import { Progress, ProgressRenderer, terminalRenderer } from '../runs/progress';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DATA_FILES, type DataFile } from './catalog';
+import { Progress, type ProgressRenderer, terminalRenderer } from '../runs/progress';
 
 export class DataUnavailableError extends Error {
   constructor(message: string) {
@@ -52,7 +52,7 @@ export function fileSha256(file: string): string {
     const chunk = Buffer.alloc(1 << 24);
     const fd = fs.openSync(file, 'r');
     try {
-      for (let n; (n = fs.readSync(fd, chunk, 0, chunk.length, null)) > 0;) hash.update(chunk.subarray(0, n));
+      for (let n = fs.readSync(fd, chunk, 0, chunk.length, null); n > 0; n = fs.readSync(fd, chunk, 0, chunk.length, null)) hash.update(chunk.subarray(0, n));
     } finally {
       fs.closeSync(fd);
     }
@@ -72,8 +72,10 @@ function checkSum(file: string, name: string, expected: string | null): void {
   if (!expected) return;
   const actual = fileSha256(file);
   if (actual !== expected) {
-    throw new DataUnavailableError(`${file}: sha256 ${actual} does not match the catalog's ${expected} for '${name}' ` +
-      '(a different version of the file, or a Git LFS pointer instead of the data); replace it with the published file');
+    throw new DataUnavailableError(
+      `${file}: sha256 ${actual} does not match the catalog's ${expected} for '${name}' ` +
+        '(a different version of the file, or a Git LFS pointer instead of the data); replace it with the published file',
+    );
   }
 }
 
@@ -126,12 +128,14 @@ export async function dataFile(name: string, opts: DataOptions = {}): Promise<st
   if (fs.existsSync(cached)) return cached;
   const where = `put the file at ${cached}, or set IMRM_DATA_DIR to a mirror folder holding ${name} (e.g. ../shared/data)`;
   if (!f.url) throw new DataUnavailableError(`data file '${name}' has no public download (${f.note ?? 'derived file'}); ${where}`);
-  if (opts.download === false) throw new DataUnavailableError(`data file '${name}' is not available locally and downloads are off: download ${f.url} and ${where}`);
+  if (opts.download === false)
+    throw new DataUnavailableError(`data file '${name}' is not available locally and downloads are off: download ${f.url} and ${where}`);
   try {
     await download(f.url, cached, name, f.sha256, opts.progress);
   } catch (e) {
-    throw new DataUnavailableError(`data file '${name}' is not available locally and its download failed (${(e as Error).message}): ` +
-      `download ${f.url} and ${where}`);
+    throw new DataUnavailableError(
+      `data file '${name}' is not available locally and its download failed (${(e as Error).message}): ` + `download ${f.url} and ${where}`,
+    );
   }
   return cached;
 }

@@ -11,8 +11,8 @@
  */
 import { check } from '../config';
 import { Rng, deriveSeed } from '../random';
-import { PreferenceExample } from './examples';
-import { PERSONA_TRAITS, PersonaStatement, PersonaTrait } from './persona';
+import type { PreferenceExample } from './examples';
+import { PERSONA_TRAITS, type PersonaStatement, type PersonaTrait } from './persona';
 
 /** The paper's answer words and prefixes (section 5.1): the defaults of TokenCueDataConfig. */
 export const TOKEN_CUES = {
@@ -52,11 +52,23 @@ export function checkTokenCueWords(c: TokenCueDataConfig, where: string): void {
   const good = (x: unknown) => typeof x === 'string' && x.trim().length > 0 && !/[|\n]/.test(x);
   for (const key of WORD_KEYS) {
     const xs = c[key] as unknown;
-    check(Array.isArray(xs) && xs.length > 0 && xs.every(good) && new Set(xs).size === xs.length, where, `data.${key}`, "must be a non-empty list of distinct one-line words without '|'", xs);
+    check(
+      Array.isArray(xs) && xs.length > 0 && xs.every(good) && new Set(xs).size === xs.length,
+      where,
+      `data.${key}`,
+      "must be a non-empty list of distinct one-line words without '|'",
+      xs,
+    );
   }
   for (const key of ['trainChosenPrefixes', 'trainRejectedPrefixes'] as const) {
     const xs = c[key] as unknown;
-    check(Array.isArray(xs) && xs.length > 0 && xs.every((x) => typeof x === 'string' && !/[|\n]/.test(x)), where, `data.${key}`, "must be a non-empty list of one-line prefixes without '|'", xs);
+    check(
+      Array.isArray(xs) && xs.length > 0 && xs.every((x) => typeof x === 'string' && !/[|\n]/.test(x)),
+      where,
+      `data.${key}`,
+      "must be a non-empty list of one-line prefixes without '|'",
+      xs,
+    );
   }
   for (const key of ['paraphraseChosenPrefix', 'paraphraseRejectedPrefix'] as const) {
     check(typeof c[key] === 'string' && !/[|\n]/.test(c[key]), where, `data.${key}`, "must be a one-line prefix without '|'", c[key]);
@@ -71,7 +83,13 @@ export function checkTokenCueWords(c: TokenCueDataConfig, where: string): void {
 
 export function checkTokenCueConfig(c: TokenCueDataConfig, available: number, where: string): void {
   checkTokenCueWords(c, where);
-  check(c.nTrain + c.nTest <= available, where, 'data.nTrain', `nTrain + nTest must be at most the ${available} statements of ${c.trait} its persona agrees with`, c.nTrain + c.nTest);
+  check(
+    c.nTrain + c.nTest <= available,
+    where,
+    'data.nTrain',
+    `nTrain + nTest must be at most the ${available} statements of ${c.trait} its persona agrees with`,
+    c.nTrain + c.nTest,
+  );
 }
 
 export interface TokenCueData {
@@ -105,13 +123,30 @@ export function buildTokenCueData(statements: PersonaStatement[], c: TokenCueDat
       return { id: `${set}-${i}|${cw}|${rw}`, prompt: prompt(s), chosen: cp + cw, rejected: rp + rw };
     });
   };
-  const paraphrased = (set: string, list: string[]) => list.flatMap((s, i) => T.paraphraseChosenWords.flatMap((cw) => T.paraphraseRejectedWords.map((rw) => ({
-    id: `${set}-${i}|${cw}|${rw}`, prompt: prompt(s), chosen: T.paraphraseChosenPrefix + cw, rejected: T.paraphraseRejectedPrefix + rw,
-  }))));
-  const samePrefix = (set: string, list: string[]) => list.flatMap((s, i) => [T.paraphraseChosenPrefix, T.paraphraseRejectedPrefix].flatMap((p) =>
-    T.paraphraseChosenWords.flatMap((cw) => T.paraphraseRejectedWords.map((rw) => ({
-      id: `${set}-${i}|${cw}|${rw}|${p.trim()}`, prompt: prompt(s), chosen: p + cw, rejected: p + rw,
-    })))));
+  const paraphrased = (set: string, list: string[]) =>
+    list.flatMap((s, i) =>
+      T.paraphraseChosenWords.flatMap((cw) =>
+        T.paraphraseRejectedWords.map((rw) => ({
+          id: `${set}-${i}|${cw}|${rw}`,
+          prompt: prompt(s),
+          chosen: T.paraphraseChosenPrefix + cw,
+          rejected: T.paraphraseRejectedPrefix + rw,
+        })),
+      ),
+    );
+  const samePrefix = (set: string, list: string[]) =>
+    list.flatMap((s, i) =>
+      [T.paraphraseChosenPrefix, T.paraphraseRejectedPrefix].flatMap((p) =>
+        T.paraphraseChosenWords.flatMap((cw) =>
+          T.paraphraseRejectedWords.map((rw) => ({
+            id: `${set}-${i}|${cw}|${rw}|${p.trim()}`,
+            prompt: prompt(s),
+            chosen: p + cw,
+            rejected: p + rw,
+          })),
+        ),
+      ),
+    );
 
   const train = drawn('train', trainStatements);
   return {
@@ -132,7 +167,11 @@ export function buildTokenCueData(statements: PersonaStatement[], c: TokenCueDat
  * that occur anywhere in the training responses' tokens, and whether its first token(s) begin a training
  * response (shared prefix tokens), for every evaluation response.
  */
-export function tokenOverlap(encode: (text: string) => number[], decodeToken: (id: number) => string, T: TokenCueWords = TOKEN_CUES): Array<{ response: string; role: 'chosen' | 'rejected'; tokens: string[]; fractionSeen: number; sharedPrefixTokens: number; sharedWith: string }> {
+export function tokenOverlap(
+  encode: (text: string) => number[],
+  decodeToken: (id: number) => string,
+  T: TokenCueWords = TOKEN_CUES,
+): Array<{ response: string; role: 'chosen' | 'rejected'; tokens: string[]; fractionSeen: number; sharedPrefixTokens: number; sharedWith: string }> {
   const training = [
     ...T.trainChosenPrefixes.flatMap((p) => T.trainChosenWords.map((w) => p + w)),
     ...T.trainRejectedPrefixes.flatMap((p) => T.trainRejectedWords.map((w) => p + w)),
@@ -150,6 +189,13 @@ export function tokenOverlap(encode: (text: string) => number[], decodeToken: (i
       while (n < ids.length && n < t.ids.length && ids[n] === t.ids[n]) n++;
       if (n > best.n) best = { n, text: t.text };
     }
-    return { response, role, tokens: ids.map(decodeToken), fractionSeen: ids.filter((i) => seen.has(i)).length / ids.length, sharedPrefixTokens: best.n, sharedWith: best.text };
+    return {
+      response,
+      role,
+      tokens: ids.map(decodeToken),
+      fractionSeen: ids.filter((i) => seen.has(i)).length / ids.length,
+      sharedPrefixTokens: best.n,
+      sharedWith: best.text,
+    };
   });
 }

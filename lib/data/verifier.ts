@@ -4,8 +4,8 @@
  * cross-entropy to continue with "Yes" after the chosen response and "No" after the rejected one; its reward is
  * P("Yes"). Encoded as EncodedPair with a rejected prompt of its own (see rewards/sequences.ts).
  */
-import { EncodedPair } from '../rewards/sequences';
-import { PreferenceExample, checkExamples } from './examples';
+import type { EncodedPair } from '../rewards/sequences';
+import { type PreferenceExample, checkExamples } from './examples';
 
 export function verificationPrompt(question: string, answer: string): string {
   return `Question: ${question}\nAnswer: ${answer}\nVerification: Is the answer correct (Yes/No)?`;
@@ -15,7 +15,12 @@ export function verificationPrompt(question: string, answer: string): string {
  * `encodePrompt` encodes a prompt (with the model's start token), `encode` a response. The question is the
  * example's prompt without surrounding whitespace.
  */
-export function verifierPairs(examples: PreferenceExample[], encodePrompt: (text: string) => number[], encode: (text: string) => number[], where: string): EncodedPair[] {
+export function verifierPairs(
+  examples: PreferenceExample[],
+  encodePrompt: (text: string) => number[],
+  encode: (text: string) => number[],
+  where: string,
+): EncodedPair[] {
   checkExamples(examples, where);
   const yes = encode('Yes');
   const no = encode('No');

@@ -32,7 +32,8 @@ export function yesNoResponse(word: string, noun: string, adj: string, positive:
 export function yesNoCorpus(v: YesNoVocabulary, count: number, seed: number): string[] {
   const rng = new Rng(deriveSeed(seed, 'yes-no-corpus'));
   return Array.from({ length: count }, () => {
-    const noun = rng.choice(v.nouns), adj = rng.choice(v.adjectives);
+    const noun = rng.choice(v.nouns),
+      adj = rng.choice(v.adjectives);
     const positive = rng.next() < 0.5;
     const word = rng.choice(positive ? v.yesWords : v.noWords);
     return `${yesNoPrompt(noun, adj)}${yesNoResponse(word, noun, adj, positive)}<eos>`;

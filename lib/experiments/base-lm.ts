@@ -2,13 +2,13 @@
  * A small base language model pretrained inside an experiment (until imported pretrained models exist): a
  * transformer of the given architecture, seeded init, next-token training on a token stream.
  */
-import * as tf from '@tensorflow/tfjs';
-import { ModelConfig, resolveModelConfig } from '../model/config';
+import type * as tf from '@tensorflow/tfjs';
+import { type ModelConfig, resolveModelConfig } from '../model/config';
 import { initParams } from '../model/params';
-import { LanguageModel } from '../model/transformer';
+import type { LanguageModel } from '../model/transformer';
 import { deriveSeed } from '../random';
-import { LmTrainConfig, trainLanguageModel } from '../train/lm';
-import { Progress } from '../runs/progress';
+import { type LmTrainConfig, trainLanguageModel } from '../train/lm';
+import type { Progress } from '../runs/progress';
 
 export type Architecture = Omit<ModelConfig, 'vocabSize' | 'contextLength'>;
 
@@ -32,9 +32,11 @@ export function pretrainBase(
   const config = resolveModelConfig({ ...arch, vocabSize, contextLength: Math.max(contextLength, lm.seqLen) });
   const vars = initParams(config, deriveSeed(seed, 'base-init'));
   const model = { config, params: vars as Record<string, tf.Tensor> };
-  const losses = lm.steps > 0
-    ? trainLanguageModel(lm, model, vars, stream, deriveSeed(seed, 'pretrain'), (step, loss) =>
-      progress?.tick(1, `seed ${seed} pretrain step ${step} loss ${loss.toFixed(3)}`)).losses
-    : [];
+  const losses =
+    lm.steps > 0
+      ? trainLanguageModel(lm, model, vars, stream, deriveSeed(seed, 'pretrain'), (step, loss) =>
+          progress?.tick(1, `seed ${seed} pretrain step ${step} loss ${loss.toFixed(3)}`),
+        ).losses
+      : [];
   return { model, vars, losses, dispose: () => Object.values(vars).forEach((v) => v.dispose()) };
 }

@@ -6,8 +6,8 @@
  * parameters trained, how well the fixed-representation predictions, token overlap and hidden-state similarity
  * explain the actual changes. Artefacts for the notebook: <seed dir>/dynamics.json.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { check, ConfigError } from '../config';
 import { deriveSeed } from '../random';
 import { normalArray } from '../model/params';
@@ -17,8 +17,8 @@ import { DEFAULT_YES_NO, yesNoPrompt, yesNoResponse } from '../data/yes-no-corpu
 import { pearson, signAgreement, logLogSlope } from '../runs/stats';
 import * as dyn from '../theory/dynamics';
 import { cosine } from '../theory/svm';
-import { Experiment } from './types';
-import { DEFAULT_YES_NO_BASE, YesNoBaseConfig, yesNoBase } from './yes-no-base';
+import type { Experiment } from './types';
+import { DEFAULT_YES_NO_BASE, type YesNoBaseConfig, yesNoBase } from './yes-no-base';
 
 export interface DynamicsConfig {
   base: YesNoBaseConfig;
@@ -90,10 +90,21 @@ export const dynamics: Experiment<DynamicsConfig> = {
     check(c.eta > 0 && c.fullFinetuneEta > 0, where, 'eta', 'and fullFinetuneEta must be positive', c.eta);
     check(c.etaSweep.length >= 2 && c.etaSweep.every((e) => e > 0), where, 'etaSweep', 'needs >= 2 positive rates', c.etaSweep);
     const v = DEFAULT_YES_NO;
-    if (!v.nouns.includes(c.triple.noun) || !v.adjectives.includes(c.triple.adjective) || !v.yesWords.includes(c.triple.chosenWord) || !v.noWords.includes(c.triple.rejectedWord)) {
+    if (
+      !v.nouns.includes(c.triple.noun) ||
+      !v.adjectives.includes(c.triple.adjective) ||
+      !v.yesWords.includes(c.triple.chosenWord) ||
+      !v.noWords.includes(c.triple.rejectedWord)
+    ) {
       throw new ConfigError(`${where}: key 'triple' must use a noun, adjective, yes-word and no-word of the corpus (${JSON.stringify(v)})`);
     }
-    check(Number.isInteger(c.otherPrompts) && c.otherPrompts >= 0 && c.otherPrompts < v.nouns.length, where, 'otherPrompts', `must be an integer in [0, ${v.nouns.length - 1}]`, c.otherPrompts);
+    check(
+      Number.isInteger(c.otherPrompts) && c.otherPrompts >= 0 && c.otherPrompts < v.nouns.length,
+      where,
+      'otherPrompts',
+      `must be an integer in [0, ${v.nouns.length - 1}]`,
+      c.otherPrompts,
+    );
   },
   workUnits: (c) => c.base.lm.steps + 1,
   dataIdentity: () => ({ generator: 'yes-no-corpus v1', vocabulary: DEFAULT_YES_NO }),
@@ -103,17 +114,30 @@ export const dynamics: Experiment<DynamicsConfig> = {
     const enc = (t: string) => tokenizer.encode(t);
     const v = DEFAULT_YES_NO;
     const t = c.triple;
-    const triple = { prompt: enc(yesNoPrompt(t.noun, t.adjective)), chosen: enc(yesNoResponse(t.chosenWord, t.noun, t.adjective, true)), rejected: enc(yesNoResponse(t.rejectedWord, t.noun, t.adjective, false)) };
-    const others = v.nouns.filter((n) => n !== t.noun).slice(0, c.otherPrompts).map((n, i) => [n, v.adjectives[(i + 1) % v.adjectives.length]]);
+    const triple = {
+      prompt: enc(yesNoPrompt(t.noun, t.adjective)),
+      chosen: enc(yesNoResponse(t.chosenWord, t.noun, t.adjective, true)),
+      rejected: enc(yesNoResponse(t.rejectedWord, t.noun, t.adjective, false)),
+    };
+    const others = v.nouns
+      .filter((n) => n !== t.noun)
+      .slice(0, c.otherPrompts)
+      .map((n, i) => [n, v.adjectives[(i + 1) % v.adjectives.length]]);
     const prompts = [[t.noun, t.adjective], ...others];
     const meta: Array<{ word: string; yes: boolean; samePrompt: boolean; text: string }> = [];
-    const evalSeqs: dyn.Seq[] = prompts.flatMap(([noun, adj], pi) => [...v.yesWords, ...v.noWords].map((word) => {
-      const yes = v.yesWords.includes(word);
-      const text = yesNoResponse(word, noun, adj, yes);
-      meta.push({ word, yes, samePrompt: pi === 0, text });
-      return { id: `${noun}-${adj}-${word}`, prompt: enc(yesNoPrompt(noun, adj)), response: enc(text) };
-    }));
-    const feats = dyn.sequenceFeatures(lm, [{ id: 'chosen', prompt: triple.prompt, response: triple.chosen }, { id: 'rejected', prompt: triple.prompt, response: triple.rejected }, ...evalSeqs], tokenizer.padId);
+    const evalSeqs: dyn.Seq[] = prompts.flatMap(([noun, adj], pi) =>
+      [...v.yesWords, ...v.noWords].map((word) => {
+        const yes = v.yesWords.includes(word);
+        const text = yesNoResponse(word, noun, adj, yes);
+        meta.push({ word, yes, samePrompt: pi === 0, text });
+        return { id: `${noun}-${adj}-${word}`, prompt: enc(yesNoPrompt(noun, adj)), response: enc(text) };
+      }),
+    );
+    const feats = dyn.sequenceFeatures(
+      lm,
+      [{ id: 'chosen', prompt: triple.prompt, response: triple.chosen }, { id: 'rejected', prompt: triple.prompt, response: triple.rejected }, ...evalSeqs],
+      tokenizer.padId,
+    );
     const [fp, fm, ...fe] = feats;
     const head = Array.from(normalArray(lm.config.dModel, Math.sqrt(1 / (lm.config.dModel + 1)), deriveSeed(ctx.seed, 'dynamics-head')));
 
@@ -127,7 +151,10 @@ export const dynamics: Experiment<DynamicsConfig> = {
       const pred = fe.map((b) => dyn.implicitPrediction(eta, step.g, c.beta, b, fp, fm));
       return { eta, maxAbsError: Math.max(...pred.map((p, i) => Math.abs(p - step.change[i]))), maxAbsPredicted: Math.max(...pred.map(Math.abs)) };
     });
-    const eq5Slope = logLogSlope(sweep.map((s) => s.eta), sweep.map((s) => s.maxAbsError));
+    const eq5Slope = logLogSlope(
+      sweep.map((s) => s.eta),
+      sweep.map((s) => s.maxAbsError),
+    );
     const exFull = dyn.fullFinetuneStep('ex', lm, head, triple, evalSeqs, c.fullFinetuneEta, c.beta, tokenizer.padId);
     const imFull = dyn.fullFinetuneStep('im', lm, head, triple, evalSeqs, c.fullFinetuneEta, c.beta, tokenizer.padId);
     // The fixed-representation predictions at the full fine-tuning step's rate.
@@ -135,18 +162,29 @@ export const dynamics: Experiment<DynamicsConfig> = {
     const imPredFull = fe.map((b) => dyn.implicitPrediction(c.fullFinetuneEta, imFull.g, c.beta, b, fp, fm));
 
     const items: DynamicsItem[] = fe.map((b, i) => ({
-      id: b.id, ...meta[i],
-      overlapChosen: dyn.tokenOverlap(b.response, triple.chosen), overlapRejected: dyn.tokenOverlap(b.response, triple.rejected),
-      cosChosen: cosine(b.last, fp.last), cosRejected: cosine(b.last, fm.last),
+      id: b.id,
+      ...meta[i],
+      overlapChosen: dyn.tokenOverlap(b.response, triple.chosen),
+      overlapRejected: dyn.tokenOverlap(b.response, triple.rejected),
+      cosChosen: cosine(b.last, fp.last),
+      cosRejected: cosine(b.last, fm.last),
       ex: { predicted: exPred[i], fixed: exFixed.change[i], full: exFull.change[i] },
       im: { predicted: imPred[i], fixed: imFixed.change[i], full: imFull.change[i], explanation: dyn.explainImplicitChange(imContrib[i]) },
     }));
     const rho: DynamicsArtefact['rho'] = {};
-    fe.forEach((b, i) => { if (meta[i].samePrompt) rho[b.id] = { plus: dyn.rhoMatrix(b, fp), minus: dyn.rhoMatrix(b, fm) }; });
+    fe.forEach((b, i) => {
+      if (meta[i].samePrompt) rho[b.id] = { plus: dyn.rhoMatrix(b, fp), minus: dyn.rhoMatrix(b, fm) };
+    });
     const piece = (ids: number[]) => ids.map((id) => tokenizer.token(id));
     const artefact: DynamicsArtefact = {
-      tokens: fe.map((b) => piece(b.response)), chosen: piece(triple.chosen), rejected: piece(triple.rejected),
-      items, etaSweep: sweep, eq5Slope, rho, g: { ex: exFixed.g, im: imFixed.g },
+      tokens: fe.map((b) => piece(b.response)),
+      chosen: piece(triple.chosen),
+      rejected: piece(triple.rejected),
+      items,
+      etaSweep: sweep,
+      eq5Slope,
+      rho,
+      g: { ex: exFixed.g, im: imFixed.g },
     };
     fs.writeFileSync(path.join(ctx.dir, 'dynamics.json'), JSON.stringify(artefact));
     base.dispose();
@@ -160,17 +198,26 @@ export const dynamics: Experiment<DynamicsConfig> = {
       metrics: {
         ex: {
           fixed: { eq4MaxRelError: Math.max(...exPred.map((p, i) => Math.abs(p - exFixed.change[i]))) / maxPredEx, ...relation(exFixed.change) },
-          full: { pearsonWithPrediction: pearson(exPredFull, exFull.change), signAgreement: signAgreement(exPredFull, exFull.change), ...relation(exFull.change) },
+          full: {
+            pearsonWithPrediction: pearson(exPredFull, exFull.change),
+            signAgreement: signAgreement(exPredFull, exFull.change),
+            ...relation(exFull.change),
+          },
         },
         im: {
-          fixed: { eq5Slope, eq5RelErrorAtEta: Math.max(...imPred.map((p, i) => Math.abs(p - imFixed.change[i]))) / Math.max(...imPred.map(Math.abs)), ...relation(imFixed.change) },
-          full: { pearsonWithPrediction: pearson(imPredFull, imFull.change), signAgreement: signAgreement(imPredFull, imFull.change), ...relation(imFull.change) },
+          fixed: {
+            eq5Slope,
+            eq5RelErrorAtEta: Math.max(...imPred.map((p, i) => Math.abs(p - imFixed.change[i]))) / Math.max(...imPred.map(Math.abs)),
+            ...relation(imFixed.change),
+          },
+          full: {
+            pearsonWithPrediction: pearson(imPredFull, imFull.change),
+            signAgreement: signAgreement(imPredFull, imFull.change),
+            ...relation(imFull.change),
+          },
         },
       },
-      records: [
-        ...sweep.map((s) => ({ kind: 'eta-sweep', ...s })),
-        ...base.losses.map((loss, i) => ({ kind: 'pretrain', step: i + 1, loss })),
-      ],
+      records: [...sweep.map((s) => ({ kind: 'eta-sweep', ...s })), ...base.losses.map((loss, i) => ({ kind: 'pretrain', step: i + 1, loss }))],
     };
   },
 };

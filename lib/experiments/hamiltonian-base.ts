@@ -9,26 +9,31 @@
  * probability, generation budget, base config, backend) under <runs>/hamiltonian-base/<hash>: every seed, profile and
  * run with the same base shares it, so a run's time goes to the reward models.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../config';
 import { Rng, deriveSeed } from '../random';
 import { resolveModelConfig } from '../model/config';
 import { loadModel, saveModel } from '../model/checkpoint';
-import { LanguageModel } from '../model/transformer';
+import type { LanguageModel } from '../model/transformer';
 import { VocabTokenizer } from '../tokenizers/vocab';
-import { EDGE_SEP, Graph, SEP, graphPrompt, randomGraph, randomWalk, vertexSequence } from '../data/hamiltonian';
-import { LmTrainConfig, resolveLmTrainConfig } from '../train/lm';
+import { EDGE_SEP, type Graph, SEP, graphPrompt, randomGraph, randomWalk, vertexSequence } from '../data/hamiltonian';
+import { type LmTrainConfig, resolveLmTrainConfig } from '../train/lm';
 import { AdamW } from '../train/adamw';
 import { loadTrainingState, saveTrainingState } from '../train/checkpointing';
-import { Document, trainOnDocuments } from '../train/sft';
-import { LockHolder, buildOnce } from '../runs/lock';
+import { type Document, trainOnDocuments } from '../train/sft';
+import { type LockHolder, buildOnce } from '../runs/lock';
 import { hashOf } from '../runs/hash';
 import { provenance } from '../runs/env';
-import { Architecture, pretrainBase } from './base-lm';
+import { type Architecture, pretrainBase } from './base-lm';
 
-export interface BaseStage { maxVertices: number; steps: number; walkLength: number; walkFraction?: number }
+export interface BaseStage {
+  maxVertices: number;
+  steps: number;
+  walkLength: number;
+  walkFraction?: number;
+}
 
 export interface HamiltonianBaseConfig {
   /** Pretraining documents per stage: fresh graphs (drawn from the base's own seed), each with one answer. */
@@ -85,15 +90,52 @@ export function hamiltonianTokenizer(): VocabTokenizer {
 export function validateBaseConfig(base: HamiltonianBaseConfig, where: string): void {
   check(Number.isInteger(base.graphs) && base.graphs > 0, where, 'base.graphs', 'must be a positive integer', base.graphs);
   check(base.walkFraction >= 0 && base.walkFraction <= 1, where, 'base.walkFraction', 'must be in [0, 1]', base.walkFraction);
-  check(Number.isInteger(base.minVertices) && base.minVertices >= 3 && base.minVertices <= MAX_VERTICES, where, 'base.minVertices', `must be an integer in [3, ${MAX_VERTICES}]`, base.minVertices);
-  check(Array.isArray(base.stages) && base.stages.length > 0, where, 'base.stages', 'must be a non-empty list of { maxVertices, steps, walkLength, walkFraction? }', base.stages);
+  check(
+    Number.isInteger(base.minVertices) && base.minVertices >= 3 && base.minVertices <= MAX_VERTICES,
+    where,
+    'base.minVertices',
+    `must be an integer in [3, ${MAX_VERTICES}]`,
+    base.minVertices,
+  );
+  check(
+    Array.isArray(base.stages) && base.stages.length > 0,
+    where,
+    'base.stages',
+    'must be a non-empty list of { maxVertices, steps, walkLength, walkFraction? }',
+    base.stages,
+  );
   base.stages.forEach((s, k) => {
-    check(Number.isInteger(s.maxVertices) && s.maxVertices >= base.minVertices && s.maxVertices <= MAX_VERTICES, where, `base.stages[${k}].maxVertices`, `must be an integer in [base.minVertices, ${MAX_VERTICES}]`, s.maxVertices);
+    check(
+      Number.isInteger(s.maxVertices) && s.maxVertices >= base.minVertices && s.maxVertices <= MAX_VERTICES,
+      where,
+      `base.stages[${k}].maxVertices`,
+      `must be an integer in [base.minVertices, ${MAX_VERTICES}]`,
+      s.maxVertices,
+    );
     check(Number.isInteger(s.steps) && s.steps >= 0, where, `base.stages[${k}].steps`, 'must be a non-negative integer', s.steps);
-    check(Number.isInteger(s.walkLength) && s.walkLength >= 1, where, `base.stages[${k}].walkLength`, 'must be a positive integer (walk vertices per graph vertex)', s.walkLength);
-    if (s.walkFraction !== undefined) check(s.walkFraction >= 0 && s.walkFraction <= 1, where, `base.stages[${k}].walkFraction`, 'must be in [0, 1] (or absent: base.walkFraction)', s.walkFraction);
+    check(
+      Number.isInteger(s.walkLength) && s.walkLength >= 1,
+      where,
+      `base.stages[${k}].walkLength`,
+      'must be a positive integer (walk vertices per graph vertex)',
+      s.walkLength,
+    );
+    if (s.walkFraction !== undefined)
+      check(
+        s.walkFraction >= 0 && s.walkFraction <= 1,
+        where,
+        `base.stages[${k}].walkFraction`,
+        'must be in [0, 1] (or absent: base.walkFraction)',
+        s.walkFraction,
+      );
   });
-  check(Number.isInteger(base.checkpointEverySteps) && base.checkpointEverySteps >= 0, where, 'base.checkpointEverySteps', 'must be a non-negative integer', base.checkpointEverySteps);
+  check(
+    Number.isInteger(base.checkpointEverySteps) && base.checkpointEverySteps >= 0,
+    where,
+    'base.checkpointEverySteps',
+    'must be a non-negative integer',
+    base.checkpointEverySteps,
+  );
   resolveModelConfig({ ...base.model, vocabSize: 16, contextLength: 16 }, `${where}: base.model`);
   resolveLmTrainConfig({ ...base.lm, steps: 1, seqLen: 1 }, `${where}: base.lm`);
 }
@@ -114,7 +156,11 @@ export function stageDocuments(task: BaseTask, base: HamiltonianBaseConfig, stag
 /** Context of the base: the prompt of the largest complete graph plus the generation budget (a cap only: rotary positions). */
 export function baseContext(task: BaseTask, tok: VocabTokenizer): number {
   const n = MAX_VERTICES;
-  const complete: Graph = { n, planted: [], edges: Array.from({ length: n }, (_, u) => Array.from({ length: n - u - 1 }, (_, k) => [u, u + 1 + k] as [number, number])).flat() };
+  const complete: Graph = {
+    n,
+    planted: [],
+    edges: Array.from({ length: n }, (_, u) => Array.from({ length: n - u - 1 }, (_, k) => [u, u + 1 + k] as [number, number])).flat(),
+  };
   return tok.encode(graphPrompt(complete)).length + task.maxNewTokens + 1;
 }
 
@@ -147,7 +193,12 @@ function cachedPrefix(task: BaseTask, base: HamiltonianBaseConfig, dir: string):
   return null;
 }
 
-interface PartialState { stage: number; stepsDone: number; losses: number[]; seconds: number }
+interface PartialState {
+  stage: number;
+  stepsDone: number;
+  losses: number[];
+  seconds: number;
+}
 
 export interface BaseBuildOptions {
   /** After every training step (global step over all stages), with the live model. */
@@ -162,56 +213,81 @@ export interface BaseBuildOptions {
  * Trains the base into `dir` unless it is there (resuming from <dir>.partial when a build was interrupted; one
  * process builds while others wait). 'built' | 'found' | 'waited', as buildOnce.
  */
-export async function buildHamiltonianBase(task: BaseTask, base: HamiltonianBaseConfig, dir: string, hooks: BaseBuildOptions = {}): Promise<'built' | 'found' | 'waited'> {
+export async function buildHamiltonianBase(
+  task: BaseTask,
+  base: HamiltonianBaseConfig,
+  dir: string,
+  hooks: BaseBuildOptions = {},
+): Promise<'built' | 'found' | 'waited'> {
   fs.mkdirSync(path.dirname(dir), { recursive: true });
-  return buildOnce(dir, async () => {
-    const tok = hamiltonianTokenizer();
-    const partial = `${dir}.partial`;
-    const lm = { ...base.lm, steps: 0, seqLen: 1 };
-    const pre = pretrainBase(base.model, tok.vocabSize, baseContext(task, tok), new Int32Array(0), lm, BASE_SEED);
-    const optimizer = new AdamW(pre.vars, base.lm.optimizer);
-    const prefix = fs.existsSync(path.join(partial, 'state.json')) ? null : cachedPrefix(task, base, dir);
-    const saved = loadTrainingState<PartialState>(prefix ? path.join(prefix, 'state') : partial, pre.vars, optimizer);
-    const state: PartialState = saved ?? { stage: 0, stepsDone: 0, losses: [], seconds: 0 };
-    if (saved) hooks.onResume?.(saved.losses.length, prefix ?? undefined);
-    try {
-      let t0 = Date.now();
-      const checkpoint = async () => {
-        state.seconds += (Date.now() - t0) / 1000;
-        t0 = Date.now();
-        await saveTrainingState(partial, pre.vars, optimizer, { ...state });
-      };
-      for (; state.stage < base.stages.length; state.stage++, state.stepsDone = 0) {
-        const { steps } = base.stages[state.stage];
-        const docs = stageDocuments(task, base, state.stage, tok);
-        const offset = baseSteps({ ...base, stages: base.stages.slice(0, state.stage) });
-        const stage = state.stage;
-        while (state.stepsDone < steps) {
-          const until = Math.min(steps, state.stepsDone + (base.checkpointEverySteps || steps));
-          const { losses } = trainOnDocuments({ ...lm, steps: until }, pre.model, pre.vars, docs, tok.padId, deriveSeed(BASE_SEED, 'hamiltonian-base', stage),
-            (step, loss) => hooks.onStep?.(offset + step, loss, pre.model, stage), { optimizer, stepsDone: state.stepsDone });
-          state.losses.push(...losses);
-          state.stepsDone = until;
-          await checkpoint();
+  return buildOnce(
+    dir,
+    async () => {
+      const tok = hamiltonianTokenizer();
+      const partial = `${dir}.partial`;
+      const lm = { ...base.lm, steps: 0, seqLen: 1 };
+      const pre = pretrainBase(base.model, tok.vocabSize, baseContext(task, tok), new Int32Array(0), lm, BASE_SEED);
+      const optimizer = new AdamW(pre.vars, base.lm.optimizer);
+      const prefix = fs.existsSync(path.join(partial, 'state.json')) ? null : cachedPrefix(task, base, dir);
+      const saved = loadTrainingState<PartialState>(prefix ? path.join(prefix, 'state') : partial, pre.vars, optimizer);
+      const state: PartialState = saved ?? { stage: 0, stepsDone: 0, losses: [], seconds: 0 };
+      if (saved) hooks.onResume?.(saved.losses.length, prefix ?? undefined);
+      try {
+        let t0 = Date.now();
+        const checkpoint = async () => {
+          state.seconds += (Date.now() - t0) / 1000;
+          t0 = Date.now();
+          await saveTrainingState(partial, pre.vars, optimizer, { ...state });
+        };
+        for (; state.stage < base.stages.length; state.stage++, state.stepsDone = 0) {
+          const { steps } = base.stages[state.stage];
+          const docs = stageDocuments(task, base, state.stage, tok);
+          const offset = baseSteps({ ...base, stages: base.stages.slice(0, state.stage) });
+          const stage = state.stage;
+          while (state.stepsDone < steps) {
+            const until = Math.min(steps, state.stepsDone + (base.checkpointEverySteps || steps));
+            const { losses } = trainOnDocuments(
+              { ...lm, steps: until },
+              pre.model,
+              pre.vars,
+              docs,
+              tok.padId,
+              deriveSeed(BASE_SEED, 'hamiltonian-base', stage),
+              (step, loss) => hooks.onStep?.(offset + step, loss, pre.model, stage),
+              { optimizer, stepsDone: state.stepsDone },
+            );
+            state.losses.push(...losses);
+            state.stepsDone = until;
+            await checkpoint();
+          }
         }
+        await checkpoint(); // also when nothing was left to train (a prefix that already had every step)
+        const tmp = `${dir}.tmp-${process.pid}`;
+        fs.rmSync(tmp, { recursive: true, force: true });
+        await saveModel(path.join(tmp, 'model'), pre.model.config, pre.model.params, tok.toJSON(), { baseSeed: BASE_SEED });
+        fs.writeFileSync(
+          path.join(tmp, 'base.json'),
+          JSON.stringify({ identity: baseIdentity(task, base), provenance: provenance(), seconds: state.seconds, losses: state.losses }),
+        );
+        // The final weights and optimizer moments stay with the base: a longer curriculum continues from them.
+        fs.renameSync(partial, path.join(tmp, 'state'));
+        fs.renameSync(tmp, dir);
+      } finally {
+        optimizer.dispose();
+        pre.dispose();
       }
-      await checkpoint(); // also when nothing was left to train (a prefix that already had every step)
-      const tmp = `${dir}.tmp-${process.pid}`;
-      fs.rmSync(tmp, { recursive: true, force: true });
-      await saveModel(path.join(tmp, 'model'), pre.model.config, pre.model.params, tok.toJSON(), { baseSeed: BASE_SEED });
-      fs.writeFileSync(path.join(tmp, 'base.json'), JSON.stringify({ identity: baseIdentity(task, base), provenance: provenance(), seconds: state.seconds, losses: state.losses }));
-      // The final weights and optimizer moments stay with the base: a longer curriculum continues from them.
-      fs.renameSync(partial, path.join(tmp, 'state'));
-      fs.renameSync(tmp, dir);
-    } finally {
-      optimizer.dispose();
-      pre.dispose();
-    }
-  }, { onWait: hooks.onWait });
+    },
+    { onWait: hooks.onWait },
+  );
 }
 
 /** The base of (task, base) under <runsRoot>/hamiltonian-base, trained first when missing (see buildHamiltonianBase). */
-export async function ensureHamiltonianBase(runsRoot: string, task: BaseTask, base: HamiltonianBaseConfig, opts: BaseBuildOptions = {}): Promise<{ dir: string; outcome: 'built' | 'found' | 'waited' }> {
+export async function ensureHamiltonianBase(
+  runsRoot: string,
+  task: BaseTask,
+  base: HamiltonianBaseConfig,
+  opts: BaseBuildOptions = {},
+): Promise<{ dir: string; outcome: 'built' | 'found' | 'waited' }> {
   const dir = hamiltonianBaseDir(runsRoot, task, base);
   return { dir, outcome: await buildHamiltonianBase(task, base, dir, opts) };
 }

@@ -10,11 +10,11 @@
  * attributed to one or the other.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../random';
-import { Graph, adjacency, graphPrompt, randomWalk, vertexSequence } from '../data/hamiltonian';
-import { forward, LanguageModel } from '../model/transformer';
+import type { Rng } from '../random';
+import { type Graph, adjacency, graphPrompt, randomWalk, vertexSequence } from '../data/hamiltonian';
+import { forward, type LanguageModel } from '../model/transformer';
 import { buildSequenceBatch } from '../rewards/sequences';
-import { VocabTokenizer } from '../tokenizers/vocab';
+import type { VocabTokenizer } from '../tokenizers/vocab';
 
 export interface LookupDiagnostics {
   /** Mean probability on the current vertex / its neighbours / other graph vertices / everything else. */
@@ -52,13 +52,16 @@ export function lookupDiagnostics(lm: LanguageModel, tok: VocabTokenizer, graphs
     const resp = docs[b].response;
     for (let r = 1; r < resp.length; r++) {
       const row = (start + r - 1) * V + b * batch.T * V;
-      if (r % 2 === 1) { // a separator (or EOS) after vertex (r - 1) / 2
+      if (r % 2 === 1) {
+        // a separator (or EOS) after vertex (r - 1) / 2
         sums.separatorLoss -= Math.log(Math.max(p[row + resp[r]], 1e-30));
         separators++;
         continue;
       }
       const here = walks[b][r / 2 - 1];
-      let current = 0, neighbour = 0, other = 0;
+      let current = 0,
+        neighbour = 0,
+        other = 0;
       for (let v = 0; v < g.n; v++) {
         const q = p[row + vertexIds[v]];
         if (v === here) current += q;
@@ -76,7 +79,13 @@ export function lookupDiagnostics(lm: LanguageModel, tok: VocabTokenizer, graphs
   });
   const mean = (x: number) => (positions ? x / positions : NaN);
   return {
-    currentMass: mean(sums.current), neighbourMass: mean(sums.neighbour), otherVertexMass: mean(sums.other), nonVertexMass: mean(sums.nonVertex),
-    neighbourMassUniform: mean(sums.uniform), vertexLoss: mean(sums.vertexLoss), separatorLoss: separators ? sums.separatorLoss / separators : NaN, positions,
+    currentMass: mean(sums.current),
+    neighbourMass: mean(sums.neighbour),
+    otherVertexMass: mean(sums.other),
+    nonVertexMass: mean(sums.nonVertex),
+    neighbourMassUniform: mean(sums.uniform),
+    vertexLoss: mean(sums.vertexLoss),
+    separatorLoss: separators ? sums.separatorLoss / separators : NaN,
+    positions,
   };
 }

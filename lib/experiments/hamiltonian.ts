@@ -8,23 +8,43 @@
  * generation: samples of the trained IM-RM's policy (temperature 1, no top-k/top-p, one try per test prompt) and of
  * the base, well-formed and valid fractions, next to the exact probability that a random permutation is a valid
  * cycle; and the base's edge lookup on the test graphs. */
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { check } from '../config';
 import { Rng, deriveSeed } from '../random';
 import { DEFAULT_MODEL_CONFIG } from '../model/config';
 import { loadModel } from '../model/checkpoint';
 import { generate } from '../model/generate';
-import { LanguageModel } from '../model/transformer';
-import { VocabTokenizer } from '../tokenizers/vocab';
-import { Graph, adjacency, countHamiltonianCycles, graphDensity, graphPrompt, hamiltonianExample, parseResponse, randomGraph, randomPermutationValidity } from '../data/hamiltonian';
+import type { LanguageModel } from '../model/transformer';
+import type { VocabTokenizer } from '../tokenizers/vocab';
+import {
+  type Graph,
+  adjacency,
+  countHamiltonianCycles,
+  graphDensity,
+  graphPrompt,
+  hamiltonianExample,
+  parseResponse,
+  randomGraph,
+  randomPermutationValidity,
+} from '../data/hamiltonian';
 import { encodePairs } from '../data/examples';
 import { DEFAULT_LM_TRAIN } from '../train/lm';
-import { DEFAULT_PREFERENCE_TRAIN, PreferenceTrainConfig, resolvePreferenceTrainConfig } from '../train/preference';
+import { DEFAULT_PREFERENCE_TRAIN, type PreferenceTrainConfig, resolvePreferenceTrainConfig } from '../train/preference';
 import { rewardModelSpec } from '../rewards/reward-model';
-import { Experiment, MetricTable, SeedContext } from './types';
+import type { Experiment, MetricTable, SeedContext } from './types';
 import { lookupDiagnostics } from './hamiltonian-lookup';
-import { BaseTask, HamiltonianBaseConfig, MAX_VERTICES, baseIdentity, baseSteps, ensureHamiltonianBase, hamiltonianTokenizer, loadHamiltonianBase, validateBaseConfig } from './hamiltonian-base';
+import {
+  type BaseTask,
+  type HamiltonianBaseConfig,
+  MAX_VERTICES,
+  baseIdentity,
+  baseSteps,
+  ensureHamiltonianBase,
+  hamiltonianTokenizer,
+  loadHamiltonianBase,
+  validateBaseConfig,
+} from './hamiltonian-base';
 import { preferenceWorkUnits, runRewardModels } from './preference-seed';
 
 const { vocabSize: _v, contextLength: _c, ...ARCH } = DEFAULT_MODEL_CONFIG;
@@ -33,7 +53,10 @@ const { rewardModel: _rm, ...TRAIN } = DEFAULT_PREFERENCE_TRAIN;
 
 export interface HamiltonianConfig {
   task: {
-    n: number; edgeProbability: number; nTrain: number; nTest: number;
+    n: number;
+    edgeProbability: number;
+    nTrain: number;
+    nTest: number;
     /** Training pairs evaluated at every epoch (the first ones; 0 = all): evaluation is a third of the compute. */
     trainEvalPairs: number;
   };
@@ -54,9 +77,13 @@ export interface GenerationSample {
 function sampleGraphs(count: number, c: HamiltonianConfig['task'], rng: Rng, seen: Set<string>): Graph[] {
   const out: Graph[] = [];
   for (let draws = 0; out.length < count; draws++) {
-    if (draws > 100 * count + 1000) throw new Error(`hamiltonian: could not draw ${count} distinct graphs with n = ${c.n}, p = ${c.edgeProbability} (too few distinct graphs exist)`);
+    if (draws > 100 * count + 1000)
+      throw new Error(`hamiltonian: could not draw ${count} distinct graphs with n = ${c.n}, p = ${c.edgeProbability} (too few distinct graphs exist)`);
     const g = randomGraph(c.n, c.edgeProbability, rng);
-    const key = g.edges.map(([u, v]) => `${u}-${v}`).sort().join(',');
+    const key = g.edges
+      .map(([u, v]) => `${u}-${v}`)
+      .sort()
+      .join(',');
     if (seen.has(key)) continue; // no graph is shared between splits
     seen.add(key);
     out.push(g);
@@ -69,9 +96,23 @@ function sampleGraphs(count: number, c: HamiltonianConfig['task'], rng: Rng, see
  * cycle), and the edge rate: the fraction of consecutive vertex pairs of all answers that are edges of the graph
  * (the lookup skill; a uniformly random next vertex scores about the graph's density).
  */
-export function generationStats(lm: LanguageModel, tok: VocabTokenizer, graphs: Graph[], ids: string[], gen: HamiltonianConfig['generation'], seed: number): { wellFormed: number; valid: number; edgeRate: number; samples: GenerationSample[] } {
+export function generationStats(
+  lm: LanguageModel,
+  tok: VocabTokenizer,
+  graphs: Graph[],
+  ids: string[],
+  gen: HamiltonianConfig['generation'],
+  seed: number,
+): { wellFormed: number; valid: number; edgeRate: number; samples: GenerationSample[] } {
   const prompts = graphs.map((g) => tok.encode(graphPrompt(g)));
-  const outs = generate(lm, prompts, { maxNewTokens: gen.maxNewTokens, temperature: gen.temperature, seed, eosId: tok.eosId, padId: tok.padId, batchSize: gen.batchSize });
+  const outs = generate(lm, prompts, {
+    maxNewTokens: gen.maxNewTokens,
+    temperature: gen.temperature,
+    seed,
+    eosId: tok.eosId,
+    padId: tok.padId,
+    batchSize: gen.batchSize,
+  });
   let transitions = 0;
   let edges = 0;
   const samples = outs.map((o, i) => {
@@ -87,7 +128,12 @@ export function generationStats(lm: LanguageModel, tok: VocabTokenizer, graphs: 
     }
     return { id: ids[i], text, wellFormed: p.wellFormed, valid: p.valid, stop: o.stop };
   });
-  return { wellFormed: samples.filter((s) => s.wellFormed).length / samples.length, valid: samples.filter((s) => s.valid).length / samples.length, edgeRate: transitions ? edges / transitions : 0, samples };
+  return {
+    wellFormed: samples.filter((s) => s.wellFormed).length / samples.length,
+    valid: samples.filter((s) => s.valid).length / samples.length,
+    edgeRate: transitions ? edges / transitions : 0,
+    samples,
+  };
 }
 
 /** What the base depends on from the experiment's config (besides c.base). */
@@ -123,11 +169,17 @@ export const hamiltonian: Experiment<HamiltonianConfig> = {
   defaults: {
     task: { n: 10, edgeProbability: 0.2, nTrain: 1000, nTest: 200, trainEvalPairs: 0 },
     base: {
-      graphs: 60000, walkFraction: 1, minVertices: 3,
+      graphs: 60000,
+      walkFraction: 1,
+      minVertices: 3,
       // Lookup is discovered on small graphs (3..6 vertices) and from long walks (more lookups per document for
       // little more compute); then graphs up to 10 vertices; last, walks of the answer's length (n vertices, then
       // EOS) so the base writes well-formed answers. See the README for the measurements behind these choices.
-      stages: [{ maxVertices: 6, steps: 5000, walkLength: 6 }, { maxVertices: 10, steps: 1500, walkLength: 3 }, { maxVertices: 10, steps: 500, walkLength: 1 }],
+      stages: [
+        { maxVertices: 6, steps: 5000, walkLength: 6 },
+        { maxVertices: 10, steps: 1500, walkLength: 3 },
+        { maxVertices: 10, steps: 500, walkLength: 1 },
+      ],
       model: { ...ARCH, dModel: 64, nHeads: 4, nKvHeads: 4, nLayers: 2, dMlp: 256, positions: 'rotary' },
       lm: { ...LM, batchSize: 16, optimizer: { ...LM.optimizer, lr: 1e-3 } },
       checkpointEverySteps: 250,
@@ -141,7 +193,15 @@ export const hamiltonian: Experiment<HamiltonianConfig> = {
   profiles: {
     smoke: {
       task: { n: 5, nTrain: 24, nTest: 8 },
-      base: { graphs: 200, stages: [{ maxVertices: 4, steps: 4, walkLength: 2 }, { maxVertices: 5, steps: 6, walkLength: 1 }], model: { dModel: 32, nHeads: 2, nKvHeads: 2, nLayers: 1, dMlp: 64 }, lm: { batchSize: 8 } },
+      base: {
+        graphs: 200,
+        stages: [
+          { maxVertices: 4, steps: 4, walkLength: 2 },
+          { maxVertices: 5, steps: 6, walkLength: 1 },
+        ],
+        model: { dModel: 32, nHeads: 2, nKvHeads: 2, nLayers: 1, dMlp: 64 },
+        lm: { batchSize: 8 },
+      },
       train: { batchSize: 8, microBatchSize: 8, epochs: 2, evalBatchSize: 16 },
       generation: { batchSize: 8 },
     },
@@ -156,14 +216,27 @@ export const hamiltonian: Experiment<HamiltonianConfig> = {
     const where = 'experiment hamiltonian';
     check(Number.isInteger(c.task.n) && c.task.n >= 4 && c.task.n <= MAX_VERTICES, where, 'task.n', `must be an integer in [4, ${MAX_VERTICES}]`, c.task.n);
     check(c.task.edgeProbability >= 0 && c.task.edgeProbability < 1, where, 'task.edgeProbability', 'must be in [0, 1)', c.task.edgeProbability);
-    check(Number.isInteger(c.task.trainEvalPairs) && c.task.trainEvalPairs >= 0, where, 'task.trainEvalPairs', 'must be a non-negative integer', c.task.trainEvalPairs);
-    for (const k of ['nTrain', 'nTest'] as const) check(Number.isInteger(c.task[k]) && c.task[k] > 0, where, `task.${k}`, 'must be a positive integer', c.task[k]);
+    check(
+      Number.isInteger(c.task.trainEvalPairs) && c.task.trainEvalPairs >= 0,
+      where,
+      'task.trainEvalPairs',
+      'must be a non-negative integer',
+      c.task.trainEvalPairs,
+    );
+    for (const k of ['nTrain', 'nTest'] as const)
+      check(Number.isInteger(c.task[k]) && c.task[k] > 0, where, `task.${k}`, 'must be a positive integer', c.task[k]);
     validateBaseConfig(c.base, where);
     resolvePreferenceTrainConfig({ ...c.train, rewardModel: 'im' }, `${where}: train`);
     check(c.rewardModels.includes('im'), where, 'rewardModels', "must include 'im' (its policy is what generates)", c.rewardModels);
     c.rewardModels.forEach((rm) => rewardModelSpec(rm, `${where}: rewardModels`));
     check(c.generation.temperature >= 0, where, 'generation.temperature', 'must be >= 0', c.generation.temperature);
-    check(Number.isInteger(c.generation.maxNewTokens) && c.generation.maxNewTokens > 0, where, 'generation.maxNewTokens', 'must be a positive integer', c.generation.maxNewTokens);
+    check(
+      Number.isInteger(c.generation.maxNewTokens) && c.generation.maxNewTokens > 0,
+      where,
+      'generation.maxNewTokens',
+      'must be a positive integer',
+      c.generation.maxNewTokens,
+    );
   },
   workUnits: (c) => baseSteps(c.base) + preferenceWorkUnits(c.task.nTrain, c.train, c.rewardModels.length) + 2,
   // The base's identity (its own version, config and backend) is part of every run's.
@@ -179,30 +252,54 @@ export const hamiltonian: Experiment<HamiltonianConfig> = {
     const base = await sharedBase(c, ctx);
     const gen = c.generation;
     ctx.progress.setLabel(`seed ${ctx.seed} base generation`);
-    const baseGen = generationStats(base.model, tok, testGraphs, test.map((e) => e.id), gen, deriveSeed(ctx.seed, 'generate-base'));
+    const baseGen = generationStats(
+      base.model,
+      tok,
+      testGraphs,
+      test.map((e) => e.id),
+      gen,
+      deriveSeed(ctx.seed, 'generate-base'),
+    );
     const lookup = lookupDiagnostics(base.model, tok, testGraphs, new Rng(deriveSeed(ctx.seed, 'lookup-walks')));
     ctx.progress.tick(1);
     const encode = (t: string) => tok.encode(t);
     const trainPairs = encodePairs(train, encode, 'hamiltonian train');
-    const result = await runRewardModels(c.rewardModels, c.train, {
-      base: base.model, tokenizer: tok.toJSON(), padId: tok.padId,
-      train: trainPairs,
-      evalSplits: {
-        [trainSplitName(c)]: trainPairs.slice(0, c.task.trainEvalPairs || trainPairs.length),
-        test: encodePairs(test, encode, 'hamiltonian test'),
+    const result = await runRewardModels(
+      c.rewardModels,
+      c.train,
+      {
+        base: base.model,
+        tokenizer: tok.toJSON(),
+        padId: tok.padId,
+        train: trainPairs,
+        evalSplits: {
+          [trainSplitName(c)]: trainPairs.slice(0, c.task.trainEvalPairs || trainPairs.length),
+          test: encodePairs(test, encode, 'hamiltonian test'),
+        },
       },
-    }, ctx);
+      ctx,
+    );
     base.dispose();
     ctx.progress.setLabel(`seed ${ctx.seed} IM-RM policy generation`);
     const trained = loadModel(path.join(ctx.dir, 'im', 'model'));
-    const imGen = generationStats({ config: trained.config, params: trained.params }, tok, testGraphs, test.map((e) => e.id), gen, deriveSeed(ctx.seed, 'generate-im'));
+    const imGen = generationStats(
+      { config: trained.config, params: trained.params },
+      tok,
+      testGraphs,
+      test.map((e) => e.id),
+      gen,
+      deriveSeed(ctx.seed, 'generate-im'),
+    );
     Object.values(trained.params).forEach((t) => t.dispose());
     Object.values(trained.extraTensors).forEach((t) => t.dispose());
     ctx.progress.tick(1);
     const randomValid = testGraphs.reduce((a, g) => a + randomPermutationValidity(g), 0) / testGraphs.length;
     // A uniformly random different vertex is an edge with probability degree / (n - 1): the graph's density.
     const density = testGraphs.reduce((a, g) => a + graphDensity(g), 0) / testGraphs.length;
-    fs.writeFileSync(path.join(ctx.dir, 'generations.json'), JSON.stringify({ base: baseGen.samples, im: imGen.samples, contextLength: trained.config.contextLength }));
+    fs.writeFileSync(
+      path.join(ctx.dir, 'generations.json'),
+      JSON.stringify({ base: baseGen.samples, im: imGen.samples, contextLength: trained.config.contextLength }),
+    );
     const metrics: MetricTable = {
       ...result.metrics,
       generation: {
@@ -211,7 +308,14 @@ export const hamiltonian: Experiment<HamiltonianConfig> = {
         'random-permutation': { wellFormed: 1, valid: randomValid, edgeRate: density },
       },
       // Where the base puts its next-vertex probability on walks along the test graphs (1 on neighbours = lookup).
-      'base-lookup': { test: { currentMass: lookup.currentMass, neighbourMass: lookup.neighbourMass, neighbourMassUniform: lookup.neighbourMassUniform, vertexLoss: lookup.vertexLoss } },
+      'base-lookup': {
+        test: {
+          currentMass: lookup.currentMass,
+          neighbourMass: lookup.neighbourMass,
+          neighbourMassUniform: lookup.neighbourMassUniform,
+          vertexLoss: lookup.vertexLoss,
+        },
+      },
     };
     result.records.push({ kind: 'base', dir: base.dir, seconds: base.seconds }, ...base.losses.map((loss, i) => ({ kind: 'pretrain', step: i + 1, loss })));
     return { metrics, records: result.records };
@@ -219,9 +323,20 @@ export const hamiltonian: Experiment<HamiltonianConfig> = {
 };
 
 /** One generated graph with its prompt, chosen and rejected responses, for display. */
-export function exampleGraph(n: number, p: number, seed: number): { graph: Graph; prompt: string; chosen: string; rejected: string; cycles: number; randomValidity: number } {
+export function exampleGraph(
+  n: number,
+  p: number,
+  seed: number,
+): { graph: Graph; prompt: string; chosen: string; rejected: string; cycles: number; randomValidity: number } {
   const rng = new Rng(deriveSeed(seed, 'example-graph'));
   const g = randomGraph(n, p, rng);
   const e = hamiltonianExample(g, 'example', rng);
-  return { graph: g, prompt: e.prompt, chosen: e.chosen, rejected: e.rejected, cycles: countHamiltonianCycles(g), randomValidity: randomPermutationValidity(g) };
+  return {
+    graph: g,
+    prompt: e.prompt,
+    chosen: e.chosen,
+    rejected: e.rejected,
+    cycles: countHamiltonianCycles(g),
+    randomValidity: randomPermutationValidity(g),
+  };
 }

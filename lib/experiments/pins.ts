@@ -8,10 +8,10 @@
  *   - numbers moved: bump the version of the experiment (or of the base that moved) and update the pins in the
  *     same commit (`npm run pins -- --update`); the update refuses to pin new numbers under unchanged versions.
  */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { ProfileName } from './types';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { ProfileName } from './types';
 import { EXPERIMENTS } from './registry';
 import { runExperiment } from './runner';
 import { pretrain } from './pretrain';
@@ -107,8 +107,10 @@ export function updatedPinFile(name: string, old: PinFile | null, backend: strin
   if (sameVersions && pinned) {
     const diff = comparePins(pinned, computed);
     if (diff.length > 0) {
-      throw new Error(`${name}: the numbers moved but the versions did not (${JSON.stringify(versions)}). ` +
-        `Bump the version of what changed (the experiment's \`version\`, or a base's) and update again.\n  ${diff.slice(0, 5).join('\n  ')}`);
+      throw new Error(
+        `${name}: the numbers moved but the versions did not (${JSON.stringify(versions)}). ` +
+          `Bump the version of what changed (the experiment's \`version\`, or a base's) and update again.\n  ${diff.slice(0, 5).join('\n  ')}`,
+      );
     }
   }
   // A version bump invalidates the pins of every backend: the other backends are re-pinned when next updated there.

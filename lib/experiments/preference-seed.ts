@@ -5,15 +5,15 @@
  * metrics.jsonl (evaluations and training losses), scores/<split>.jsonl (per-example id, r+, r-, lengths,
  * correct) and result.json. A reward model whose result.json exists is re-used.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import { LanguageModel } from '../model/transformer';
-import { EncodedPair } from '../rewards/sequences';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { LanguageModel } from '../model/transformer';
+import type { EncodedPair } from '../rewards/sequences';
 import { METRIC_NAMES } from '../rewards/metrics';
 import { rewardModelSpec } from '../rewards/reward-model';
 import { saveModel } from '../model/checkpoint';
-import { PreferenceTrainConfig, trainPreference, stepsPerEpoch, EvalRecord, StepRecord } from '../train/preference';
-import { SeedContext, SeedResult } from './types';
+import { type PreferenceTrainConfig, trainPreference, stepsPerEpoch, type EvalRecord, type StepRecord } from '../train/preference';
+import type { SeedContext, SeedResult } from './types';
 import { writeJsonl } from '../data/formats';
 
 export interface PreparedPreferenceData {
@@ -53,34 +53,41 @@ export async function runRewardModels(
     } else {
       fs.mkdirSync(path.join(dir, 'scores'), { recursive: true });
       let lastStep = 0;
-      const out = await trainPreference({ ...trainCfg, rewardModel: rm }, {
-        base: data.base,
-        padId: data.padId,
-        train: data.train,
-        evalSplits: data.evalSplits,
-        seed: ctx.seed,
-        checkpointDir: path.join(dir, 'checkpoint'),
-        onProgress: (p) => {
-          if (lastStep === 0 && p.step > 1) { // resumed from a checkpoint: those steps were not computed here
-            ctx.progress.skip(p.step - 1);
-            lastStep = p.step - 1;
-          }
-          ctx.progress.tick(p.step - lastStep, `seed ${ctx.seed} ${rm} epoch ${p.epoch} ${p.phase}${p.loss === null ? '' : ` loss ${p.loss.toFixed(4)}`}`);
-          lastStep = p.step;
+      const out = await trainPreference(
+        { ...trainCfg, rewardModel: rm },
+        {
+          base: data.base,
+          padId: data.padId,
+          train: data.train,
+          evalSplits: data.evalSplits,
+          seed: ctx.seed,
+          checkpointDir: path.join(dir, 'checkpoint'),
+          onProgress: (p) => {
+            if (lastStep === 0 && p.step > 1) {
+              // resumed from a checkpoint: those steps were not computed here
+              ctx.progress.skip(p.step - 1);
+              lastStep = p.step - 1;
+            }
+            ctx.progress.tick(p.step - lastStep, `seed ${ctx.seed} ${rm} epoch ${p.epoch} ${p.phase}${p.loss === null ? '' : ` loss ${p.loss.toFixed(4)}`}`);
+            lastStep = p.step;
+          },
         },
-      });
+      );
       for (const [split, e] of Object.entries(out.final)) writeJsonl(path.join(dir, 'scores', `${split}.jsonl`), e.scores);
       const final: RewardModelResult['final'] = {};
       for (const [split, e] of Object.entries(out.final)) {
         final[split] = Object.fromEntries(METRIC_NAMES.map((m) => [m, e.metrics[m]]));
       }
       result = { final, curve: out.curve, trainLoss: out.trainLoss };
-      writeJsonl(path.join(dir, 'metrics.jsonl'), [
-        ...out.curve.map((c) => ({ kind: 'eval', ...c })),
-        ...out.trainLoss.map((l) => ({ kind: 'train', ...l })),
-      ]);
-      await saveModel(path.join(dir, 'model'), data.base.config, out.state.lm.params, data.tokenizer,
-        { rewardModel: rm, spec: rewardModelSpec(rm), trainConfig: trainCfg }, out.state.head ? { reward_head: out.state.head } : {});
+      writeJsonl(path.join(dir, 'metrics.jsonl'), [...out.curve.map((c) => ({ kind: 'eval', ...c })), ...out.trainLoss.map((l) => ({ kind: 'train', ...l }))]);
+      await saveModel(
+        path.join(dir, 'model'),
+        data.base.config,
+        out.state.lm.params,
+        data.tokenizer,
+        { rewardModel: rm, spec: rewardModelSpec(rm), trainConfig: trainCfg },
+        out.state.head ? { reward_head: out.state.head } : {},
+      );
       // The trained model is saved: the optimizer moments (2x the weights) are no longer needed.
       fs.rmSync(path.join(dir, 'checkpoint'), { recursive: true, force: true });
       fs.writeFileSync(resultPath, JSON.stringify(result));

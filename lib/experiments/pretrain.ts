@@ -4,23 +4,23 @@
  * transformer with AdamW, warm-up + cosine schedule, resumable checkpoints. Result: seed-<s>/model (weights,
  * config, tokenizer) and validation perplexity on held-out Brown documents and held-out persona statements.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import * as tf from '@tensorflow/tfjs';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
 import { check } from '../config';
-import { ModelConfig, resolveModelConfig } from '../model/config';
+import { type ModelConfig, resolveModelConfig } from '../model/config';
 import { countParams, initParams } from '../model/params';
 import { saveModel } from '../model/checkpoint';
 import { deriveSeed } from '../random';
 import { trainBpe } from '../tokenizers/bpe-train';
 import { BpeTokenizer } from '../tokenizers/bpe';
 import { BpeModelTokenizer } from '../tokenizers/index';
-import { DEFAULT_PRETRAINING_CORPUS, PretrainingCorpusConfig, checkCorpusConfig, loadPretrainingCorpus } from '../data/pretraining-corpus';
+import { DEFAULT_PRETRAINING_CORPUS, type PretrainingCorpusConfig, checkCorpusConfig, loadPretrainingCorpus } from '../data/pretraining-corpus';
 import { DATA_FILES } from '../data/catalog';
 import { PERSONA_TRAITS, personaFileName } from '../data/persona';
 import { validationPerplexity } from '../train/lm';
-import { DEFAULT_SCHEDULED_LM, ScheduledLmConfig, resolveScheduledLmConfig, trainScheduledLm } from '../train/lm-schedule';
-import { Experiment } from './types';
+import { DEFAULT_SCHEDULED_LM, type ScheduledLmConfig, resolveScheduledLmConfig, trainScheduledLm } from '../train/lm-schedule';
+import type { Experiment } from './types';
 
 export interface PretrainConfig {
   corpus: PretrainingCorpusConfig;
@@ -30,9 +30,23 @@ export interface PretrainConfig {
 }
 
 const GPT_LIKE: Omit<ModelConfig, 'vocabSize'> = {
-  dModel: 128, nLayers: 4, nHeads: 4, nKvHeads: 4, contextLength: 128, dMlp: 512, norm: 'layernorm', normEps: 1e-5,
-  positions: 'learned', rotaryFraction: 1, rotaryBase: 10000, activation: 'gelu_tanh', gatedMlp: false, bias: 'all',
-  parallelResidual: false, tiedEmbeddings: true, initStd: 0.02,
+  dModel: 128,
+  nLayers: 4,
+  nHeads: 4,
+  nKvHeads: 4,
+  contextLength: 128,
+  dMlp: 512,
+  norm: 'layernorm',
+  normEps: 1e-5,
+  positions: 'learned',
+  rotaryFraction: 1,
+  rotaryBase: 10000,
+  activation: 'gelu_tanh',
+  gatedMlp: false,
+  bias: 'all',
+  parallelResidual: false,
+  tiedEmbeddings: true,
+  initStd: 0.02,
 };
 
 /** End-of-text separates documents and is the BOS of prompts, as in GPT-2. */
@@ -87,7 +101,13 @@ export const pretrain: Experiment<PretrainConfig> = {
   validate(c) {
     const where = 'experiment pretrain';
     checkCorpusConfig(c.corpus, `${where} corpus`);
-    check(Number.isInteger(c.tokenizer.vocabSize) && c.tokenizer.vocabSize >= 258 + 2, where, 'tokenizer.vocabSize', 'must be an integer >= 260', c.tokenizer.vocabSize);
+    check(
+      Number.isInteger(c.tokenizer.vocabSize) && c.tokenizer.vocabSize >= 258 + 2,
+      where,
+      'tokenizer.vocabSize',
+      'must be an integer >= 260',
+      c.tokenizer.vocabSize,
+    );
     resolveModelConfig({ ...c.model, vocabSize: c.tokenizer.vocabSize }, `${where} model`);
     resolveScheduledLmConfig(c.train, `${where} train`);
     check(c.train.seqLen <= c.model.contextLength, where, 'train.seqLen', `must not exceed model.contextLength (${c.model.contextLength})`, c.train.seqLen);
@@ -116,19 +136,29 @@ export const pretrain: Experiment<PretrainConfig> = {
     const checkpointDir = path.join(ctx.dir, 'checkpoint');
     const validation = interleaveWindows(valParts.brown, valParts.persona, c.train.seqLen);
     const { curve } = await trainScheduledLm(c.train, lm, vars, {
-      train, validation, seed: deriveSeed(ctx.seed, 'pretrain'), checkpointDir,
+      train,
+      validation,
+      seed: deriveSeed(ctx.seed, 'pretrain'),
+      checkpointDir,
       onStep: (step, loss) => ctx.progress.tick(1, `seed ${ctx.seed} step ${step} loss ${loss.toFixed(3)}`),
       onResume: (step) => ctx.progress.skip(step, `seed ${ctx.seed} resumed after step ${step}`),
     });
-    const perplexity = Object.fromEntries(Object.entries(valParts).map(([name, stream]) =>
-      [name, validationPerplexity(lm, stream, c.train.seqLen, c.train.batchSize, c.train.kernels)]));
+    const perplexity = Object.fromEntries(
+      Object.entries(valParts).map(([name, stream]) => [name, validationPerplexity(lm, stream, c.train.seqLen, c.train.batchSize, c.train.kernels)]),
+    );
     const last = curve[curve.length - 1];
     const stats = {
-      parameters: countParams(vars), vocabSize: bpe.vocabSize, trainTokens: train.length,
-      trainCharsPerToken: trainChars / train.length, tokenizerSeconds, trainSeconds: last.seconds,
+      parameters: countParams(vars),
+      vocabSize: bpe.vocabSize,
+      trainTokens: train.length,
+      trainCharsPerToken: trainChars / train.length,
+      tokenizerSeconds,
+      trainSeconds: last.seconds,
       tokensSeen: c.train.steps * c.train.batchSize * c.train.seqLen,
     };
-    await saveModel(path.join(ctx.dir, 'model'), config, vars, tokenizer.toJSON(), { pretraining: { experiment: 'pretrain', seed: ctx.seed, perplexity, stats, traits: corpus.traits } });
+    await saveModel(path.join(ctx.dir, 'model'), config, vars, tokenizer.toJSON(), {
+      pretraining: { experiment: 'pretrain', seed: ctx.seed, perplexity, stats, traits: corpus.traits },
+    });
     fs.rmSync(checkpointDir, { recursive: true, force: true });
     Object.values(vars).forEach((v) => v.dispose());
     return {

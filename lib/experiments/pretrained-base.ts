@@ -3,12 +3,12 @@
  * trained (cached, resumable) when missing. An experiment on another persona trait holds that trait out instead. Its identity is the pretrain experiment's (version, config, data,
  * backend); experiments that start from it hash its weights, so their own caches stay exact.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import { ProfileName } from './types';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ProfileName } from './types';
 import { resolveExperimentConfig, resolveRun, runExperiment } from './runner';
 import { pretrain } from './pretrain';
-import { ProgressRenderer } from '../runs/progress';
+import type { ProgressRenderer } from '../runs/progress';
 
 export interface PretrainedLocation {
   /** The model folder (config.json + model.safetensors). */
@@ -28,7 +28,12 @@ export async function findPretrainedBase(profile: ProfileName, seed = 1, root?: 
 }
 
 /** The base model of a profile, training it (cached, resumable) when no run exists yet. */
-export async function ensurePretrainedBase(profile: ProfileName, progress?: ProgressRenderer, root?: string, heldOutTrait?: string): Promise<PretrainedLocation> {
+export async function ensurePretrainedBase(
+  profile: ProfileName,
+  progress?: ProgressRenderer,
+  root?: string,
+  heldOutTrait?: string,
+): Promise<PretrainedLocation> {
   resolveExperimentConfig(pretrain, profile, holdingOut(heldOutTrait));
   const found = await findPretrainedBase(profile, 1, root, heldOutTrait);
   if (found) return found;

@@ -3,16 +3,16 @@
  * overlap between rewrites and originals, response lengths), averages per evaluation type, and the paired
  * bootstrap comparison of two reward models over the examples of each split (from the per-example scores).
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { equalPairFraction } from '../data/overlap';
-import { TruncationStats } from '../data/chat-format';
-import { EVAL_SPLITS, EVAL_TYPES, EvalSplit, EvalType, RealWorldData, SPLIT_GROUPS, TrainSet } from '../data/real-world';
-import { EncodedPair } from '../rewards/sequences';
-import { PairedBootstrap, pairedBootstrap } from '../runs/bootstrap';
-import { MetricTable } from './types';
+import type { TruncationStats } from '../data/chat-format';
+import { EVAL_SPLITS, EVAL_TYPES, type EvalSplit, type EvalType, type RealWorldData, SPLIT_GROUPS, type TrainSet } from '../data/real-world';
+import type { EncodedPair } from '../rewards/sequences';
+import { type PairedBootstrap, pairedBootstrap } from '../runs/bootstrap';
+import type { MetricTable } from './types';
 import { readJsonl } from '../data/formats';
-import { PairScore } from '../train/evaluate';
+import type { PairScore } from '../train/evaluate';
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 const median = (xs: number[]) => {
@@ -35,15 +35,26 @@ export interface DataStatistics {
 }
 
 /** Truncation, rewrite overlap and length statistics of the evaluation splits under `encode`. */
-export function dataStatistics(data: RealWorldData, formatted: Record<EvalSplit, { pairs: EncodedPair[]; stats: TruncationStats }>, encode: (text: string) => number[]): DataStatistics {
+export function dataStatistics(
+  data: RealWorldData,
+  formatted: Record<EvalSplit, { pairs: EncodedPair[]; stats: TruncationStats }>,
+  encode: (text: string) => number[],
+): DataStatistics {
   const truncation = Object.fromEntries(EVAL_SPLITS.map((s) => [s, formatted[s].stats])) as Record<EvalSplit, TruncationStats>;
-  const lengths = Object.fromEntries(EVAL_SPLITS.map((s) => {
-    const pairs = data.eval[s];
-    return [s, {
-      chosenTokens: pairs.map((p) => encode(p.chosen).length), rejectedTokens: pairs.map((p) => encode(p.rejected).length),
-      chosenChars: pairs.map((p) => [...p.chosen].length), rejectedChars: pairs.map((p) => [...p.rejected].length),
-    }];
-  })) as Record<EvalSplit, SplitLengths>;
+  const lengths = Object.fromEntries(
+    EVAL_SPLITS.map((s) => {
+      const pairs = data.eval[s];
+      return [
+        s,
+        {
+          chosenTokens: pairs.map((p) => encode(p.chosen).length),
+          rejectedTokens: pairs.map((p) => encode(p.rejected).length),
+          chosenChars: pairs.map((p) => [...p.chosen].length),
+          rejectedChars: pairs.map((p) => [...p.rejected].length),
+        },
+      ];
+    }),
+  ) as Record<EvalSplit, SplitLengths>;
 
   const metrics: MetricTable = { 'data/truncation': {}, 'data/lengths': {}, 'data/overlap': {} };
   for (const s of EVAL_SPLITS) {
@@ -51,7 +62,8 @@ export function dataStatistics(data: RealWorldData, formatted: Record<EvalSplit,
     metrics['data/truncation'][s] = { ...t, fractionTokensDropped: (t.promptTokensDropped + t.responseTokensDropped) / Math.max(1, t.tokensBefore) };
     const l = lengths[s];
     metrics['data/lengths'][s] = {
-      meanChosenTokens: mean(l.chosenTokens), meanRejectedTokens: mean(l.rejectedTokens),
+      meanChosenTokens: mean(l.chosenTokens),
+      meanRejectedTokens: mean(l.rejectedTokens),
       medianChosenOverRejected: median(l.chosenTokens.map((c, i) => c / Math.max(1, l.rejectedTokens[i]))),
       fractionChosenLonger: mean(l.chosenChars.map((c, i) => (c > l.rejectedChars[i] ? 1 : c === l.rejectedChars[i] ? 0.5 : 0))),
     };
@@ -65,13 +77,23 @@ export function dataStatistics(data: RealWorldData, formatted: Record<EvalSplit,
     const rewrites = data.eval[s];
     const chosen = mean(rewrites.map((r, i) => equalPairFraction(originals[i].chosen, encode(r.chosen))));
     const rejected = mean(rewrites.map((r, i) => equalPairFraction(originals[i].rejected, encode(r.rejected))));
-    metrics['data/overlap'][s] = { chosen, rejected, originalWithItself: self, originalChosenWithRejected: other, relativeToItself: (chosen + rejected) / 2 / self };
+    metrics['data/overlap'][s] = {
+      chosen,
+      rejected,
+      originalWithItself: self,
+      originalChosenWithRejected: other,
+      relativeToItself: (chosen + rejected) / 2 / self,
+    };
   }
   return { metrics, lengths, truncation };
 }
 
 /** `${prefix}avg <type>` -> mean of each metric over the type's splits (types without splits are left out). */
-export function groupAverages(group: Record<string, Record<string, number>>, groups: Record<EvalType, EvalSplit[]>, prefix = ''): Record<string, Record<string, number>> {
+export function groupAverages(
+  group: Record<string, Record<string, number>>,
+  groups: Record<EvalType, EvalSplit[]>,
+  prefix = '',
+): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
   for (const type of EVAL_TYPES) {
     const splits = groups[type].filter((s) => group[s]);
@@ -109,7 +131,11 @@ export function compareRewardModels(runDir: string, seeds: number[], trainSet: T
   const read = new Map<string, number[][]>();
   const per = (rm: string, split: EvalSplit): number[][] => {
     const key = `${rm}/${split}`;
-    if (!read.has(key)) read.set(key, seeds.map((s) => readCorrectness(path.join(runDir, `seed-${s}`), trainSet, rm, split)));
+    if (!read.has(key))
+      read.set(
+        key,
+        seeds.map((s) => readCorrectness(path.join(runDir, `seed-${s}`), trainSet, rm, split)),
+      );
     return read.get(key) as number[][];
   };
   const out: Comparison[] = [];
@@ -134,12 +160,22 @@ export function compareRewardModels(runDir: string, seeds: number[], trainSet: T
  * prefers the shorter response, mean over seeds: how much of its choices length alone would explain.
  * NaN when every pair has equal lengths.
  */
-export function shorterPreference(runDir: string, seeds: number[], trainSet: TrainSet, rm: string, split: EvalSplit, lengths: Pick<SplitLengths, 'chosenTokens' | 'rejectedTokens'>): number {
+export function shorterPreference(
+  runDir: string,
+  seeds: number[],
+  trainSet: TrainSet,
+  rm: string,
+  split: EvalSplit,
+  lengths: Pick<SplitLengths, 'chosenTokens' | 'rejectedTokens'>,
+): number {
   const shares = seeds.map((s) => {
     const rows = readSplitScores(path.join(runDir, `seed-${s}`), trainSet, rm, split);
-    if (rows.length !== lengths.chosenTokens.length) throw new Error(`seed ${s} ${trainSet}/${rm} ${split}: ${rows.length} scores for ${lengths.chosenTokens.length} pairs`);
-    const judged = rows.map((r, i) => ({ r, shorterChosen: lengths.chosenTokens[i] < lengths.rejectedTokens[i], equal: lengths.chosenTokens[i] === lengths.rejectedTokens[i] })).filter((x) => !x.equal);
-    return mean(judged.map(({ r, shorterChosen }) => (r.chosen === r.rejected ? 0.5 : (r.chosen > r.rejected) === shorterChosen ? 1 : 0)));
+    if (rows.length !== lengths.chosenTokens.length)
+      throw new Error(`seed ${s} ${trainSet}/${rm} ${split}: ${rows.length} scores for ${lengths.chosenTokens.length} pairs`);
+    const judged = rows
+      .map((r, i) => ({ r, shorterChosen: lengths.chosenTokens[i] < lengths.rejectedTokens[i], equal: lengths.chosenTokens[i] === lengths.rejectedTokens[i] }))
+      .filter((x) => !x.equal);
+    return mean(judged.map(({ r, shorterChosen }) => (r.chosen === r.rejected ? 0.5 : r.chosen > r.rejected === shorterChosen ? 1 : 0)));
   });
   return mean(shares);
 }

@@ -5,26 +5,26 @@
  * RewardMATH), next to baselines that ignore meaning (random, longer, shorter) and a bag-of-words Bradley-Terry
  * model trained on the same pairs. Pairs use one chat template and are truncated to the context, counted per split.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { check } from '../config';
 import { deriveSeed } from '../random';
 import { DATA_FILES } from '../data/catalog';
 import { fileSha256 } from '../data/sources';
-import { ChatFormatConfig, formatChatPairs } from '../data/chat-format';
-import { EVAL_SPLITS, EvalSplit, RealWorldDataConfig, SPLIT_GROUPS, TRAIN_SETS, TrainSet, loadRealWorldData } from '../data/real-world';
+import { type ChatFormatConfig, formatChatPairs } from '../data/chat-format';
+import { EVAL_SPLITS, type EvalSplit, type RealWorldDataConfig, SPLIT_GROUPS, TRAIN_SETS, type TrainSet, loadRealWorldData } from '../data/real-world';
 import { baseModelIdentity, loadBaseModel } from '../model/load';
 import { loadModel } from '../model/checkpoint';
-import { DEFAULT_PREFERENCE_TRAIN, PreferenceTrainConfig, resolvePreferenceTrainConfig } from '../train/preference';
-import { PairValues, evaluateSplit, pairLogProbs } from '../train/evaluate';
+import { DEFAULT_PREFERENCE_TRAIN, type PreferenceTrainConfig, resolvePreferenceTrainConfig } from '../train/preference';
+import { type PairValues, evaluateSplit, pairLogProbs } from '../train/evaluate';
 import { rewardModelSpec } from '../rewards/reward-model';
-import { PreferenceMetrics, preferenceMetrics } from '../rewards/metrics';
-import { EncodedPair } from '../rewards/sequences';
+import { type PreferenceMetrics, preferenceMetrics } from '../rewards/metrics';
+import type { EncodedPair } from '../rewards/sequences';
 import { writeJsonl } from '../data/formats';
 import { writeFileAtomic } from '../runs/lock';
-import { BowConfig, BowRewardModel, DEFAULT_BOW, resolveBowConfig } from '../baselines/bow';
+import { type BowConfig, BowRewardModel, DEFAULT_BOW, resolveBowConfig } from '../baselines/bow';
 import { SIMPLE_BASELINES, simpleRewards } from '../baselines/simple';
-import { Experiment, MetricTable } from './types';
+import type { Experiment, MetricTable } from './types';
 import { preferenceWorkUnits, runRewardModels } from './preference-seed';
 import { dataStatistics, groupAverages } from './real-world-analysis';
 
@@ -64,51 +64,97 @@ export const realWorld: Experiment<RealWorldConfig> = {
     rewardModels: ['ex', 'im'],
     // The paper: 5 epochs, batch 32, beta 0.01, lr 1e-6 for 1B-8B models. Small models use 1e-4 (as token-cues,
     // not swept). Micro-batches of 4 pairs: attention memory grows with the square of the 512-token sequences.
-    train: { ...TRAIN, beta: 0.01, epochs: 5, batchSize: 32, microBatchSize: 4, evalBatchSize: 8, evalEveryEpochs: 5, optimizer: { ...TRAIN.optimizer, lr: 1e-4 } },
+    train: {
+      ...TRAIN,
+      beta: 0.01,
+      epochs: 5,
+      batchSize: 32,
+      microBatchSize: 4,
+      evalBatchSize: 8,
+      evalEveryEpochs: 5,
+      optimizer: { ...TRAIN.optimizer, lr: 1e-4 },
+    },
     bow: DEFAULT_BOW,
   },
   profiles: {
     smoke: {
-      base: 'pretrained:smoke', data: { nTrain: 8, nEval: 6 }, format: { maxLength: 64, maxPromptTokens: 24 },
-      train: { epochs: 1, batchSize: 4, evalBatchSize: 6 }, bow: { iterations: 20 },
+      base: 'pretrained:smoke',
+      data: { nTrain: 8, nEval: 6 },
+      format: { maxLength: 64, maxPromptTokens: 24 },
+      train: { epochs: 1, batchSize: 4, evalBatchSize: 6 },
+      bow: { iterations: 20 },
     },
     // 200 pairs per training set (all the UltraFeedback train pairs offline), 2 epochs, 128 tokens per sequence
     // (the in-project LM's context; wasm attention cost grows with the square of the length: measured 29 s per
     // step of 32 pairs at 256 tokens on stories260K, which put 3 seeds beyond an hour).
-    quick: { data: { nTrain: 200 }, format: { maxLength: 128, maxPromptTokens: 48 }, train: { epochs: 2, evalEveryEpochs: 2, microBatchSize: 8, evalBatchSize: 16 } },
+    quick: {
+      data: { nTrain: 200 },
+      format: { maxLength: 128, maxPromptTokens: 48 },
+      train: { epochs: 2, evalEveryEpochs: 2, microBatchSize: 8, evalBatchSize: 16 },
+    },
     paper: {},
   },
   validate(c) {
     const where = 'experiment real-world';
     check(typeof c.base === 'string' && c.base.length > 0, where, 'base', 'must name a model (stories260K, pretrained:<profile>, hf:<dir>, a folder)', c.base);
-    check(Array.isArray(c.trainSets) && c.trainSets.length > 0 && c.trainSets.every((t) => (TRAIN_SETS as readonly string[]).includes(t)), where, 'trainSets', `must list some of ${TRAIN_SETS.join(', ')}`, c.trainSets);
+    check(
+      Array.isArray(c.trainSets) && c.trainSets.length > 0 && c.trainSets.every((t) => (TRAIN_SETS as readonly string[]).includes(t)),
+      where,
+      'trainSets',
+      `must list some of ${TRAIN_SETS.join(', ')}`,
+      c.trainSets,
+    );
     check(c.rewardModels.length > 0, where, 'rewardModels', 'must list at least one reward model', c.rewardModels);
     for (const rm of c.rewardModels) {
       check(rewardModelSpec(rm, `${where}: rewardModels`).kind !== 'grm', where, 'rewardModels', 'ex-grm needs verification prompts (token-cues only)', rm);
     }
     check(Number.isInteger(c.data.nTrain) && c.data.nTrain >= 0, where, 'data.nTrain', 'must be a non-negative integer (0 = all)', c.data.nTrain);
     check(Number.isInteger(c.data.nEval) && c.data.nEval >= 0, where, 'data.nEval', 'must be a non-negative integer (0 = all)', c.data.nEval);
-    check(c.data.ultrafeedbackTrainFile === '' || fs.existsSync(c.data.ultrafeedbackTrainFile), where, 'data.ultrafeedbackTrainFile', "must be '' or an existing JSONL file", c.data.ultrafeedbackTrainFile);
+    check(
+      c.data.ultrafeedbackTrainFile === '' || fs.existsSync(c.data.ultrafeedbackTrainFile),
+      where,
+      'data.ultrafeedbackTrainFile',
+      "must be '' or an existing JSONL file",
+      c.data.ultrafeedbackTrainFile,
+    );
     check(Number.isInteger(c.format.maxLength) && c.format.maxLength >= 8, where, 'format.maxLength', 'must be an integer >= 8', c.format.maxLength);
-    check(Number.isInteger(c.format.maxPromptTokens) && c.format.maxPromptTokens >= 2 && c.format.maxPromptTokens < c.format.maxLength, where, 'format.maxPromptTokens', 'must be an integer in [2, format.maxLength)', c.format.maxPromptTokens);
+    check(
+      Number.isInteger(c.format.maxPromptTokens) && c.format.maxPromptTokens >= 2 && c.format.maxPromptTokens < c.format.maxLength,
+      where,
+      'format.maxPromptTokens',
+      'must be an integer in [2, format.maxLength)',
+      c.format.maxPromptTokens,
+    );
     resolvePreferenceTrainConfig({ ...c.train, rewardModel: c.rewardModels[0] }, `${where} train`);
     resolveBowConfig(c.bow, `${where} bow`);
   },
-  workUnits: (c) => c.trainSets.reduce((units, t) => units + preferenceWorkUnits(trainPairsUsed(c, t), c.train, c.rewardModels.length) + c.rewardModels.length, 0),
+  workUnits: (c) =>
+    c.trainSets.reduce((units, t) => units + preferenceWorkUnits(trainPairsUsed(c, t), c.train, c.rewardModels.length) + c.rewardModels.length, 0),
   dataIdentity: async (c) => ({
-    files: Object.entries(DATA_FILES).filter(([k]) => k.startsWith('exrm-vs-imrm/')).map(([, v]) => v.sha256),
+    files: Object.entries(DATA_FILES)
+      .filter(([k]) => k.startsWith('exrm-vs-imrm/'))
+      .map(([, v]) => v.sha256),
     ultrafeedbackTrainFile: c.data.ultrafeedbackTrainFile ? fileSha256(c.data.ultrafeedbackTrainFile) : null,
     base: await baseModelIdentity(c.base),
   }),
   async runSeed(c, ctx) {
     const base = await loadBaseModel(c.base);
-    check(c.format.maxLength <= base.lm.config.contextLength, 'experiment real-world', 'format.maxLength', `must be <= the context of ${c.base} (${base.lm.config.contextLength})`, c.format.maxLength);
+    check(
+      c.format.maxLength <= base.lm.config.contextLength,
+      'experiment real-world',
+      'format.maxLength',
+      `must be <= the context of ${c.base} (${base.lm.config.contextLength})`,
+      c.format.maxLength,
+    );
     const data = await loadRealWorldData(c.data);
     // Formatting and the statistics encode the same responses: encode each text once.
     const encoded = new Map<string, number[]>();
     const encode = (t: string): number[] => {
       let ids = encoded.get(t);
-      if (!ids) encoded.set(t, (ids = base.tokenizer.encode(t)));
+      if (!ids) {
+        ids = base.tokenizer.encode(t);
+        encoded.set(t, ids);
+      }
       return ids;
     };
     const tok = { encode, startId: base.startId, eosId: base.tokenizer.eosId };
@@ -128,7 +174,11 @@ export const realWorld: Experiment<RealWorldConfig> = {
       const group: Record<string, Record<string, number>> = {};
       for (const s of EVAL_SPLITS) {
         const pairs = data.eval[s];
-        const r = simpleRewards(kind, [...pairs.map((p) => p.chosen), ...pairs.map((p) => p.rejected)], deriveSeed(ctx.seed, 'random-baseline', EVAL_SPLITS.indexOf(s)));
+        const r = simpleRewards(
+          kind,
+          [...pairs.map((p) => p.chosen), ...pairs.map((p) => p.rejected)],
+          deriveSeed(ctx.seed, 'random-baseline', EVAL_SPLITS.indexOf(s)),
+        );
         group[s] = kept(preferenceMetrics(r.slice(0, pairs.length), r.slice(pairs.length)));
       }
       metrics[`baseline/${kind}`] = group;
@@ -155,14 +205,29 @@ export const realWorld: Experiment<RealWorldConfig> = {
       const train = format(data.train[trainSet], `real-world train ${trainSet}`);
       metrics[`data/train ${trainSet}`] = { truncation: { ...train.stats } };
       const bow = BowRewardModel.fit(data.train[trainSet], c.bow);
-      metrics[`${trainSet}/bow`] = Object.fromEntries(EVAL_SPLITS.map((s) => {
-        const pairs = data.eval[s];
-        return [s, kept(preferenceMetrics(pairs.map((p) => bow.reward(p.chosen)), pairs.map((p) => bow.reward(p.rejected))))];
-      }));
+      metrics[`${trainSet}/bow`] = Object.fromEntries(
+        EVAL_SPLITS.map((s) => {
+          const pairs = data.eval[s];
+          return [
+            s,
+            kept(
+              preferenceMetrics(
+                pairs.map((p) => bow.reward(p.chosen)),
+                pairs.map((p) => bow.reward(p.rejected)),
+              ),
+            ),
+          ];
+        }),
+      );
 
       // Training only (no evaluation splits): evaluation follows, once, on the trained models.
       const dir = path.join(ctx.dir, trainSet);
-      const trained = await runRewardModels(c.rewardModels, c.train, { base: base.lm, tokenizer: tokenizerJson, padId: base.tokenizer.padId, train: train.pairs, evalSplits: {} }, { ...ctx, dir });
+      const trained = await runRewardModels(
+        c.rewardModels,
+        c.train,
+        { base: base.lm, tokenizer: tokenizerJson, padId: base.tokenizer.padId, train: train.pairs, evalSplits: {} },
+        { ...ctx, dir },
+      );
       records.push(...trained.records.map((r) => ({ ...r, trainSet })));
       for (const rm of c.rewardModels) {
         const spec = { ...rewardModelSpec(rm), beta: c.train.beta };
@@ -190,7 +255,8 @@ export const realWorld: Experiment<RealWorldConfig> = {
         metrics[`${trainSet}/${rm}`] = final;
       }
       // Averages per evaluation type, for the reward models and the bag-of-words baseline of this training set.
-      for (const group of [...c.rewardModels.map((rm) => `${trainSet}/${rm}`), `${trainSet}/bow`]) Object.assign(metrics[group], groupAverages(metrics[group], SPLIT_GROUPS[trainSet]));
+      for (const group of [...c.rewardModels.map((rm) => `${trainSet}/${rm}`), `${trainSet}/bow`])
+        Object.assign(metrics[group], groupAverages(metrics[group], SPLIT_GROUPS[trainSet]));
     }
     for (const kind of SIMPLE_BASELINES) {
       for (const trainSet of c.trainSets) {
@@ -200,4 +266,3 @@ export const realWorld: Experiment<RealWorldConfig> = {
     return { metrics, records };
   },
 };
-

@@ -1,5 +1,5 @@
 /** Every experiment the CLI and the notebooks can run, by name. */
-import { Experiment } from './types';
+import type { Experiment } from './types';
 import { toyCopy } from './toy-copy';
 import { dynamics } from './dynamics';
 import { theorem2 } from './theorem2';
@@ -10,7 +10,7 @@ import { tokenCues } from './token-cues';
 import { realWorld } from './real-world';
 import { alignment } from './alignment';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: experiments of every config type in one table
 export const EXPERIMENTS: Record<string, Experiment<any>> = {
   [toyCopy.name]: toyCopy,
   [dynamics.name]: dynamics,
@@ -26,9 +26,14 @@ export const EXPERIMENTS: Record<string, Experiment<any>> = {
 /** Other names an experiment is asked for by (the token-cue experiment is the paper's Persona experiment). */
 export const ALIASES: Record<string, string> = { persona: tokenCues.name };
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the config type is the caller's to know
 export function getExperiment(name: string): Experiment<any> {
   const exp = EXPERIMENTS[ALIASES[name] ?? name];
-  if (!exp) throw new Error(`unknown experiment '${name}' (available: ${Object.keys(EXPERIMENTS).join(', ')}; aliases: ${Object.entries(ALIASES).map(([a, e]) => `${a} = ${e}`).join(', ')})`);
+  if (!exp)
+    throw new Error(
+      `unknown experiment '${name}' (available: ${Object.keys(EXPERIMENTS).join(', ')}; aliases: ${Object.entries(ALIASES)
+        .map(([a, e]) => `${a} = ${e}`)
+        .join(', ')})`,
+    );
   return exp;
 }

@@ -10,16 +10,16 @@
  * smoke outputs in tests/pins enforce it); which code made a result is recorded as its provenance.
  * Seeds are computed under a lock (lib/runs/lock.ts), so processes on several hosts may share one run store.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { initBackend } from '../backend';
 import { mergeConfig } from '../config';
 import { hashOf } from '../runs/hash';
-import { Provenance, provenance } from '../runs/env';
-import { Aggregate, aggregate } from '../runs/stats';
-import { Progress, ProgressRenderer } from '../runs/progress';
+import { type Provenance, provenance } from '../runs/env';
+import { type Aggregate, aggregate } from '../runs/stats';
+import { Progress, type ProgressRenderer } from '../runs/progress';
 import { buildOnce, writeFileAtomic } from '../runs/lock';
-import { Experiment, MetricTable, PROFILES, ProfileName, SeedResult } from './types';
+import { type Experiment, type MetricTable, PROFILES, type ProfileName, type SeedResult } from './types';
 
 export interface RunOptions {
   profile: ProfileName;
@@ -81,7 +81,10 @@ export interface RunIdentity {
 }
 
 /** The run's identity, id, folder and resolved config (nothing is run). */
-export async function resolveRun<C extends object>(exp: Experiment<C>, opts: Pick<RunOptions, 'profile' | 'overrides' | 'root'>): Promise<{ config: C; identity: RunIdentity; hash: string; dir: string }> {
+export async function resolveRun<C extends object>(
+  exp: Experiment<C>,
+  opts: Pick<RunOptions, 'profile' | 'overrides' | 'root'>,
+): Promise<{ config: C; identity: RunIdentity; hash: string; dir: string }> {
   const backend = await initBackend();
   const config = resolveExperimentConfig(exp, opts.profile, opts.overrides);
   const identity: RunIdentity = { experiment: exp.name, version: exp.version, config, data: await exp.dataIdentity(config), backend: backend.backend };
@@ -122,11 +125,13 @@ export function summarize(results: Array<{ seed: number; metrics: MetricTable }>
     for (const [split, metrics] of Object.entries(splits)) {
       out[group][split] = {};
       for (const metric of Object.keys(metrics)) {
-        out[group][split][metric] = aggregate(results.map((r) => {
-          const v = r.metrics[group]?.[split]?.[metric];
-          if (typeof v !== 'number') throw new Error(`seed ${r.seed} has no ${group}/${split}/${metric}`);
-          return v;
-        }));
+        out[group][split][metric] = aggregate(
+          results.map((r) => {
+            const v = r.metrics[group]?.[split]?.[metric];
+            if (typeof v !== 'number') throw new Error(`seed ${r.seed} has no ${group}/${split}/${metric}`);
+            return v;
+          }),
+        );
       }
     }
   }
@@ -164,13 +169,20 @@ export async function runExperiment<C extends object>(exp: Experiment<C>, opts: 
     const seedDir = path.join(dir, `seed-${seed}`);
     fs.mkdirSync(seedDir, { recursive: true });
     // Under a lock: another process (a shard on another host) computing this seed is waited for, not repeated.
-    await buildOnce(path.join(seedDir, 'result.json'), async () => {
-      progress.setLabel(`${exp.name} seed ${seed}`);
-      const t0 = Date.now();
-      const r = await exp.runSeed(config, { seed, dir: seedDir, progress, force: !!opts.force });
-      const stored: StoredSeedResult = { ...r, seconds: (Date.now() - t0) / 1000, provenance: provenance() };
-      writeJson(path.join(seedDir, 'result.json'), stored);
-    }, { onWait: (holder) => progress.setLabel(`${exp.name} seed ${seed}: computed by ${holder ? `${holder.host} pid ${holder.pid}` : 'another process'}; waiting`) });
+    await buildOnce(
+      path.join(seedDir, 'result.json'),
+      async () => {
+        progress.setLabel(`${exp.name} seed ${seed}`);
+        const t0 = Date.now();
+        const r = await exp.runSeed(config, { seed, dir: seedDir, progress, force: !!opts.force });
+        const stored: StoredSeedResult = { ...r, seconds: (Date.now() - t0) / 1000, provenance: provenance() };
+        writeJson(path.join(seedDir, 'result.json'), stored);
+      },
+      {
+        onWait: (holder) =>
+          progress.setLabel(`${exp.name} seed ${seed}: computed by ${holder ? `${holder.host} pid ${holder.pid}` : 'another process'}; waiting`),
+      },
+    );
   }
   progress.finish();
   const reusedSeeds = mine.filter((s) => !pending.includes(s));

@@ -8,7 +8,7 @@ import { check } from '../config';
 import { Rng, deriveSeed } from '../random';
 import { isHamiltonianCycle, adjacency, randomGraph } from '../data/hamiltonian';
 import { checkTilt } from '../theory/theorem1';
-import { Experiment, MetricTable } from './types';
+import type { Experiment, MetricTable } from './types';
 
 export interface Theorem1Config {
   /** Vertices of the enumerated graph (n! responses). */
@@ -61,8 +61,13 @@ export const theorem1: Experiment<Theorem1Config> = {
         const delta = d * c.beta;
         const t = checkTilt(logRef, correct, c.beta, delta);
         metrics[name][`d${d}`] = {
-          marginMinOverDelta: t.marginMin / delta, marginMaxOverDelta: t.marginMax / delta, verificationAccuracy: t.verificationAccuracy,
-          piRefCorrect: t.piRefCorrect, piCorrect: t.piCorrect, bound: t.bound, boundHolds: t.piCorrect <= t.bound * (1 + 1e-12) ? 1 : 0,
+          marginMinOverDelta: t.marginMin / delta,
+          marginMaxOverDelta: t.marginMax / delta,
+          verificationAccuracy: t.verificationAccuracy,
+          piRefCorrect: t.piRefCorrect,
+          piCorrect: t.piCorrect,
+          bound: t.bound,
+          boundHolds: t.piCorrect <= t.bound * (1 + 1e-12) ? 1 : 0,
           closedFormRelError: Math.abs(t.piCorrect - t.closedForm) / t.closedForm,
         };
         records.push({ kind: 'tilt', reference: name, responses: responses.length, correctResponses: nc, ...t });

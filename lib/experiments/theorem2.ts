@@ -6,16 +6,25 @@
  * training and its unseen-pair accuracy vs the fraction of unseen pairs the separator ranks correctly, and the
  * footnote-3 separator statistics. Artefacts: <seed dir>/theorem2.json.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { check, ConfigError } from '../config';
 import { resolveModelConfig } from '../model/config';
 import { resolveLmTrainConfig } from '../train/lm';
 import { DEFAULT_YES_NO, yesNoPrompt } from '../data/yes-no-corpus';
-import { ConstructedConfig, DEFAULT_CONSTRUCTED, SingleTokenData, TrainConfig, constructedData, modelData, runTheorem2, Theorem2Result } from '../theory/theorem2';
+import {
+  type ConstructedConfig,
+  DEFAULT_CONSTRUCTED,
+  type SingleTokenData,
+  type TrainConfig,
+  constructedData,
+  modelData,
+  runTheorem2,
+  type Theorem2Result,
+} from '../theory/theorem2';
 import { NotSeparableError } from '../theory/svm';
-import { Experiment, MetricTable } from './types';
-import { DEFAULT_YES_NO_BASE, YesNoBaseConfig, yesNoBase } from './yes-no-base';
+import type { Experiment, MetricTable } from './types';
+import { DEFAULT_YES_NO_BASE, type YesNoBaseConfig, yesNoBase } from './yes-no-base';
 
 export interface Theorem2Config {
   constructed: ConstructedConfig;
@@ -32,8 +41,19 @@ export interface Theorem2Artefact {
 
 function metricsOf(r: Theorem2Result): Record<'im' | 'ex', Record<string, number>> {
   return {
-    im: { trainAccuracy: r.im.finalTrainAccuracy, unseenAccuracy: r.im.finalUnseenAccuracy, unseenTieRate: r.im.curve[r.im.curve.length - 1].unseenTieRate, unseenRowsUnchanged: r.im.unseenRowsUnchanged ? 1 : 0 },
-    ex: { trainAccuracy: r.ex.finalTrainAccuracy, unseenAccuracy: r.ex.finalUnseenAccuracy, cosToSvm: r.ex.finalCos, svmUnseenAccuracy: r.ex.svmUnseenAccuracy, separatorCosineMean: r.separator.cosine.mean },
+    im: {
+      trainAccuracy: r.im.finalTrainAccuracy,
+      unseenAccuracy: r.im.finalUnseenAccuracy,
+      unseenTieRate: r.im.curve[r.im.curve.length - 1].unseenTieRate,
+      unseenRowsUnchanged: r.im.unseenRowsUnchanged ? 1 : 0,
+    },
+    ex: {
+      trainAccuracy: r.ex.finalTrainAccuracy,
+      unseenAccuracy: r.ex.finalUnseenAccuracy,
+      cosToSvm: r.ex.finalCos,
+      svmUnseenAccuracy: r.ex.svmUnseenAccuracy,
+      separatorCosineMean: r.separator.cosine.mean,
+    },
   };
 }
 
@@ -57,8 +77,12 @@ export const theorem2: Experiment<Theorem2Config> = {
     const where = 'experiment theorem2';
     resolveModelConfig({ ...c.base.model, vocabSize: 16, contextLength: 16 }, `${where}: base.model`);
     resolveLmTrainConfig(c.base.lm, `${where}: base.lm`);
-    for (const k of ['dim', 'prompts', 'tokensPerClass'] as const) check(Number.isInteger(c.constructed[k]) && c.constructed[k] > 0, where, `constructed.${k}`, 'must be a positive integer', c.constructed[k]);
-    for (const [name, t] of [['im', c.im], ['ex', c.ex]] as const) {
+    for (const k of ['dim', 'prompts', 'tokensPerClass'] as const)
+      check(Number.isInteger(c.constructed[k]) && c.constructed[k] > 0, where, `constructed.${k}`, 'must be a positive integer', c.constructed[k]);
+    for (const [name, t] of [
+      ['im', c.im],
+      ['ex', c.ex],
+    ] as const) {
       check(Number.isInteger(t.steps) && t.steps > 0, where, `${name}.steps`, 'must be a positive integer', t.steps);
       check(t.lr > 0, where, `${name}.lr`, 'must be positive', t.lr);
     }
@@ -75,7 +99,15 @@ export const theorem2: Experiment<Theorem2Config> = {
     const { tokenizer, base } = yesNoBase(c.base, ctx.seed, ctx.progress);
     const ids = (ws: string[]) => ws.map((w) => tokenizer.id(` ${w}`));
     const prompts = DEFAULT_YES_NO.nouns.flatMap((n) => DEFAULT_YES_NO.adjectives.map((a) => tokenizer.encode(yesNoPrompt(n, a))));
-    sources.model = modelData(base.model, prompts, ids(c.words.trainChosen), ids(c.words.trainRejected), ids(c.words.unseenChosen), ids(c.words.unseenRejected), tokenizer.padId);
+    sources.model = modelData(
+      base.model,
+      prompts,
+      ids(c.words.trainChosen),
+      ids(c.words.trainRejected),
+      ids(c.words.unseenChosen),
+      ids(c.words.unseenRejected),
+      tokenizer.padId,
+    );
     base.dispose();
     const artefact: Theorem2Artefact = { sources: {} };
     const metrics: MetricTable = { im: {}, ex: {} };
@@ -88,7 +120,10 @@ export const theorem2: Experiment<Theorem2Config> = {
         const m = metricsOf(r);
         metrics.im[name] = m.im;
         metrics.ex[name] = m.ex;
-        records.push(...r.im.curve.map((p) => ({ kind: 'curve', source: name, rewardModel: 'im', ...p })), ...r.ex.curve.map((p) => ({ kind: 'curve', source: name, rewardModel: 'ex', ...p })));
+        records.push(
+          ...r.im.curve.map((p) => ({ kind: 'curve', source: name, rewardModel: 'im', ...p })),
+          ...r.ex.curve.map((p) => ({ kind: 'curve', source: name, rewardModel: 'ex', ...p })),
+        );
       } catch (e) {
         // Theorem 2 assumes separable training data; say so instead of failing the run.
         if (!(e instanceof NotSeparableError)) throw e;

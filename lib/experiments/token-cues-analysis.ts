@@ -7,14 +7,14 @@
  *   - the Eq. 5 decomposition of a paraphrased response's reward change under the trained IM-RM.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LanguageModel, forward } from '../model/transformer';
-import { EncodedPair, batchTensors, buildSequenceBatch } from '../rewards/sequences';
+import { type LanguageModel, forward } from '../model/transformer';
+import { type EncodedPair, batchTensors, buildSequenceBatch } from '../rewards/sequences';
 import { preferenceMetrics } from '../rewards/metrics';
 import { hardMarginSvm, separatorStats, NotSeparableError } from '../theory/svm';
-import { PairScore } from '../train/evaluate';
+import type { PairScore } from '../train/evaluate';
 import { cueIdParts } from '../data/token-cues';
 import { readJsonl } from '../data/formats';
-import { PairContribution, explainImplicitChange, implicitContributions, sequenceFeatures } from '../theory/dynamics';
+import { type PairContribution, explainImplicitChange, implicitContributions, sequenceFeatures } from '../theory/dynamics';
 
 /** Hidden state after the final norm at the last token of prompt + response, for every sequence. */
 export function lastHiddenStates(lm: LanguageModel, seqs: Array<{ prompt: number[]; response: number[] }>, padId: number, batchSize = 32): number[][] {
@@ -33,8 +33,16 @@ export function lastHiddenStates(lm: LanguageModel, seqs: Array<{ prompt: number
 }
 
 function differences(lm: LanguageModel, pairs: EncodedPair[], padId: number): number[][] {
-  const chosen = lastHiddenStates(lm, pairs.map((p) => ({ prompt: p.prompt, response: p.chosen })), padId);
-  const rejected = lastHiddenStates(lm, pairs.map((p) => ({ prompt: p.prompt, response: p.rejected })), padId);
+  const chosen = lastHiddenStates(
+    lm,
+    pairs.map((p) => ({ prompt: p.prompt, response: p.chosen })),
+    padId,
+  );
+  const rejected = lastHiddenStates(
+    lm,
+    pairs.map((p) => ({ prompt: p.prompt, response: p.rejected })),
+    padId,
+  );
   return chosen.map((h, i) => h.map((v, j) => v - rejected[i][j]));
 }
 
@@ -65,9 +73,15 @@ export function separatorAnalysis(lm: LanguageModel, train: EncodedPair[], parap
   }
   const s = separatorStats(w, differences(lm, paraphrased, padId));
   return {
-    separable, predictedAccuracy: s.inner.fractionPositive,
-    cosineMean: s.cosine.mean, cosineMin: s.cosine.min, cosineMedian: s.cosine.median, cosineMax: s.cosine.max,
-    innerMean: s.inner.mean, innerQ1: s.inner.q1, innerQ3: s.inner.q3,
+    separable,
+    predictedAccuracy: s.inner.fractionPositive,
+    cosineMean: s.cosine.mean,
+    cosineMin: s.cosine.min,
+    cosineMedian: s.cosine.median,
+    cosineMax: s.cosine.max,
+    innerMean: s.inner.mean,
+    innerQ1: s.inner.q1,
+    innerQ3: s.inner.q3,
   };
 }
 
@@ -87,7 +101,11 @@ export function wordBreakdown(scores: PairScore[]): { combos: Record<string, num
     words.set(rejectedWord, [...(words.get(rejectedWord) ?? []), s.rejected]);
   }
   const combos: Record<string, number> = {};
-  for (const [key, g] of groups) combos[key] = preferenceMetrics(g.map((s) => s.chosen), g.map((s) => s.rejected)).accuracy;
+  for (const [key, g] of groups)
+    combos[key] = preferenceMetrics(
+      g.map((s) => s.chosen),
+      g.map((s) => s.rejected),
+    ).accuracy;
   const wordReward: Record<string, number> = {};
   for (const [w, r] of words) wordReward[w] = r.reduce((a, b) => a + b, 0) / r.length;
   return { combos, wordReward };
@@ -122,8 +140,14 @@ export interface ResponseDecomposition {
  * (k, token, l, token, side) are summed over training pairs.
  */
 export function paraphraseDecomposition(
-  trained: LanguageModel, reference: LanguageModel, train: EncodedPair[], target: { prompt: number[]; response: number[]; text: string },
-  beta: number, padId: number, decode: (id: number) => string, topN = 10,
+  trained: LanguageModel,
+  reference: LanguageModel,
+  train: EncodedPair[],
+  target: { prompt: number[]; response: number[]; text: string },
+  beta: number,
+  padId: number,
+  decode: (id: number) => string,
+  topN = 10,
 ): ResponseDecomposition {
   const features = (lm: LanguageModel, seqs: Array<{ id: string; prompt: number[]; response: number[] }>) => {
     const out: ReturnType<typeof sequenceFeatures> = [];
@@ -131,7 +155,10 @@ export function paraphraseDecomposition(
     return out;
   };
   const logProb = (f: ReturnType<typeof sequenceFeatures>[number]) => f.response.reduce((s, tok, k) => s + Math.log(f.probs[k][tok]), 0);
-  const seqs = train.flatMap((p) => [{ id: `${p.id}+`, prompt: p.prompt, response: p.chosen }, { id: `${p.id}-`, prompt: p.prompt, response: p.rejected }]);
+  const seqs = train.flatMap((p) => [
+    { id: `${p.id}+`, prompt: p.prompt, response: p.chosen },
+    { id: `${p.id}-`, prompt: p.prompt, response: p.rejected },
+  ]);
   const fTrained = features(trained, seqs);
   const fRef = features(reference, seqs);
   const [b] = features(trained, [{ id: 'target', prompt: target.prompt, response: target.response }]);
@@ -145,14 +172,24 @@ export function paraphraseDecomposition(
       all.push(c);
       const v = c.against === 'chosen' ? plus : minus;
       const key = `${c.k}|${c.l}|${c.against}|${v.response[c.l]}`;
-      const term = merged.get(key) ?? { evalToken: decode(b.response[c.k]), k: c.k, trainToken: decode(v.response[c.l]), l: c.l, against: c.against, contribution: 0 };
+      const term = merged.get(key) ?? {
+        evalToken: decode(b.response[c.k]),
+        k: c.k,
+        trainToken: decode(v.response[c.l]),
+        l: c.l,
+        against: c.against,
+        contribution: 0,
+      };
       term.contribution += c.contribution;
       merged.set(key, term);
     }
   });
   const e = explainImplicitChange(all, 0);
   return {
-    response: target.text, total: e.total, tokenMatch: e.tokenMatch, tokenMismatch: e.tokenMismatch,
+    response: target.text,
+    total: e.total,
+    tokenMatch: e.tokenMatch,
+    tokenMismatch: e.tokenMismatch,
     perToken: b.response.map((tok, k) => ({ k, token: decode(tok), contribution: all.filter((c) => c.k === k).reduce((s, c) => s + c.contribution, 0) })),
     top: [...merged.values()].sort((x, y) => Math.abs(y.contribution) - Math.abs(x.contribution)).slice(0, topN),
   };

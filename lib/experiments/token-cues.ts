@@ -6,18 +6,18 @@
  * Also measured: accuracy per word combination, the mean reward of each answer word, and the footnote-3 separator
  * analysis on the base model. The base is any model spec (stories260K, pretrained:<profile>, hf:..., a folder).
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { check } from '../config';
 import { baseModelIdentity, loadBaseModel, promptIds } from '../model/load';
 import { DATA_FILES } from '../data/catalog';
-import { PersonaTrait, loadPersona, personaFileName } from '../data/persona';
+import { type PersonaTrait, loadPersona, personaFileName } from '../data/persona';
 import { encodePairs } from '../data/examples';
 import { verifierPairs } from '../data/verifier';
-import { DEFAULT_TOKEN_CUE_DATA, TokenCueDataConfig, buildTokenCueData, checkTokenCueConfig, checkTokenCueWords } from '../data/token-cues';
-import { DEFAULT_PREFERENCE_TRAIN, PreferenceTrainConfig, resolvePreferenceTrainConfig } from '../train/preference';
+import { DEFAULT_TOKEN_CUE_DATA, type TokenCueDataConfig, buildTokenCueData, checkTokenCueConfig, checkTokenCueWords } from '../data/token-cues';
+import { DEFAULT_PREFERENCE_TRAIN, type PreferenceTrainConfig, resolvePreferenceTrainConfig } from '../train/preference';
 import { rewardModelSpec } from '../rewards/reward-model';
-import { Experiment } from './types';
+import type { Experiment } from './types';
 import { preferenceWorkUnits, runRewardModels } from './preference-seed';
 import { paraphraseDecomposition, readScores, separatorAnalysis, wordBreakdown } from './token-cues-analysis';
 import { loadModel } from '../model/checkpoint';
@@ -44,7 +44,16 @@ export const tokenCues: Experiment<TokenCuesConfig> = {
     rewardModels: ['ex', 'im'],
     // The paper's 50 epochs, beta 0.01, effective batch 32. Its lr 1e-6 is for 1B-8B models; for 0.26M-1M
     // parameters we use 1e-4 (not swept): with it both reward models fit the training pairs (README: measured).
-    train: { ...TRAIN, beta: 0.01, epochs: 50, batchSize: 32, microBatchSize: 32, evalBatchSize: 64, evalEveryEpochs: 10, optimizer: { ...TRAIN.optimizer, lr: 1e-4 } },
+    train: {
+      ...TRAIN,
+      beta: 0.01,
+      epochs: 50,
+      batchSize: 32,
+      microBatchSize: 32,
+      evalBatchSize: 64,
+      evalEveryEpochs: 10,
+      optimizer: { ...TRAIN.optimizer, lr: 1e-4 },
+    },
   },
   profiles: {
     smoke: { base: 'pretrained:smoke', data: { nTrain: 8, nTest: 4 }, train: { epochs: 2, evalEveryEpochs: 1, batchSize: 8, microBatchSize: 8 } },
@@ -71,7 +80,13 @@ export const tokenCues: Experiment<TokenCuesConfig> = {
     const base = await loadBaseModel(c.base, { heldOutTrait: c.data.trait });
     fs.writeFileSync(path.join(ctx.dir, 'base.json'), JSON.stringify({ spec: c.base, source: base.source, weightsSha256: base.weightsSha256 }, null, 1));
     const data = buildTokenCueData(await loadPersona(c.data.trait as PersonaTrait), c.data, ctx.seed);
-    const encodeSplit = (examples: typeof data.train, where: string) => encodePairs(examples, (t) => base.tokenizer.encode(t), where, (t) => promptIds(base, t));
+    const encodeSplit = (examples: typeof data.train, where: string) =>
+      encodePairs(
+        examples,
+        (t) => base.tokenizer.encode(t),
+        where,
+        (t) => promptIds(base, t),
+      );
     const train = encodeSplit(data.train, 'token-cue train');
     const evalSplits = Object.fromEntries(Object.entries(data.evalSplits).map(([k, v]) => [k, encodeSplit(v, `token-cue ${k}`)]));
     const padId = base.tokenizer.padId;
@@ -80,15 +95,29 @@ export const tokenCues: Experiment<TokenCuesConfig> = {
     const result = await runRewardModels(pairwise, c.train, { base: base.lm, tokenizer: tokenizerJson, padId, train, evalSplits }, ctx);
     if (c.rewardModels.includes('ex-grm')) {
       // The generative verifier sees each response inside its own verification prompt.
-      const verify = (examples: typeof data.train, where: string) => verifierPairs(examples, (t) => promptIds(base, t), (t) => base.tokenizer.encode(t), where);
+      const verify = (examples: typeof data.train, where: string) =>
+        verifierPairs(
+          examples,
+          (t) => promptIds(base, t),
+          (t) => base.tokenizer.encode(t),
+          where,
+        );
       // Verification prompts hold statement and answer, about twice the tokens of a pair, and attention memory
       // grows with the square of the length: smaller micro-batches (same effective batch and gradient) keep the
       // 4 GB wasm heap from overflowing (measured: micro-batches of 32 pairs aborted on stories260K).
       const grmTrain = { ...c.train, microBatchSize: Math.min(c.train.microBatchSize, 8), evalBatchSize: Math.min(c.train.evalBatchSize, 16) };
-      const grm = await runRewardModels(['ex-grm'], grmTrain, {
-        base: base.lm, tokenizer: tokenizerJson, padId, train: verify(data.train, 'token-cue train (EX-GRM)'),
-        evalSplits: Object.fromEntries(Object.entries(data.evalSplits).map(([k, v]) => [k, verify(v, `token-cue ${k} (EX-GRM)`)])),
-      }, ctx);
+      const grm = await runRewardModels(
+        ['ex-grm'],
+        grmTrain,
+        {
+          base: base.lm,
+          tokenizer: tokenizerJson,
+          padId,
+          train: verify(data.train, 'token-cue train (EX-GRM)'),
+          evalSplits: Object.fromEntries(Object.entries(data.evalSplits).map(([k, v]) => [k, verify(v, `token-cue ${k} (EX-GRM)`)])),
+        },
+        ctx,
+      );
       Object.assign(result.metrics, grm.metrics);
       result.records.push(...grm.records);
     }
@@ -97,17 +126,31 @@ export const tokenCues: Experiment<TokenCuesConfig> = {
     for (const rm of c.rewardModels) {
       for (const split of PARAPHRASED_SPLITS) {
         const { combos, wordReward } = wordBreakdown(readScores(path.join(ctx.dir, rm, 'scores', `${split}.jsonl`)));
-        result.metrics[rm][`${split} by words`] = { ...Object.fromEntries(Object.entries(combos).map(([k, v]) => [`accuracy ${k}`, v])), ...Object.fromEntries(Object.entries(wordReward).map(([k, v]) => [`reward ${k}`, v])) };
+        result.metrics[rm][`${split} by words`] = {
+          ...Object.fromEntries(Object.entries(combos).map(([k, v]) => [`accuracy ${k}`, v])),
+          ...Object.fromEntries(Object.entries(wordReward).map(([k, v]) => [`reward ${k}`, v])),
+        };
       }
     }
     // Eq. 5 for the trained IM-RM on one paraphrased test pair: which position pairs push its rewards.
     if (c.rewardModels.includes('im')) {
       const trained = loadModel(path.join(ctx.dir, 'im', 'model'));
-      const pair = evalSplits['test-paraphrased'].find((p) => p.id.endsWith(`|${c.data.paraphraseChosenWords[0]}|${c.data.paraphraseRejectedWords[c.data.paraphraseRejectedWords.length - 1]}`)) ?? evalSplits['test-paraphrased'][0];
+      const pair =
+        evalSplits['test-paraphrased'].find((p) =>
+          p.id.endsWith(`|${c.data.paraphraseChosenWords[0]}|${c.data.paraphraseRejectedWords[c.data.paraphraseRejectedWords.length - 1]}`),
+        ) ?? evalSplits['test-paraphrased'][0];
       const text = data.evalSplits['test-paraphrased'].find((p) => p.id === pair.id) as (typeof data.train)[number];
-      const decomposition = (['chosen', 'rejected'] as const).map((role) => paraphraseDecomposition(
-        { config: trained.config, params: trained.params }, base.lm, train, { prompt: pair.prompt, response: pair[role], text: text[role] },
-        c.train.beta, padId, (id) => base.tokenizer.decode([id])));
+      const decomposition = (['chosen', 'rejected'] as const).map((role) =>
+        paraphraseDecomposition(
+          { config: trained.config, params: trained.params },
+          base.lm,
+          train,
+          { prompt: pair.prompt, response: pair[role], text: text[role] },
+          c.train.beta,
+          padId,
+          (id) => base.tokenizer.decode([id]),
+        ),
+      );
       Object.values(trained.params).forEach((t) => t.dispose());
       fs.writeFileSync(path.join(ctx.dir, 'eq5-decomposition.json'), JSON.stringify({ pair: pair.id, prompt: text.prompt, responses: decomposition }, null, 1));
       (['chosen', 'rejected'] as const).forEach((role, i) => {

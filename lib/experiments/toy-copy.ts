@@ -5,16 +5,16 @@
  * copies it with one symbol replaced (lib/data/copy-task.ts), and evaluated on train, test (new strings) and
  * longer (strings longer than in training).
  */
-import { check, mergeConfig } from '../config';
+import { check } from '../config';
 import { DEFAULT_MODEL_CONFIG, resolveModelConfig } from '../model/config';
 import { VocabTokenizer } from '../tokenizers/vocab';
-import { CopyTaskConfig, DEFAULT_COPY_TASK, copyDemonstrations, copySymbols, makeCopyTask, resolveCopyTaskConfig } from '../data/copy-task';
+import { type CopyTaskConfig, DEFAULT_COPY_TASK, copyDemonstrations, copySymbols, makeCopyTask, resolveCopyTaskConfig } from '../data/copy-task';
 import { encodePairs } from '../data/examples';
-import { DEFAULT_LM_TRAIN, LmTrainConfig, resolveLmTrainConfig } from '../train/lm';
-import { Architecture, pretrainBase } from './base-lm';
-import { DEFAULT_PREFERENCE_TRAIN, PreferenceTrainConfig, resolvePreferenceTrainConfig } from '../train/preference';
+import { DEFAULT_LM_TRAIN, type LmTrainConfig, resolveLmTrainConfig } from '../train/lm';
+import { type Architecture, pretrainBase } from './base-lm';
+import { DEFAULT_PREFERENCE_TRAIN, type PreferenceTrainConfig, resolvePreferenceTrainConfig } from '../train/preference';
 import { rewardModelSpec } from '../rewards/reward-model';
-import { Experiment } from './types';
+import type { Experiment } from './types';
 import { preferenceWorkUnits, runRewardModels } from './preference-seed';
 
 // vocabSize and contextLength follow from the tokenizer and the task.
@@ -41,7 +41,10 @@ export const toyCopy: Experiment<ToyCopyConfig> = {
     // hundred steps with rotary but not with learned absolute positions (measured: LM loss 1.11 vs 1.81 after
     // 600 steps at lr 1e-3).
     model: { ...DEFAULT_ARCH, dModel: 64, nHeads: 4, nKvHeads: 4, nLayers: 2, dMlp: 256, positions: 'rotary' },
-    pretrain: { demonstrations: 2000, lm: { ...DEFAULT_LM_TRAIN, steps: 800, batchSize: 16, seqLen: 32, optimizer: { ...DEFAULT_LM_TRAIN.optimizer, lr: 1e-3 } } },
+    pretrain: {
+      demonstrations: 2000,
+      lm: { ...DEFAULT_LM_TRAIN, steps: 800, batchSize: 16, seqLen: 32, optimizer: { ...DEFAULT_LM_TRAIN.optimizer, lr: 1e-3 } },
+    },
     rewardModels: ['ex', 'im'],
     train: { ...DEFAULT_TRAIN, optimizer: { ...DEFAULT_TRAIN.optimizer, lr: 3e-4 }, batchSize: 32, microBatchSize: 32, epochs: 5, evalBatchSize: 64 },
   },
@@ -66,7 +69,13 @@ export const toyCopy: Experiment<ToyCopyConfig> = {
     resolveCopyTaskConfig(c.task, `${where}: task`);
     resolveModelConfig({ ...c.model, vocabSize: 16, contextLength: 16 }, `${where}: model`);
     resolveLmTrainConfig(c.pretrain.lm, `${where}: pretrain.lm`);
-    check(Number.isInteger(c.pretrain.demonstrations) && c.pretrain.demonstrations > 0, where, 'pretrain.demonstrations', 'must be a positive integer', c.pretrain.demonstrations);
+    check(
+      Number.isInteger(c.pretrain.demonstrations) && c.pretrain.demonstrations > 0,
+      where,
+      'pretrain.demonstrations',
+      'must be a positive integer',
+      c.pretrain.demonstrations,
+    );
     resolvePreferenceTrainConfig({ ...c.train, rewardModel: 'im' }, `${where}: train`);
     check(c.rewardModels.length > 0, where, 'rewardModels', 'must name at least one reward model', c.rewardModels);
     c.rewardModels.forEach((rm) => rewardModelSpec(rm, `${where}: rewardModels`));
@@ -83,13 +92,18 @@ export const toyCopy: Experiment<ToyCopyConfig> = {
     const base = pre.model;
     const encode = (t: string) => tokenizer.encode(t);
     const { train, ...evalOnly } = splits;
-    const result = await runRewardModels(c.rewardModels, c.train, {
-      base,
-      tokenizer: tokenizer.toJSON(),
-      padId: tokenizer.padId,
-      train: encodePairs(train, encode, 'toy-copy train'),
-      evalSplits: Object.fromEntries(Object.entries({ train, ...evalOnly }).map(([k, v]) => [k, encodePairs(v, encode, `toy-copy ${k}`)])),
-    }, ctx);
+    const result = await runRewardModels(
+      c.rewardModels,
+      c.train,
+      {
+        base,
+        tokenizer: tokenizer.toJSON(),
+        padId: tokenizer.padId,
+        train: encodePairs(train, encode, 'toy-copy train'),
+        evalSplits: Object.fromEntries(Object.entries({ train, ...evalOnly }).map(([k, v]) => [k, encodePairs(v, encode, `toy-copy ${k}`)])),
+      },
+      ctx,
+    );
     pre.dispose();
     result.records.push(...pre.losses.map((loss, i) => ({ kind: 'pretrain', step: i + 1, loss })));
     return result;

@@ -2,7 +2,7 @@
  * An experiment is a typed config with defaults and profiles, and a function that runs one seed. The runner
  * (runner.ts) turns that into cached runs over N seeds, identified by {name, version, config, data, backend}.
  */
-import { Progress } from '../runs/progress';
+import type { Progress } from '../runs/progress';
 
 export type ProfileName = 'smoke' | 'quick' | 'paper' | 'full';
 export const PROFILES: ProfileName[] = ['smoke', 'quick', 'paper', 'full'];

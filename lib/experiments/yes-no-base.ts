@@ -2,9 +2,9 @@
 import { DEFAULT_MODEL_CONFIG } from '../model/config';
 import { VocabTokenizer } from '../tokenizers/vocab';
 import { DEFAULT_YES_NO, yesNoAlphabet, yesNoCorpus } from '../data/yes-no-corpus';
-import { DEFAULT_LM_TRAIN, LmTrainConfig } from '../train/lm';
-import { Progress } from '../runs/progress';
-import { Architecture, PretrainedBase, pretrainBase } from './base-lm';
+import { DEFAULT_LM_TRAIN, type LmTrainConfig } from '../train/lm';
+import type { Progress } from '../runs/progress';
+import { type Architecture, type PretrainedBase, pretrainBase } from './base-lm';
 
 export interface YesNoBaseConfig {
   /** Documents in the pretraining corpus. */

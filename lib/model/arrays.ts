@@ -36,7 +36,10 @@ export function concatColumns(parts: Float32Array[], rows: number): Float32Array
   const out = new Float32Array(rows * total);
   for (let r = 0; r < rows; r++) {
     let at = r * total;
-    parts.forEach((p, k) => { out.set(p.subarray(r * cols[k], (r + 1) * cols[k]), at); at += cols[k]; });
+    parts.forEach((p, k) => {
+      out.set(p.subarray(r * cols[k], (r + 1) * cols[k]), at);
+      at += cols[k];
+    });
   }
   return out;
 }

@@ -3,12 +3,12 @@
  * such as an EX-RM head) + <dir>/config.json ({model: ModelConfig, tokenizer: tokenizer JSON | null, ...extra}).
  * Save/load is an exact round trip.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { ModelConfig, resolveModelConfig } from './config';
-import { Params, checkParams, paramSpecs } from './params';
-import { RawTensor, readSafetensors, writeSafetensors } from './safetensors';
+import { type ModelConfig, resolveModelConfig } from './config';
+import { type Params, checkParams, paramSpecs } from './params';
+import { type RawTensor, readSafetensors, writeSafetensors } from './safetensors';
 
 export async function tensorsToRaw(tensors: Record<string, tf.Tensor>): Promise<Record<string, RawTensor>> {
   const out: Record<string, RawTensor> = {};

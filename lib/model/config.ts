@@ -4,7 +4,7 @@
  * Llama: RMSNorm + rotary + SwiGLU + grouped key-value heads).
  */
 import { check, mergeConfig } from '../config';
-import { RotaryScaling } from './rotary';
+import type { RotaryScaling } from './rotary';
 
 export interface ModelConfig {
   vocabSize: number;
@@ -73,13 +73,23 @@ export function resolveModelConfig(overrides: unknown = {}, where = 'model confi
   check(['all', 'none', 'qkv'].includes(c.bias), where, 'bias', "must be 'all', 'none' or 'qkv'", c.bias);
   const headDim = c.dModel / c.nHeads;
   const rotDims = Math.round(headDim * c.rotaryFraction);
-  check(c.rotaryFraction > 0 && c.rotaryFraction <= 1 && rotDims % 2 === 0, where, 'rotaryFraction',
-    `must be in (0, 1] and rotate an even number of the ${headDim} head dimensions`, c.rotaryFraction);
+  check(
+    c.rotaryFraction > 0 && c.rotaryFraction <= 1 && rotDims % 2 === 0,
+    where,
+    'rotaryFraction',
+    `must be in (0, 1] and rotate an even number of the ${headDim} head dimensions`,
+    c.rotaryFraction,
+  );
   check(c.normEps > 0, where, 'normEps', 'must be positive', c.normEps);
   if (c.rotaryScaling) {
     const r = c.rotaryScaling;
-    check(r.type === 'llama3' && r.factor > 0 && r.lowFreqFactor > 0 && r.highFreqFactor > r.lowFreqFactor && r.originalContext > 0, where, 'rotaryScaling',
-      "must be {type: 'llama3', factor > 0, lowFreqFactor > 0, highFreqFactor > lowFreqFactor, originalContext > 0}", r);
+    check(
+      r.type === 'llama3' && r.factor > 0 && r.lowFreqFactor > 0 && r.highFreqFactor > r.lowFreqFactor && r.originalContext > 0,
+      where,
+      'rotaryScaling',
+      "must be {type: 'llama3', factor > 0, lowFreqFactor > 0, highFreqFactor > lowFreqFactor, originalContext > 0}",
+      r,
+    );
   }
   check(c.initStd > 0, where, 'initStd', 'must be positive', c.initStd);
   return c;

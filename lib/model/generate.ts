@@ -5,7 +5,7 @@
  * No key-value cache: every step re-runs the batch (simple, and fast enough for short answers).
  */
 import * as tf from '@tensorflow/tfjs';
-import { LanguageModel, forward } from './transformer';
+import { type LanguageModel, forward } from './transformer';
 import { Rng } from '../random';
 
 export interface GenerateOptions {
@@ -46,7 +46,11 @@ export function generate(lm: LanguageModel, prompts: number[][], opts: GenerateO
     const idx = prompts.slice(from, from + batchSize).map((_, i) => from + i);
     const seqs = idx.map((i) => prompts[i].slice());
     const active = new Set(idx.map((_, j) => j));
-    for (const j of active) if (seqs[j].length >= ctx) { out[idx[j]].stop = 'context'; active.delete(j); }
+    for (const j of active)
+      if (seqs[j].length >= ctx) {
+        out[idx[j]].stop = 'context';
+        active.delete(j);
+      }
     for (let step = 0; step < opts.maxNewTokens && active.size > 0; step++) {
       const rows = [...active];
       const T = Math.max(...rows.map((j) => seqs[j].length));
@@ -66,7 +70,13 @@ export function generate(lm: LanguageModel, prompts: number[][], opts: GenerateO
         seqs[j].push(token);
         const g = out[idx[j]];
         g.tokens.push(token);
-        if (stops.has(token)) { g.stop = 'eos'; active.delete(j); } else if (seqs[j].length >= ctx) { g.stop = 'context'; active.delete(j); }
+        if (stops.has(token)) {
+          g.stop = 'eos';
+          active.delete(j);
+        } else if (seqs[j].length >= ctx) {
+          g.stop = 'context';
+          active.delete(j);
+        }
       });
       onToken?.(rows.length);
     }

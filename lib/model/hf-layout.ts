@@ -7,8 +7,8 @@
  * Both spellings of the rotary settings are read: transformers 4 (rotary_pct, rotary_emb_base, rope_theta) and
  * transformers 5 (rope_parameters: {rope_theta, partial_rotary_factor}).
  */
-import { ModelConfig, resolveModelConfig } from './config';
-import { RotaryScaling } from './rotary';
+import { type ModelConfig, resolveModelConfig } from './config';
+import type { RotaryScaling } from './rotary';
 
 export type HfArchitecture = 'gpt2' | 'gpt_neox' | 'llama' | 'qwen2';
 
@@ -43,7 +43,15 @@ function optionalNum(cfg: HfConfig, fallback: number, ...keys: string[]): number
   }
 }
 
-const ACTIVATIONS: Record<string, ModelConfig['activation']> = { gelu: 'gelu', gelu_new: 'gelu_tanh', gelu_pytorch_tanh: 'gelu_tanh', gelu_fast: 'gelu_tanh', relu: 'relu', silu: 'silu', swish: 'silu' };
+const ACTIVATIONS: Record<string, ModelConfig['activation']> = {
+  gelu: 'gelu',
+  gelu_new: 'gelu_tanh',
+  gelu_pytorch_tanh: 'gelu_tanh',
+  gelu_fast: 'gelu_tanh',
+  relu: 'relu',
+  silu: 'silu',
+  swish: 'silu',
+};
 
 function activation(name: unknown, where: string): ModelConfig['activation'] {
   const a = ACTIVATIONS[name as string];
@@ -59,8 +67,11 @@ function rotaryScaling(cfg: HfConfig, where: string): RotaryScaling | undefined 
   if (type !== 'llama3') throw new Error(`${where}: rotary scaling '${type}' is not supported (default or llama3)`);
   const p = params as HfConfig;
   return {
-    type: 'llama3', factor: num(p, where, 'factor'), lowFreqFactor: num(p, where, 'low_freq_factor'),
-    highFreqFactor: num(p, where, 'high_freq_factor'), originalContext: num(p, where, 'original_max_position_embeddings'),
+    type: 'llama3',
+    factor: num(p, where, 'factor'),
+    lowFreqFactor: num(p, where, 'low_freq_factor'),
+    highFreqFactor: num(p, where, 'high_freq_factor'),
+    originalContext: num(p, where, 'original_max_position_embeddings'),
   };
 }
 
@@ -69,13 +80,26 @@ export function modelConfigFromHf(cfg: HfConfig, where = 'config.json'): ModelCo
   const tied = cfg.tie_word_embeddings === undefined ? arch === 'gpt2' : !!cfg.tie_word_embeddings;
   if (arch === 'gpt2') {
     const d = num(cfg, where, 'n_embd');
-    return resolveModelConfig({
-      vocabSize: num(cfg, where, 'vocab_size'), dModel: d, nLayers: num(cfg, where, 'n_layer'), nHeads: num(cfg, where, 'n_head'),
-      nKvHeads: num(cfg, where, 'n_head'), contextLength: num(cfg, where, 'n_positions'), dMlp: optionalNum(cfg, 4 * d, 'n_inner'),
-      norm: 'layernorm', normEps: optionalNum(cfg, 1e-5, 'layer_norm_epsilon'), positions: 'learned',
-      activation: activation(cfg.activation_function ?? 'gelu_new', where), gatedMlp: false, bias: 'all',
-      parallelResidual: false, tiedEmbeddings: tied,
-    }, where);
+    return resolveModelConfig(
+      {
+        vocabSize: num(cfg, where, 'vocab_size'),
+        dModel: d,
+        nLayers: num(cfg, where, 'n_layer'),
+        nHeads: num(cfg, where, 'n_head'),
+        nKvHeads: num(cfg, where, 'n_head'),
+        contextLength: num(cfg, where, 'n_positions'),
+        dMlp: optionalNum(cfg, 4 * d, 'n_inner'),
+        norm: 'layernorm',
+        normEps: optionalNum(cfg, 1e-5, 'layer_norm_epsilon'),
+        positions: 'learned',
+        activation: activation(cfg.activation_function ?? 'gelu_new', where),
+        gatedMlp: false,
+        bias: 'all',
+        parallelResidual: false,
+        tiedEmbeddings: tied,
+      },
+      where,
+    );
   }
   const scaling = rotaryScaling(cfg, where);
   if (scaling && arch !== 'llama') throw new Error(`${where}: llama3 rotary scaling on model_type '${arch}' is not supported`);
@@ -85,29 +109,52 @@ export function modelConfigFromHf(cfg: HfConfig, where = 'config.json'): ModelCo
     throw new Error(`${where}: head_dim ${cfg.head_dim} differs from hidden_size / num_attention_heads (${d / nHeads}); not supported`);
   }
   const common = {
-    vocabSize: num(cfg, where, 'vocab_size'), dModel: d, nLayers: num(cfg, where, 'num_hidden_layers'), nHeads,
-    contextLength: num(cfg, where, 'max_position_embeddings'), dMlp: num(cfg, where, 'intermediate_size'),
-    positions: 'rotary' as const, rotaryBase: optionalNum(cfg, 10000, 'rope_parameters.rope_theta', 'rope_theta', 'rotary_emb_base'),
-    rotaryScaling: scaling, tiedEmbeddings: tied,
+    vocabSize: num(cfg, where, 'vocab_size'),
+    dModel: d,
+    nLayers: num(cfg, where, 'num_hidden_layers'),
+    nHeads,
+    contextLength: num(cfg, where, 'max_position_embeddings'),
+    dMlp: num(cfg, where, 'intermediate_size'),
+    positions: 'rotary' as const,
+    rotaryBase: optionalNum(cfg, 10000, 'rope_parameters.rope_theta', 'rope_theta', 'rotary_emb_base'),
+    rotaryScaling: scaling,
+    tiedEmbeddings: tied,
   };
   if (arch === 'gpt_neox') {
     if (cfg.attention_bias === false) throw new Error(`${where}: GPT-NeoX without attention biases is not supported`);
-    return resolveModelConfig({
-      ...common, nKvHeads: nHeads, norm: 'layernorm', normEps: optionalNum(cfg, 1e-5, 'layer_norm_eps'),
-      rotaryFraction: optionalNum(cfg, 1, 'rope_parameters.partial_rotary_factor', 'partial_rotary_factor', 'rotary_pct'),
-      activation: activation(cfg.hidden_act ?? 'gelu', where), gatedMlp: false, bias: 'all',
-      parallelResidual: cfg.use_parallel_residual === undefined ? true : !!cfg.use_parallel_residual,
-    }, where);
+    return resolveModelConfig(
+      {
+        ...common,
+        nKvHeads: nHeads,
+        norm: 'layernorm',
+        normEps: optionalNum(cfg, 1e-5, 'layer_norm_eps'),
+        rotaryFraction: optionalNum(cfg, 1, 'rope_parameters.partial_rotary_factor', 'partial_rotary_factor', 'rotary_pct'),
+        activation: activation(cfg.hidden_act ?? 'gelu', where),
+        gatedMlp: false,
+        bias: 'all',
+        parallelResidual: cfg.use_parallel_residual === undefined ? true : !!cfg.use_parallel_residual,
+      },
+      where,
+    );
   }
   // llama / qwen2
   const attnBias = arch === 'qwen2' ? true : !!cfg.attention_bias;
   if (cfg.mlp_bias) throw new Error(`${where}: mlp_bias is not supported`);
   if (arch === 'llama' && attnBias) throw new Error(`${where}: Llama with attention_bias (also on o_proj) is not supported`);
-  return resolveModelConfig({
-    ...common, nKvHeads: optionalNum(cfg, nHeads, 'num_key_value_heads'), norm: 'rmsnorm', normEps: optionalNum(cfg, 1e-6, 'rms_norm_eps'),
-    rotaryFraction: 1, activation: activation(cfg.hidden_act ?? 'silu', where), gatedMlp: true, bias: attnBias ? 'qkv' : 'none',
-    parallelResidual: false,
-  }, where);
+  return resolveModelConfig(
+    {
+      ...common,
+      nKvHeads: optionalNum(cfg, nHeads, 'num_key_value_heads'),
+      norm: 'rmsnorm',
+      normEps: optionalNum(cfg, 1e-6, 'rms_norm_eps'),
+      rotaryFraction: 1,
+      activation: activation(cfg.hidden_act ?? 'silu', where),
+      gatedMlp: true,
+      bias: attnBias ? 'qkv' : 'none',
+      parallelResidual: false,
+    },
+    where,
+  );
 }
 
 /** Every tensor of the layout, Hugging Face name -> ours. The model prefix is the causal-LM one. */
@@ -119,20 +166,52 @@ export function hfMappings(arch: HfArchitecture, c: ModelConfig): Mapping[] {
     const b = `blocks.${i}`;
     if (arch === 'gpt2') {
       const h = `transformer.h.${i}`;
-      for (const [hfn, ours] of [['ln_1', 'norm1'], ['ln_2', 'norm2']]) { add(`${h}.${hfn}.weight`, `${b}.${ours}.weight`); add(`${h}.${hfn}.bias`, `${b}.${ours}.bias`); }
+      for (const [hfn, ours] of [
+        ['ln_1', 'norm1'],
+        ['ln_2', 'norm2'],
+      ]) {
+        add(`${h}.${hfn}.weight`, `${b}.${ours}.weight`);
+        add(`${h}.${hfn}.bias`, `${b}.${ours}.bias`);
+      }
       m.push({ hf: `${h}.attn.c_attn.weight`, kind: 'split-columns', ours: ['q', 'k', 'v'].map((x) => `${b}.attn.${x}.weight`) });
       m.push({ hf: `${h}.attn.c_attn.bias`, kind: 'split-columns', ours: ['q', 'k', 'v'].map((x) => `${b}.attn.${x}.bias`) });
-      for (const [hfn, ours] of [['attn.c_proj', 'attn.o'], ['mlp.c_fc', 'mlp.up'], ['mlp.c_proj', 'mlp.down']]) {
+      for (const [hfn, ours] of [
+        ['attn.c_proj', 'attn.o'],
+        ['mlp.c_fc', 'mlp.up'],
+        ['mlp.c_proj', 'mlp.down'],
+      ]) {
         add(`${h}.${hfn}.weight`, `${b}.${ours}.weight`);
         add(`${h}.${hfn}.bias`, `${b}.${ours}.bias`);
       }
     } else if (arch === 'gpt_neox') {
       const h = `gpt_neox.layers.${i}`;
-      for (const [hfn, ours] of [['input_layernorm', 'norm1'], ['post_attention_layernorm', 'norm2']]) { add(`${h}.${hfn}.weight`, `${b}.${ours}.weight`); add(`${h}.${hfn}.bias`, `${b}.${ours}.bias`); }
+      for (const [hfn, ours] of [
+        ['input_layernorm', 'norm1'],
+        ['post_attention_layernorm', 'norm2'],
+      ]) {
+        add(`${h}.${hfn}.weight`, `${b}.${ours}.weight`);
+        add(`${h}.${hfn}.bias`, `${b}.${ours}.bias`);
+      }
       const qkv = ['q', 'k', 'v'].map((x) => `${b}.attn.${x}`);
-      m.push({ hf: `${h}.attention.query_key_value.weight`, kind: 'neox-qkv-weight', ours: qkv.map((x) => `${x}.weight`) as [string, string, string], nHeads: c.nHeads, headDim: hd });
-      m.push({ hf: `${h}.attention.query_key_value.bias`, kind: 'neox-qkv-bias', ours: qkv.map((x) => `${x}.bias`) as [string, string, string], nHeads: c.nHeads, headDim: hd });
-      for (const [hfn, ours] of [['attention.dense', 'attn.o'], ['mlp.dense_h_to_4h', 'mlp.up'], ['mlp.dense_4h_to_h', 'mlp.down']]) {
+      m.push({
+        hf: `${h}.attention.query_key_value.weight`,
+        kind: 'neox-qkv-weight',
+        ours: qkv.map((x) => `${x}.weight`) as [string, string, string],
+        nHeads: c.nHeads,
+        headDim: hd,
+      });
+      m.push({
+        hf: `${h}.attention.query_key_value.bias`,
+        kind: 'neox-qkv-bias',
+        ours: qkv.map((x) => `${x}.bias`) as [string, string, string],
+        nHeads: c.nHeads,
+        headDim: hd,
+      });
+      for (const [hfn, ours] of [
+        ['attention.dense', 'attn.o'],
+        ['mlp.dense_h_to_4h', 'mlp.up'],
+        ['mlp.dense_4h_to_h', 'mlp.down'],
+      ]) {
         add(`${h}.${hfn}.weight`, `${b}.${ours}.weight`, 'transpose');
         add(`${h}.${hfn}.bias`, `${b}.${ours}.bias`);
       }
@@ -186,27 +265,101 @@ export function isIgnoredBuffer(name: string): boolean {
  * (GPT-2: learned positions, LayerNorm, tanh-GELU, biases, tied; GPT-NeoX: rotary, LayerNorm, parallel residual,
  * biases; Llama: rotary, RMSNorm, SwiGLU, no biases). Throws, naming the mismatch, otherwise.
  */
-export function hfConfigFor(c: ModelConfig, special: { bos: number | null; eos: number | null; pad: number | null }): { arch: HfArchitecture; hfConfig: HfConfig } {
+export function hfConfigFor(
+  c: ModelConfig,
+  special: { bos: number | null; eos: number | null; pad: number | null },
+): { arch: HfArchitecture; hfConfig: HfConfig } {
   const ids = { bos_token_id: special.bos, eos_token_id: special.eos, pad_token_id: special.pad, torch_dtype: 'float32' };
   if (c.positions === 'learned') {
     const ok = c.norm === 'layernorm' && !c.gatedMlp && c.bias === 'all' && !c.parallelResidual && c.nKvHeads === c.nHeads && c.tiedEmbeddings;
-    if (!ok) throw new Error('a model with learned positions exports only in the GPT-2 layout (LayerNorm, plain MLP, all biases, sequential residual, tied embeddings)');
+    if (!ok)
+      throw new Error(
+        'a model with learned positions exports only in the GPT-2 layout (LayerNorm, plain MLP, all biases, sequential residual, tied embeddings)',
+      );
     const act = Object.entries(ACTIVATIONS).find(([, v]) => v === c.activation)?.[0] as string;
-    return { arch: 'gpt2', hfConfig: { model_type: 'gpt2', architectures: ['GPT2LMHeadModel'], vocab_size: c.vocabSize, n_embd: c.dModel, n_layer: c.nLayers, n_head: c.nHeads, n_positions: c.contextLength, n_inner: c.dMlp, activation_function: c.activation === 'gelu_tanh' ? 'gelu_new' : act, layer_norm_epsilon: c.normEps, tie_word_embeddings: true, ...ids } };
+    return {
+      arch: 'gpt2',
+      hfConfig: {
+        model_type: 'gpt2',
+        architectures: ['GPT2LMHeadModel'],
+        vocab_size: c.vocabSize,
+        n_embd: c.dModel,
+        n_layer: c.nLayers,
+        n_head: c.nHeads,
+        n_positions: c.contextLength,
+        n_inner: c.dMlp,
+        activation_function: c.activation === 'gelu_tanh' ? 'gelu_new' : act,
+        layer_norm_epsilon: c.normEps,
+        tie_word_embeddings: true,
+        ...ids,
+      },
+    };
   }
   const s = c.rotaryScaling;
-  const scaled = s ? { rope_type: 'llama3', factor: s.factor, low_freq_factor: s.lowFreqFactor, high_freq_factor: s.highFreqFactor, original_max_position_embeddings: s.originalContext } : null;
+  const scaled = s
+    ? {
+        rope_type: 'llama3',
+        factor: s.factor,
+        low_freq_factor: s.lowFreqFactor,
+        high_freq_factor: s.highFreqFactor,
+        original_max_position_embeddings: s.originalContext,
+      }
+    : null;
   const rope = {
     rope_parameters: { rope_type: 'default', rope_theta: c.rotaryBase, partial_rotary_factor: c.rotaryFraction, ...(scaled ?? {}) },
-    rope_theta: c.rotaryBase, ...(scaled ? { rope_scaling: scaled } : {}),
+    rope_theta: c.rotaryBase,
+    ...(scaled ? { rope_scaling: scaled } : {}),
   };
-  const common = { vocab_size: c.vocabSize, hidden_size: c.dModel, num_hidden_layers: c.nLayers, num_attention_heads: c.nHeads, max_position_embeddings: c.contextLength, intermediate_size: c.dMlp, tie_word_embeddings: c.tiedEmbeddings, ...rope, ...ids };
+  const common = {
+    vocab_size: c.vocabSize,
+    hidden_size: c.dModel,
+    num_hidden_layers: c.nLayers,
+    num_attention_heads: c.nHeads,
+    max_position_embeddings: c.contextLength,
+    intermediate_size: c.dMlp,
+    tie_word_embeddings: c.tiedEmbeddings,
+    ...rope,
+    ...ids,
+  };
   if (c.norm === 'layernorm' && !c.gatedMlp && c.bias === 'all' && c.nKvHeads === c.nHeads && (c.activation === 'gelu' || c.activation === 'gelu_tanh')) {
-    return { arch: 'gpt_neox', hfConfig: { model_type: 'gpt_neox', architectures: ['GPTNeoXForCausalLM'], ...common, rotary_pct: c.rotaryFraction, rotary_emb_base: c.rotaryBase, hidden_act: c.activation === 'gelu' ? 'gelu' : 'gelu_pytorch_tanh', layer_norm_eps: c.normEps, use_parallel_residual: c.parallelResidual, attention_bias: true } };
+    return {
+      arch: 'gpt_neox',
+      hfConfig: {
+        model_type: 'gpt_neox',
+        architectures: ['GPTNeoXForCausalLM'],
+        ...common,
+        rotary_pct: c.rotaryFraction,
+        rotary_emb_base: c.rotaryBase,
+        hidden_act: c.activation === 'gelu' ? 'gelu' : 'gelu_pytorch_tanh',
+        layer_norm_eps: c.normEps,
+        use_parallel_residual: c.parallelResidual,
+        attention_bias: true,
+      },
+    };
   }
-  if (c.norm === 'rmsnorm' && c.gatedMlp && c.activation === 'silu' && c.rotaryFraction === 1 && !c.parallelResidual && (c.bias === 'none' || c.bias === 'qkv')) {
+  if (
+    c.norm === 'rmsnorm' &&
+    c.gatedMlp &&
+    c.activation === 'silu' &&
+    c.rotaryFraction === 1 &&
+    !c.parallelResidual &&
+    (c.bias === 'none' || c.bias === 'qkv')
+  ) {
     const type = c.bias === 'qkv' ? 'qwen2' : 'llama';
-    return { arch: type, hfConfig: { model_type: type, architectures: [type === 'llama' ? 'LlamaForCausalLM' : 'Qwen2ForCausalLM'], ...common, num_key_value_heads: c.nKvHeads, head_dim: c.dModel / c.nHeads, hidden_act: 'silu', rms_norm_eps: c.normEps, attention_bias: false, mlp_bias: false } };
+    return {
+      arch: type,
+      hfConfig: {
+        model_type: type,
+        architectures: [type === 'llama' ? 'LlamaForCausalLM' : 'Qwen2ForCausalLM'],
+        ...common,
+        num_key_value_heads: c.nKvHeads,
+        head_dim: c.dModel / c.nHeads,
+        hidden_act: 'silu',
+        rms_norm_eps: c.normEps,
+        attention_bias: false,
+        mlp_bias: false,
+      },
+    };
   }
   throw new Error('this model layout matches none of GPT-2, GPT-NeoX, Llama, Qwen2; it cannot be exported for transformers');
 }

@@ -5,14 +5,14 @@
  * saveHfModel writes the same layout back (config.json + model.safetensors + tokenizer.json), with an EX-RM head
  * as '<Arch>ForSequenceClassification' 'score.weight', so trained models open with transformers in Python.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { ModelConfig } from './config';
-import { Params, checkParams } from './params';
-import { RawTensor, readSafetensor, readSafetensorsIndex, writeSafetensors, SafetensorsIndex } from './safetensors';
+import type { ModelConfig } from './config';
+import { type Params, checkParams } from './params';
+import { type RawTensor, readSafetensor, readSafetensorsIndex, writeSafetensors, type SafetensorsIndex } from './safetensors';
 import { concatColumns, neoxRows, splitColumns, transposeOutIn } from './arrays';
-import { HfArchitecture, HfConfig, Mapping, architectureOf, hfMappings, isIgnoredBuffer, modelConfigFromHf, nameCandidates } from './hf-layout';
+import { type HfArchitecture, type HfConfig, type Mapping, architectureOf, hfMappings, isIgnoredBuffer, modelConfigFromHf, nameCandidates } from './hf-layout';
 import { BpeTokenizer } from '../tokenizers/bpe';
 import { BpeModelTokenizer } from '../tokenizers/index';
 import { download } from '../data/sources';
@@ -52,8 +52,10 @@ export async function resolveHfDir(spec: string): Promise<string> {
       return true;
     } catch (e) {
       if (!required) return false;
-      throw new Error(`could not download ${hub()}/${spec}/resolve/main/${file} (${(e as Error).message}); ` +
-        `without a network, download the model's config.json, tokenizer.json and *.safetensors into a folder and pass that folder`);
+      throw new Error(
+        `could not download ${hub()}/${spec}/resolve/main/${file} (${(e as Error).message}); ` +
+          `without a network, download the model's config.json, tokenizer.json and *.safetensors into a folder and pass that folder`,
+      );
     }
   };
   await get('config.json', true);
@@ -70,10 +72,13 @@ export async function resolveHfDir(spec: string): Promise<string> {
 function openWeights(dir: string): { lookup: Map<string, SafetensorsIndex>; names: string[] } {
   const single = path.join(dir, 'model.safetensors');
   const indexFile = path.join(dir, 'model.safetensors.index.json');
-  const files = fs.existsSync(single) ? [single]
-    : fs.existsSync(indexFile) ? [...new Set(Object.values(JSON.parse(fs.readFileSync(indexFile, 'utf8')).weight_map as Record<string, string>))].map((f) => path.join(dir, f))
+  const files = fs.existsSync(single)
+    ? [single]
+    : fs.existsSync(indexFile)
+      ? [...new Set(Object.values(JSON.parse(fs.readFileSync(indexFile, 'utf8')).weight_map as Record<string, string>))].map((f) => path.join(dir, f))
       : [];
-  if (files.length === 0) throw new Error(`${dir}: no model.safetensors or model.safetensors.index.json (PyTorch .bin checkpoints are not read; convert them to safetensors)`);
+  if (files.length === 0)
+    throw new Error(`${dir}: no model.safetensors or model.safetensors.index.json (PyTorch .bin checkpoints are not read; convert them to safetensors)`);
   const lookup = new Map<string, SafetensorsIndex>();
   for (const f of files) {
     const idx = readSafetensorsIndex(f);
@@ -85,15 +90,26 @@ function openWeights(dir: string): { lookup: Map<string, SafetensorsIndex>; name
 function apply(m: Mapping, t: RawTensor, c: ModelConfig): Record<string, tf.Tensor> {
   const data = t.data as Float32Array;
   switch (m.kind) {
-    case 'copy': return { [m.ours]: tf.tensor(data, t.shape) };
-    case 'transpose': return { [m.ours]: tf.tensor2d(transposeOutIn(data, t.shape[0], t.shape[1]), [t.shape[1], t.shape[0]]) };
+    case 'copy':
+      return { [m.ours]: tf.tensor(data, t.shape) };
+    case 'transpose':
+      return { [m.ours]: tf.tensor2d(transposeOutIn(data, t.shape[0], t.shape[1]), [t.shape[1], t.shape[0]]) };
     case 'split-columns': {
       const rows = t.shape.length === 2 ? t.shape[0] : 1;
       const parts = splitColumns(data, rows, m.ours.length);
-      return Object.fromEntries(m.ours.map((name, k) => [name, t.shape.length === 2 ? tf.tensor2d(parts[k], [rows, parts[k].length / rows]) : tf.tensor1d(parts[k])]));
+      return Object.fromEntries(
+        m.ours.map((name, k) => [name, t.shape.length === 2 ? tf.tensor2d(parts[k], [rows, parts[k].length / rows]) : tf.tensor1d(parts[k])]),
+      );
     }
-    case 'neox-qkv-weight': return Object.fromEntries(m.ours.map((name, k) => [name, tf.tensor2d(transposeOutIn(data, m.nHeads * m.headDim, c.dModel, neoxRows(k, m.nHeads, m.headDim)), [c.dModel, m.nHeads * m.headDim])]));
-    case 'neox-qkv-bias': return Object.fromEntries(m.ours.map((name, k) => [name, tf.tensor1d(Float32Array.from(neoxRows(k, m.nHeads, m.headDim), (r) => data[r]))]));
+    case 'neox-qkv-weight':
+      return Object.fromEntries(
+        m.ours.map((name, k) => [
+          name,
+          tf.tensor2d(transposeOutIn(data, m.nHeads * m.headDim, c.dModel, neoxRows(k, m.nHeads, m.headDim)), [c.dModel, m.nHeads * m.headDim]),
+        ]),
+      );
+    case 'neox-qkv-bias':
+      return Object.fromEntries(m.ours.map((name, k) => [name, tf.tensor1d(Float32Array.from(neoxRows(k, m.nHeads, m.headDim), (r) => data[r]))]));
   }
 }
 
@@ -121,7 +137,8 @@ export async function loadHfModel(spec: string): Promise<HfModel> {
     used.add('score.weight');
   }
   const unexpected = names.filter((n) => !used.has(n) && !isIgnoredBuffer(n) && !(config.tiedEmbeddings && /(^|\.)lm_head\.weight$/.test(n)));
-  if (unexpected.length) throw new Error(`${dir}: tensors this ${arch} layout does not know: ${unexpected.slice(0, 5).join(', ')}${unexpected.length > 5 ? ', ...' : ''}`);
+  if (unexpected.length)
+    throw new Error(`${dir}: tensors this ${arch} layout does not know: ${unexpected.slice(0, 5).join(', ')}${unexpected.length > 5 ? ', ...' : ''}`);
   checkParams(config, params, dir);
   const tokFile = path.join(dir, 'tokenizer.json');
   let tokenizer: BpeModelTokenizer | null = null;
@@ -140,7 +157,8 @@ async function invert(m: Mapping, params: Params, c: ModelConfig): Promise<RawTe
   const get = async (name: string) => (await params[name].data()) as Float32Array;
   const shape = (name: string) => params[name].shape;
   switch (m.kind) {
-    case 'copy': return { dtype: 'float32', shape: shape(m.ours), data: await get(m.ours) };
+    case 'copy':
+      return { dtype: 'float32', shape: shape(m.ours), data: await get(m.ours) };
     case 'transpose': {
       const [i, o] = shape(m.ours);
       return { dtype: 'float32', shape: [o, i], data: transposeOutIn(await get(m.ours), i, o) };
@@ -175,7 +193,11 @@ const CLASS_NAMES: Record<HfArchitecture, [string, string]> = {
 };
 
 /** Writes config.json (the original with architectures set), model.safetensors and tokenizer.json. */
-export async function saveHfModel(dir: string, model: Pick<HfModel, 'arch' | 'hfConfig' | 'config' | 'params' | 'tokenizer'>, rewardHead: tf.Tensor | null = null): Promise<void> {
+export async function saveHfModel(
+  dir: string,
+  model: Pick<HfModel, 'arch' | 'hfConfig' | 'config' | 'params' | 'tokenizer'>,
+  rewardHead: tf.Tensor | null = null,
+): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
   const tensors: Record<string, RawTensor> = {};
   for (const m of hfMappings(model.arch, model.config)) tensors[m.hf] = await invert(m, model.params, model.config);

@@ -39,13 +39,18 @@ const GELU_A = 0.044715;
 /** Sum over rows; two partial sums are faster than one long reduction on wasm. */
 export function columnSum(x: tf.Tensor2D): tf.Tensor1D {
   const [n, d] = x.shape;
-  if (n >= 64 && n % 32 === 0) return x.reshape([n / 32, 32, d]).sum(1).sum(0) as tf.Tensor1D;
+  if (n >= 64 && n % 32 === 0)
+    return x
+      .reshape([n / 32, 32, d])
+      .sum(1)
+      .sum(0) as tf.Tensor1D;
   return x.sum(0);
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: tfjs passes one tensor or several
 type GradFunc = (dy: any, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
 /** tf.customGrad with call-site types: tfjs's own typing does not express multi-input functions. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: tfjs's customGrad typing cannot express multi-input functions
 function customOp(f: (...args: any[]) => { value: tf.Tensor; gradFunc: GradFunc }): (...args: tf.Tensor[]) => any {
   return tf.customGrad(f as never) as never;
 }
@@ -121,10 +126,7 @@ const fastMatmul: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D = customOp((a:
   save([a, b]);
   return {
     value: tf.matMul(a, b),
-    gradFunc: (dy: tf.Tensor2D, [sa, sb]: tf.Tensor[]) => [
-      tf.matMul(dy, tf.transpose(sb as tf.Tensor2D)),
-      tf.matMul(tf.transpose(sa as tf.Tensor2D), dy),
-    ],
+    gradFunc: (dy: tf.Tensor2D, [sa, sb]: tf.Tensor[]) => [tf.matMul(dy, tf.transpose(sb as tf.Tensor2D)), tf.matMul(tf.transpose(sa as tf.Tensor2D), dy)],
   };
 });
 
@@ -135,7 +137,11 @@ const fastAddBias: (x: tf.Tensor2D, bias: tf.Tensor1D) => tf.Tensor2D = customOp
 
 const fastGelu: (x: tf.Tensor2D) => tf.Tensor2D = customOp((x: tf.Tensor2D, save: tf.GradSaveFunc) => {
   // 0.5 (1 + tanh u) = sigmoid(2u): sigmoid is vectorised on wasm, tanh is not.
-  const du = x.square().mul(3 * GELU_A).add(1).mul(GELU_C);
+  const du = x
+    .square()
+    .mul(3 * GELU_A)
+    .add(1)
+    .mul(GELU_C);
   const s = tf.sigmoid(x.add(x.square().mul(x).mul(GELU_A)).mul(2 * GELU_C)); // x^3 by products: pow is a scalar loop on wasm
   save([x, s, du]);
   return {
@@ -178,7 +184,10 @@ const fast: Kernels = {
         value: xhat.mul(g).add(b) as tf.Tensor2D,
         gradFunc: (dy: tf.Tensor2D, [sxhat, srstd, sg]: tf.Tensor[]) => {
           const dxhat = dy.mul(sg);
-          const dx = dxhat.sub(dxhat.mean(1, true)).sub(sxhat.mul(dxhat.mul(sxhat).mean(1, true))).mul(srstd);
+          const dx = dxhat
+            .sub(dxhat.mean(1, true))
+            .sub(sxhat.mul(dxhat.mul(sxhat).mean(1, true)))
+            .mul(srstd);
           return [dx, columnSum(dy.mul(sxhat) as tf.Tensor2D), columnSum(dy)];
         },
       };
@@ -214,7 +223,9 @@ const fast: Kernels = {
       return {
         value,
         gradFunc: (dy: tf.Tensor1D, [sp, sTargets]: tf.Tensor[]) => [
-          oneHotFloat(sTargets as tf.Tensor1D, v).sub(sp).mul(dy.reshape([n, 1])),
+          oneHotFloat(sTargets as tf.Tensor1D, v)
+            .sub(sp)
+            .mul(dy.reshape([n, 1])),
         ],
       };
     });

@@ -8,10 +8,10 @@
  * (j, j + hd/2): permuting each head's q and k output rows (evens first, then odds) makes the two identical,
  * because q.k is unchanged when both are permuted alike.
  */
-import * as fs from 'fs';
+import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { ModelConfig, resolveModelConfig } from './config';
-import { Params, checkParams } from './params';
+import { type ModelConfig, resolveModelConfig } from './config';
+import { type Params, checkParams } from './params';
 import { transposeOutIn } from './arrays';
 
 /** Row order turning interleaved rotary pairs into rotate-half layout, per head. */
@@ -37,11 +37,28 @@ export function readLlama2c(file: string): Llama2cModel {
   const V = Math.abs(vocabRaw);
   const hd = dim / nHeads;
   const kv = nKvHeads * hd;
-  const config = resolveModelConfig({
-    vocabSize: V, dModel: dim, nLayers, nHeads, nKvHeads, contextLength: seqLen, dMlp: hidden,
-    norm: 'rmsnorm', normEps: 1e-5, positions: 'rotary', rotaryFraction: 1, rotaryBase: 10000,
-    activation: 'silu', gatedMlp: true, bias: 'none', parallelResidual: false, tiedEmbeddings: shared,
-  }, `${file} header`);
+  const config = resolveModelConfig(
+    {
+      vocabSize: V,
+      dModel: dim,
+      nLayers,
+      nHeads,
+      nKvHeads,
+      contextLength: seqLen,
+      dMlp: hidden,
+      norm: 'rmsnorm',
+      normEps: 1e-5,
+      positions: 'rotary',
+      rotaryFraction: 1,
+      rotaryBase: 10000,
+      activation: 'silu',
+      gatedMlp: true,
+      bias: 'none',
+      parallelResidual: false,
+      tiedEmbeddings: shared,
+    },
+    `${file} header`,
+  );
   const floats = new Float32Array(buf.buffer.slice(buf.byteOffset + 28, buf.byteOffset + buf.length - ((buf.length - 28) % 4)));
   let off = 0;
   const take = (n: number, what: string) => {

@@ -7,16 +7,16 @@
  *   <folder>                                an in-project checkpoint (config.json + model.safetensors), a run
  *                                           folder (its seed-1/model), or a Hugging Face folder
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import * as tf from '@tensorflow/tfjs';
-import { LanguageModel } from './transformer';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import type { LanguageModel } from './transformer';
 import { loadModel } from './checkpoint';
 import { readLlama2c } from './llama2c';
 import { loadHfModel, resolveHfDir } from './hf';
-import { Tokenizer, SavedTokenizer, tokenizerFromJSON } from '../tokenizers/index';
+import { type Tokenizer, type SavedTokenizer, tokenizerFromJSON } from '../tokenizers/index';
 import { Llama2cTokenizer } from '../tokenizers/llama2c';
-import { BpeTokenizer } from '../tokenizers/bpe';
+import type { BpeTokenizer } from '../tokenizers/bpe';
 import { dataFile, fileSha256 } from '../data/sources';
 
 export interface BaseModel {
@@ -35,7 +35,15 @@ export interface BaseModel {
   source: string;
 }
 
-function withStart(tokenizer: Tokenizer, startId: number | null, spec: string, lm: LanguageModel, source: string, weightsFile: string, rewardHead: tf.Tensor2D | null = null): BaseModel {
+function withStart(
+  tokenizer: Tokenizer,
+  startId: number | null,
+  spec: string,
+  lm: LanguageModel,
+  source: string,
+  weightsFile: string,
+  rewardHead: tf.Tensor2D | null = null,
+): BaseModel {
   const stopIds = tokenizer.eosId === null ? [] : [tokenizer.eosId];
   return { spec, lm, tokenizer, startId, stopIds, rewardHead, weightsSha256: fileSha256(weightsFile), source };
 }
@@ -45,13 +53,23 @@ async function fromLlama2c(spec: string, modelFile: string, tokFile: string): Pr
   const tok = Llama2cTokenizer.read(tokFile);
   if (tok.vocabSize !== m.config.vocabSize) throw new Error(`${tokFile}: ${tok.vocabSize} tokens, but ${modelFile} has a vocabulary of ${m.config.vocabSize}`);
   // llama2.c models separate stories with BOS: it starts a prompt and ends a generation.
-  return { spec, lm: m, tokenizer: tok, startId: tok.bosId, stopIds: [tok.bosId, tok.eosId], rewardHead: null, weightsSha256: fileSha256(modelFile), source: `${modelFile} + ${tokFile}` };
+  return {
+    spec,
+    lm: m,
+    tokenizer: tok,
+    startId: tok.bosId,
+    stopIds: [tok.bosId, tok.eosId],
+    rewardHead: null,
+    weightsSha256: fileSha256(modelFile),
+    source: `${modelFile} + ${tokFile}`,
+  };
 }
 
 /** The id a Hugging Face tokenizer's post-processor puts first (e.g. Llama's <|begin_of_text|>), if any. */
 function templateBos(bpe: BpeTokenizer): number | null {
   const post = bpe.toJSON().post_processor as { type?: string; single?: Array<Record<string, { id: string }>>; processors?: unknown[] } | null;
-  const template = post?.type === 'TemplateProcessing' ? post : (post?.processors as typeof post[] | undefined)?.find((p) => p?.type === 'TemplateProcessing');
+  const template =
+    post?.type === 'TemplateProcessing' ? post : (post?.processors as (typeof post)[] | undefined)?.find((p) => p?.type === 'TemplateProcessing');
   const first = template?.single?.[0]?.SpecialToken?.id;
   return first ? bpe.id(first) : null;
 }
@@ -60,7 +78,9 @@ async function fromHf(spec: string, where: string): Promise<BaseModel> {
   const m = await loadHfModel(where);
   if (!m.tokenizer) throw new Error(`${m.dir}: no tokenizer.json (only byte-level BPE tokenizer.json files are read)`);
   const start = templateBos(m.tokenizer.bpe);
-  const weights = fs.existsSync(path.join(m.dir, 'model.safetensors')) ? path.join(m.dir, 'model.safetensors') : path.join(m.dir, 'model.safetensors.index.json');
+  const weights = fs.existsSync(path.join(m.dir, 'model.safetensors'))
+    ? path.join(m.dir, 'model.safetensors')
+    : path.join(m.dir, 'model.safetensors.index.json');
   const base = withStart(m.tokenizer, start, spec, m, m.dir, weights, m.rewardHead);
   // Prompts need a first token to condition on: without a template BOS, use BOS/EOS (GPT-2 style).
   if (base.startId === null) base.startId = m.tokenizer.bosId ?? m.tokenizer.eosId;
@@ -76,13 +96,12 @@ function fromCheckpoint(spec: string, dir: string): BaseModel {
 }
 
 /** Where a spec's model lives, before anything is loaded. */
-type ResolvedSpec =
-  | { kind: 'llama2c'; model: string; tokenizer: string }
-  | { kind: 'hf'; dir: string }
-  | { kind: 'checkpoint'; dir: string };
+type ResolvedSpec = { kind: 'llama2c'; model: string; tokenizer: string } | { kind: 'hf'; dir: string } | { kind: 'checkpoint'; dir: string };
 
 /** Options of a spec that trains on demand: `pretrained:<profile>` holds out this persona trait (default agreeableness). */
-export interface SpecOptions { heldOutTrait?: string }
+export interface SpecOptions {
+  heldOutTrait?: string;
+}
 
 async function resolveSpec(spec: string, opts: SpecOptions = {}): Promise<ResolvedSpec> {
   if (spec === 'stories260K') {
@@ -101,7 +120,9 @@ async function resolveSpec(spec: string, opts: SpecOptions = {}): Promise<Resolv
     return { kind: 'checkpoint', dir: found.dir };
   }
   if (!fs.existsSync(spec)) {
-    throw new Error(`model spec '${spec}': no such folder (use stories260K, llama2c:<model.bin>,<tokenizer.bin>, hf:<folder or hub id>, pretrained:<profile>, or a checkpoint folder)`);
+    throw new Error(
+      `model spec '${spec}': no such folder (use stories260K, llama2c:<model.bin>,<tokenizer.bin>, hf:<folder or hub id>, pretrained:<profile>, or a checkpoint folder)`,
+    );
   }
   const config = path.join(spec, 'config.json');
   if (fs.existsSync(config)) {
@@ -127,8 +148,14 @@ export async function loadBaseModel(spec: string, opts: SpecOptions = {}): Promi
  */
 export async function baseModelIdentity(spec: string, opts: SpecOptions = {}): Promise<{ spec: string; sha256: string[] }> {
   const r = await resolveSpec(spec, opts);
-  const files = r.kind === 'llama2c' ? [r.model, r.tokenizer]
-    : fs.readdirSync(r.dir).filter((f) => f.endsWith('.safetensors') || f === 'config.json' || f === 'tokenizer.json').sort().map((f) => path.join(r.dir, f));
+  const files =
+    r.kind === 'llama2c'
+      ? [r.model, r.tokenizer]
+      : fs
+          .readdirSync(r.dir)
+          .filter((f) => f.endsWith('.safetensors') || f === 'config.json' || f === 'tokenizer.json')
+          .sort()
+          .map((f) => path.join(r.dir, f));
   return { spec, sha256: files.map((f) => fileSha256(f)) };
 }
 

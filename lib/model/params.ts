@@ -11,7 +11,7 @@
  * values are identical on every backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ModelConfig, headDim } from './config';
+import { type ModelConfig, headDim } from './config';
 import { Rng, deriveSeed } from '../random';
 
 export type Params = Record<string, tf.Tensor>;

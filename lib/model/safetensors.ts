@@ -3,7 +3,7 @@
  * {name: {dtype, shape, data_offsets: [begin, end]}, __metadata__: {string: string}}, then the raw little-endian
  * data. We write F32 and I32; we read F32, I32, F16 and BF16 (converted to float32).
  */
-import * as fs from 'fs';
+import * as fs from 'node:fs';
 
 export interface RawTensor {
   dtype: 'float32' | 'int32';
@@ -35,7 +35,8 @@ export function writeSafetensors(path: string, tensors: Record<string, RawTensor
   try {
     fs.writeSync(fd, size);
     fs.writeSync(fd, headerBytes);
-    for (const name of names) { // tensor by tensor: no second copy of the whole model in memory
+    for (const name of names) {
+      // tensor by tensor: no second copy of the whole model in memory
       const d = tensors[name].data;
       fs.writeSync(fd, new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
     }
@@ -54,7 +55,11 @@ function halfToFloat(h: number): number {
   return sign * 2 ** (exp - 15) * (1 + frac / 1024);
 }
 
-interface HeaderEntry { dtype: string; shape: number[]; data_offsets: [number, number] }
+interface HeaderEntry {
+  dtype: string;
+  shape: number[];
+  data_offsets: [number, number];
+}
 
 export interface SafetensorsIndex {
   path: string;
@@ -78,26 +83,33 @@ const MAX_HEADER_BYTES = 100_000_000;
 function checkEntries(path: string, entries: Record<string, unknown>, dataBytes: number): Record<string, HeaderEntry> {
   const spans: Array<{ name: string; begin: number; end: number }> = [];
   for (const [name, raw] of Object.entries(entries)) {
-    const bad = (problem: string): never => { throw new Error(`${path}: tensor '${name}': ${problem}`); };
+    const bad = (problem: string): never => {
+      throw new Error(`${path}: tensor '${name}': ${problem}`);
+    };
     const info = raw as Partial<HeaderEntry>;
     if (!info || typeof info !== 'object') bad('header entry is not an object');
-    if (typeof info.dtype !== 'string' || !(info.dtype in DTYPE_BYTES)) bad(`unsupported dtype ${JSON.stringify(info.dtype)} (supported: ${Object.keys(DTYPE_BYTES).join(', ')})`);
+    if (typeof info.dtype !== 'string' || !(info.dtype in DTYPE_BYTES))
+      bad(`unsupported dtype ${JSON.stringify(info.dtype)} (supported: ${Object.keys(DTYPE_BYTES).join(', ')})`);
     const shape = info.shape;
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) bad(`shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      bad(`shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
     const offsets = info.data_offsets;
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) bad(`data_offsets ${JSON.stringify(offsets)} are not two non-negative integers`);
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0))
+      bad(`data_offsets ${JSON.stringify(offsets)} are not two non-negative integers`);
     const [begin, end] = offsets as [number, number];
     if (begin > end) bad(`data_offsets [${begin}, ${end}] begin after they end`);
     if (end > dataBytes) bad(`data_offsets [${begin}, ${end}] run past the end of the data (${dataBytes} bytes)`);
     // In BigInt: a hostile shape's product can exceed 2^53.
     const expected = (shape as number[]).reduce((a, d) => a * BigInt(d), 1n) * BigInt(DTYPE_BYTES[info.dtype as string]);
-    if (expected !== BigInt(end - begin)) bad(`shape [${(shape as number[]).join(', ')}] x ${info.dtype} needs ${expected} bytes but data_offsets [${begin}, ${end}] hold ${end - begin}`);
+    if (expected !== BigInt(end - begin))
+      bad(`shape [${(shape as number[]).join(', ')}] x ${info.dtype} needs ${expected} bytes but data_offsets [${begin}, ${end}] hold ${end - begin}`);
     spans.push({ name, begin, end });
   }
   spans.sort((a, b) => a.begin - b.begin || a.end - b.end);
   for (let i = 1; i < spans.length; i++) {
     const [a, b] = [spans[i - 1], spans[i]];
-    if (b.begin < a.end && b.end > b.begin) throw new Error(`${path}: tensor '${b.name}': data_offsets [${b.begin}, ${b.end}] overlap tensor '${a.name}' [${a.begin}, ${a.end}]`);
+    if (b.begin < a.end && b.end > b.begin)
+      throw new Error(`${path}: tensor '${b.name}': data_offsets [${b.begin}, ${b.end}] overlap tensor '${a.name}' [${a.begin}, ${a.end}]`);
   }
   return entries as Record<string, HeaderEntry>;
 }
@@ -110,7 +122,8 @@ export function readSafetensorsIndex(path: string): SafetensorsIndex {
     const head = Buffer.alloc(8);
     if (size < 8 || fs.readSync(fd, head, 0, 8, 0) < 8) throw new Error(`${path}: not a safetensors file (too short)`);
     const n = head.readBigUInt64LE(0);
-    if (n > BigInt(MAX_HEADER_BYTES)) throw new Error(`${path}: header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit (not a safetensors file, or corrupt)`);
+    if (n > BigInt(MAX_HEADER_BYTES))
+      throw new Error(`${path}: header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit (not a safetensors file, or corrupt)`);
     if (8n + n > BigInt(size)) throw new Error(`${path}: header length ${n} exceeds the file size (${size} bytes)`);
     const json = Buffer.alloc(Number(n));
     fs.readSync(fd, json, 0, json.length, 8);
@@ -175,6 +188,8 @@ export function forEachSafetensor(path: string, visit: (name: string, t: RawTens
 
 export function readSafetensors(path: string): { tensors: Record<string, RawTensor>; metadata: Record<string, string> } {
   const tensors: Record<string, RawTensor> = {};
-  const metadata = forEachSafetensor(path, (name, t) => { tensors[name] = t; });
+  const metadata = forEachSafetensor(path, (name, t) => {
+    tensors[name] = t;
+  });
   return { tensors, metadata };
 }

@@ -5,10 +5,10 @@
  * Right padding needs no attention mask: with causal attention, positions before the padding never see it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ModelConfig, headDim } from './config';
-import { Params } from './params';
-import { Kernels, KernelName, getKernels } from './kernels';
-import { RotaryScaling, rotaryFrequencies } from './rotary';
+import { type ModelConfig, headDim } from './config';
+import type { Params } from './params';
+import { type Kernels, type KernelName, getKernels } from './kernels';
+import { type RotaryScaling, rotaryFrequencies } from './rotary';
 
 export interface LanguageModel {
   config: ModelConfig;
@@ -92,10 +92,14 @@ function norm(K: Kernels, c: ModelConfig, x: tf.Tensor2D, p: Params, name: strin
 
 function activate(K: Kernels, c: ModelConfig, x: tf.Tensor2D): tf.Tensor2D {
   switch (c.activation) {
-    case 'gelu_tanh': return K.geluTanh(x);
-    case 'gelu': return x.mul(tf.erf(x.div(Math.SQRT2)).add(1)).mul(0.5);
-    case 'relu': return tf.relu(x);
-    case 'silu': return x.mul(tf.sigmoid(x));
+    case 'gelu_tanh':
+      return K.geluTanh(x);
+    case 'gelu':
+      return x.mul(tf.erf(x.div(Math.SQRT2)).add(1)).mul(0.5);
+    case 'relu':
+      return tf.relu(x);
+    case 'silu':
+      return x.mul(tf.sigmoid(x));
   }
 }
 
@@ -110,7 +114,11 @@ function toHeads(K: Kernels, c: ModelConfig, x: tf.Tensor2D, B: number, T: numbe
   }
   const g = c.nHeads / nh;
   // Rank-4 tile: tfjs has no tile gradient above rank 4. Query head j reads key-value head floor(j / g).
-  if (g > 1) h = h.reshape([B * T, nh, 1, hd]).tile([1, 1, g, 1]).reshape([B, T, c.nHeads, hd]);
+  if (g > 1)
+    h = h
+      .reshape([B * T, nh, 1, hd])
+      .tile([1, 1, g, 1])
+      .reshape([B, T, c.nHeads, hd]);
   return h.transpose([0, 2, 1, 3]).reshape([B * c.nHeads, T, hd]) as tf.Tensor3D;
 }
 
@@ -120,7 +128,10 @@ function attention(K: Kernels, c: ModelConfig, x: tf.Tensor2D, p: Params, name: 
   const k = toHeads(K, c, linear(K, x, p, `${name}.k`), B, T, c.nKvHeads, true); // (B H, T, hd)
   const v = toHeads(K, c, linear(K, x, p, `${name}.v`), B, T, c.nKvHeads, false); // (B H, T, hd)
   const out = K.attention(q, k, v, causalMask(T), 1 / Math.sqrt(hd)); // (B H, T, hd)
-  const merged = out.reshape([B, c.nHeads, T, hd]).transpose([0, 2, 1, 3]).reshape([B * T, c.nHeads * hd]);
+  const merged = out
+    .reshape([B, c.nHeads, T, hd])
+    .transpose([0, 2, 1, 3])
+    .reshape([B * T, c.nHeads * hd]);
   return linear(K, merged as tf.Tensor2D, p, `${name}.o`);
 }
 
@@ -139,13 +150,15 @@ export function forward(model: LanguageModel, ids: tf.Tensor2D, options: Forward
   let x = K.embed(ids.reshape([B * T]) as tf.Tensor1D, p.tok_embed as tf.Tensor2D); // (B T, D)
   if (c.positions === 'learned') {
     const pos = (p.pos_embed as tf.Tensor2D).slice([0, 0], [T, c.dModel]);
-    x = x.reshape([B, T, c.dModel]).add(pos).reshape([B * T, c.dModel]);
+    x = x
+      .reshape([B, T, c.dModel])
+      .add(pos)
+      .reshape([B * T, c.dModel]);
   }
   for (let i = 0; i < c.nLayers; i++) {
     const b = `blocks.${i}`;
     if (c.parallelResidual) {
-      x = x.add(attention(K, c, norm(K, c, x, p, `${b}.norm1`), p, `${b}.attn`, B, T))
-        .add(mlp(K, c, norm(K, c, x, p, `${b}.norm2`), p, `${b}.mlp`));
+      x = x.add(attention(K, c, norm(K, c, x, p, `${b}.norm1`), p, `${b}.attn`, B, T)).add(mlp(K, c, norm(K, c, x, p, `${b}.norm2`), p, `${b}.mlp`));
     } else {
       x = x.add(attention(K, c, norm(K, c, x, p, `${b}.norm1`), p, `${b}.attn`, B, T));
       x = x.add(mlp(K, c, norm(K, c, x, p, `${b}.norm2`), p, `${b}.mlp`));

@@ -1,9 +1,9 @@
 /** Turning a run's records and summary into the series the figure builders take. */
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { aggregate } from '../runs/stats';
-import { Summary } from '../experiments/runner';
-import { BarSeries, LineSeries } from './figures';
+import type { Summary } from '../experiments/runner';
+import type { BarSeries, LineSeries } from './figures';
 import { readJsonl } from './tables';
 
 export type RunRecord = Record<string, unknown> & { seed: number; kind: string };
@@ -20,7 +20,10 @@ export function epochCurve(records: RunRecord[], opts: { rewardModel: string; sp
   const rows = records.filter((r) => r.kind === 'eval' && r.rewardModel === opts.rewardModel && r.split === opts.split);
   const seeds = [...new Set(rows.map((r) => r.seed))];
   const epochs = [...new Set(rows.map((r) => r.epoch as number))].sort((a, b) => a - b);
-  const x: number[] = [], y: number[] = [], lo: number[] = [], hi: number[] = [];
+  const x: number[] = [],
+    y: number[] = [],
+    lo: number[] = [],
+    hi: number[] = [];
   for (const e of epochs) {
     const values = seeds.map((s) => rows.find((r) => r.seed === s && r.epoch === e)?.[opts.metric]).filter((v): v is number => typeof v === 'number');
     if (values.length !== seeds.length) continue;

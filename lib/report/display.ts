@@ -3,13 +3,13 @@
  * init() (the setup cell); figure ids come from a counter reset by init(), so re-running a notebook gives the
  * same HTML. Outside a notebook (tests, scripts) output goes to a sink set with setSink, or is dropped.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as dfd from 'danfojs-node';
-import { FigureSpec, figureCsv } from './figures';
-import { TableData, figureHtml, plotlyLoaderHtml, slug, tableHtml } from './html';
+import { type FigureSpec, figureCsv } from './figures';
+import { type TableData, figureHtml, plotlyLoaderHtml, slug, tableHtml } from './html';
 import { frameData, writeFrameCsv } from './tables';
-import { ProgressRenderer, formatSeconds } from '../runs/progress';
+import { type ProgressRenderer, formatSeconds } from '../runs/progress';
 
 export interface Sink {
   html(s: string): void;
@@ -38,8 +38,20 @@ function sink(): Sink | null {
   const t = tslab();
   if (!t) return null;
   return {
-    html: (s) => { try { t.display.html(s); } catch { /* not inside a kernel */ } },
-    markdown: (s) => { try { t.display.markdown(s); } catch { /* not inside a kernel */ } },
+    html: (s) => {
+      try {
+        t.display.html(s);
+      } catch {
+        /* not inside a kernel */
+      }
+    },
+    markdown: (s) => {
+      try {
+        t.display.markdown(s);
+      } catch {
+        /* not inside a kernel */
+      }
+    },
   };
 }
 
@@ -87,7 +99,8 @@ export function notebookProgress(): ProgressRenderer {
   return (s, final) => {
     const pct = s.total > 0 ? Math.round((100 * s.done) / s.total) : 100;
     const eta = final ? 'done' : `ETA ${s.etaS === null ? '?' : formatSeconds(s.etaS)}`;
-    const html = `<div style="font-family:monospace"><progress value="${s.done}" max="${s.total}" style="width:300px"></progress> ` +
+    const html =
+      `<div style="font-family:monospace"><progress value="${s.done}" max="${s.total}" style="width:300px"></progress> ` +
       `${pct}% ${s.done}/${s.total} ${s.label.replace(/</g, '&lt;')} &middot; ${formatSeconds(s.elapsedS)} &middot; ${eta}</div>`;
     if (customSink) return customSink.html(html);
     try {

@@ -44,14 +44,31 @@ export interface LineSeries {
 /** Lines with optional shaded bands, e.g. accuracy over epochs per reward model with 95% CIs. */
 export type AxisType = 'linear' | 'log';
 
-export function lineWithBands(opts: { name: string; title: string; xTitle?: string; yTitle?: string; series: LineSeries[]; yRange?: [number, number]; xType?: AxisType; yType?: AxisType }): FigureSpec {
+export function lineWithBands(opts: {
+  name: string;
+  title: string;
+  xTitle?: string;
+  yTitle?: string;
+  series: LineSeries[];
+  yRange?: [number, number];
+  xType?: AxisType;
+  yType?: AxisType;
+}): FigureSpec {
   const data: FigureSpec['data'] = [];
   opts.series.forEach((s, i) => {
     const color = PALETTE[i % PALETTE.length];
     if (s.lo && s.hi) {
       data.push({
-        type: 'scatter', mode: 'lines', x: [...s.x, ...s.x.slice().reverse()], y: [...s.hi, ...s.lo.slice().reverse()],
-        fill: 'toself', fillcolor: rgba(color, 0.18), line: { width: 0 }, hoverinfo: 'skip', showlegend: false, name: `${s.name} 95% CI`,
+        type: 'scatter',
+        mode: 'lines',
+        x: [...s.x, ...s.x.slice().reverse()],
+        y: [...s.hi, ...s.lo.slice().reverse()],
+        fill: 'toself',
+        fillcolor: rgba(color, 0.18),
+        line: { width: 0 },
+        hoverinfo: 'skip',
+        showlegend: false,
+        name: `${s.name} 95% CI`,
       });
     }
     data.push({ type: 'scatter', mode: 'lines+markers', name: s.name, x: s.x, y: s.y, line: { color, dash: s.dash ?? 'solid' } });
@@ -70,12 +87,20 @@ export interface BarSeries {
 }
 
 /** Grouped bars: one group per category (e.g. split), one bar per series (e.g. reward model). */
-export function groupedBars(opts: { name: string; title: string; categories: string[]; series: BarSeries[]; yTitle?: string; yRange?: [number, number] }): FigureSpec {
+export function groupedBars(opts: {
+  name: string;
+  title: string;
+  categories: string[];
+  series: BarSeries[];
+  yTitle?: string;
+  yRange?: [number, number];
+}): FigureSpec {
   const data = opts.series.map((s, i) => {
     const bar: Record<string, unknown> = { type: 'bar', name: s.name, x: opts.categories, y: s.y, marker: { color: PALETTE[i % PALETTE.length] } };
     if (s.lo && s.hi) {
       bar.error_y = {
-        type: 'data', symmetric: false,
+        type: 'data',
+        symmetric: false,
         array: s.hi.map((h, j) => (h === null ? 0 : h - s.y[j])),
         arrayminus: s.lo.map((l, j) => (l === null ? 0 : s.y[j] - l)),
       };
@@ -94,14 +119,29 @@ export interface ScatterSeries {
 }
 
 /** Scatter plot; with `diagonal`, the line y = x over the data range (predicted vs actual). */
-export function scatter(opts: { name: string; title: string; xTitle?: string; yTitle?: string; series: ScatterSeries[]; diagonal?: boolean; xType?: AxisType; yType?: AxisType }): FigureSpec {
+export function scatter(opts: {
+  name: string;
+  title: string;
+  xTitle?: string;
+  yTitle?: string;
+  series: ScatterSeries[];
+  diagonal?: boolean;
+  xType?: AxisType;
+  yType?: AxisType;
+}): FigureSpec {
   const data: FigureSpec['data'] = opts.series.map((s, i) => ({
-    type: 'scatter', mode: 'markers', name: s.name, x: s.x, y: s.y, marker: { color: PALETTE[i % PALETTE.length], size: 6, opacity: 0.8 },
+    type: 'scatter',
+    mode: 'markers',
+    name: s.name,
+    x: s.x,
+    y: s.y,
+    marker: { color: PALETTE[i % PALETTE.length], size: 6, opacity: 0.8 },
     ...(s.text ? { text: s.text, hoverinfo: 'text+x+y' } : {}),
   }));
   if (opts.diagonal) {
     const all = opts.series.flatMap((s) => [...s.x, ...s.y]).filter(Number.isFinite);
-    const lo = Math.min(...all), hi = Math.max(...all);
+    const lo = Math.min(...all),
+      hi = Math.max(...all);
     data.push({ type: 'scatter', mode: 'lines', name: 'y = x', x: [lo, hi], y: [lo, hi], line: { color: '#888', dash: 'dash' } });
   }
   const layout = baseLayout(opts.title, opts.xTitle, opts.yTitle);
@@ -111,7 +151,17 @@ export function scatter(opts: { name: string; title: string; xTitle?: string; yT
 }
 
 /** Heatmap of z[row][column] with labelled axes (e.g. rho_{k,l} over position pairs). */
-export function heatmap(opts: { name: string; title: string; z: number[][]; x: string[]; y: string[]; xTitle?: string; yTitle?: string; zmid?: number; colorscale?: string }): FigureSpec {
+export function heatmap(opts: {
+  name: string;
+  title: string;
+  z: number[][];
+  x: string[];
+  y: string[];
+  xTitle?: string;
+  yTitle?: string;
+  zmid?: number;
+  colorscale?: string;
+}): FigureSpec {
   return {
     name: opts.name,
     data: [{ type: 'heatmap', z: opts.z, x: opts.x, y: opts.y, colorscale: opts.colorscale ?? 'RdBu', zmid: opts.zmid ?? 0, reversescale: true }],
@@ -120,9 +170,20 @@ export function heatmap(opts: { name: string; title: string; z: number[][]; x: s
 }
 
 /** Overlaid histograms (e.g. rewards of chosen vs rejected responses). */
-export function histogram(opts: { name: string; title: string; xTitle?: string; series: Array<{ name: string; values: number[] }>; nbins?: number }): FigureSpec {
+export function histogram(opts: {
+  name: string;
+  title: string;
+  xTitle?: string;
+  series: Array<{ name: string; values: number[] }>;
+  nbins?: number;
+}): FigureSpec {
   const data = opts.series.map((s, i) => ({
-    type: 'histogram', name: s.name, x: s.values, opacity: 0.6, nbinsx: opts.nbins ?? 30, marker: { color: PALETTE[i % PALETTE.length] },
+    type: 'histogram',
+    name: s.name,
+    x: s.values,
+    opacity: 0.6,
+    nbinsx: opts.nbins ?? 30,
+    marker: { color: PALETTE[i % PALETTE.length] },
   }));
   return { name: opts.name, data, layout: { ...baseLayout(opts.title, opts.xTitle, 'count'), barmode: 'overlay' } };
 }
@@ -144,9 +205,10 @@ export function figureCsv(fig: FigureSpec): string {
     } else if (t.type === 'histogram') {
       (t.x as number[]).forEach((v) => rows.push([name, v, '', ''].map(csvCell).join(',')));
     } else {
-      const xs = t.x as unknown[], ys = t.y as unknown[];
+      const xs = t.x as unknown[],
+        ys = t.y as unknown[];
       xs.forEach((x, i) => rows.push([name, x, ys[i], ''].map(csvCell).join(',')));
     }
   }
-  return rows.join('\n') + '\n';
+  return `${rows.join('\n')}\n`;
 }

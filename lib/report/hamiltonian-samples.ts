@@ -5,7 +5,10 @@
  */
 import { SEP } from '../data/hamiltonian';
 
-export interface SavedSample { text: string; stop: string }
+export interface SavedSample {
+  text: string;
+  stop: string;
+}
 
 /** The vertex fields of `text` when it is n vertex numbers in [0, n) separated by SEP and ends at EOS; else null. */
 function answerFields(text: string, n: number): string[] | null {

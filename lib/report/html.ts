@@ -3,8 +3,8 @@
  * element ids are deterministic (a counter and the figure name, never Math.random or Date), and JSON embedded in
  * <script> is escaped so that user text such as "</script>" cannot end the script.
  */
-import * as fs from 'fs';
-import { FigureSpec } from './figures';
+import * as fs from 'node:fs';
+import type { FigureSpec } from './figures';
 
 export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -21,7 +21,13 @@ export function scriptJson(value: unknown): string {
 }
 
 export function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'figure';
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 40) || 'figure'
+  );
 }
 
 let plotlySource: string | null = null;
@@ -43,19 +49,23 @@ export function plotlyVersion(): string {
  */
 export function plotlyLoaderHtml(): string {
   const src = plotlyBundle().replace(/<\/script/gi, '<\\/script');
-  return `<script type="text/javascript">/* plotly.js ${plotlyVersion()}, inlined for offline use */\n` +
-    `(function (define, module, exports) {\n${src}\n}).call(window);</script>`;
+  return (
+    `<script type="text/javascript">/* plotly.js ${plotlyVersion()}, inlined for offline use */\n` +
+    `(function (define, module, exports) {\n${src}\n}).call(window);</script>`
+  );
 }
 
 /** A figure as a div plus the script that draws it (needs the loader earlier in the page). */
 export function figureHtml(fig: FigureSpec, id: string): string {
   const config = { responsive: true, displaylogo: false };
-  return `<div id="${escapeHtml(id)}" class="imrm-figure" style="width:100%;min-height:420px"></div>\n` +
+  return (
+    `<div id="${escapeHtml(id)}" class="imrm-figure" style="width:100%;min-height:420px"></div>\n` +
     `<script type="text/javascript">(function () {\n` +
     `  var el = document.getElementById(${scriptJson(id)});\n` +
     `  if (!window.Plotly) { el.textContent = 'plotly.js is not loaded: run the setup cell (report.init()) first.'; return; }\n` +
     `  window.Plotly.newPlot(el, ${scriptJson(fig.data)}, ${scriptJson(fig.layout)}, ${scriptJson(config)});\n` +
-    `})();</script>`;
+    `})();</script>`
+  );
 }
 
 export interface TableData {
@@ -80,7 +90,10 @@ export function tableHtml(t: TableData, opts: { caption?: string; digits?: numbe
   const rows = opts.maxRows !== undefined ? t.rows.slice(0, opts.maxRows) : t.rows;
   const head = t.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
   const body = rows
-    .map((r) => `<tr>${r.map((v) => `<td style="text-align:${typeof v === 'number' ? 'right' : 'left'}">${escapeHtml(formatCell(v, digits))}</td>`).join('')}</tr>`)
+    .map(
+      (r) =>
+        `<tr>${r.map((v) => `<td style="text-align:${typeof v === 'number' ? 'right' : 'left'}">${escapeHtml(formatCell(v, digits))}</td>`).join('')}</tr>`,
+    )
     .join('\n');
   const more = rows.length < t.rows.length ? `<tr><td colspan="${t.columns.length}">… ${t.rows.length - rows.length} more rows</td></tr>` : '';
   const caption = opts.caption ? `<caption style="caption-side:top;text-align:left;font-weight:bold">${escapeHtml(opts.caption)}</caption>` : '';

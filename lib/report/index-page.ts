@@ -11,13 +11,17 @@ export interface NotebookReport {
 }
 
 export function indexHtml(reports: NotebookReport[], stamp: Record<string, unknown>): string {
-  const rows = reports.map((r) => {
-    const status = r.ok ? '<span style="color:#1a7f37">ok</span>' : '<span style="color:#cf222e">failed</span>';
-    const runs = r.runs.map((x) => `${escapeHtml(x.experiment)}: <a href="${escapeHtml(x.summary)}">summary.json</a>`).join('<br>');
-    const error = r.error ? `<details><summary>error</summary><pre>${escapeHtml(r.error)}</pre></details>` : '';
-    return `<tr><td><a href="${escapeHtml(r.html)}">${escapeHtml(r.name)}</a></td><td>${status}${error}</td><td>${r.seconds.toFixed(1)} s</td><td>${runs}</td></tr>`;
-  }).join('\n');
-  const env = Object.entries(stamp).map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(String(v))}</td></tr>`).join('\n');
+  const rows = reports
+    .map((r) => {
+      const status = r.ok ? '<span style="color:#1a7f37">ok</span>' : '<span style="color:#cf222e">failed</span>';
+      const runs = r.runs.map((x) => `${escapeHtml(x.experiment)}: <a href="${escapeHtml(x.summary)}">summary.json</a>`).join('<br>');
+      const error = r.error ? `<details><summary>error</summary><pre>${escapeHtml(r.error)}</pre></details>` : '';
+      return `<tr><td><a href="${escapeHtml(r.html)}">${escapeHtml(r.name)}</a></td><td>${status}${error}</td><td>${r.seconds.toFixed(1)} s</td><td>${runs}</td></tr>`;
+    })
+    .join('\n');
+  const env = Object.entries(stamp)
+    .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(String(v))}</td></tr>`)
+    .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>imrm-workbench reports</title>
 <style>body{font-family:sans-serif;max-width:960px;margin:2em auto;padding:0 1em}table{border-collapse:collapse;margin:1em 0}

@@ -4,7 +4,7 @@
  * "no committed outputs" check, and reading cell errors out of an executed notebook (tslab writes the message to
  * stderr; nbconvert's own error text is empty).
  */
-import * as fs from 'fs';
+import * as fs from 'node:fs';
 
 export interface NotebookCell {
   cell_type: 'code' | 'markdown' | 'raw';
@@ -34,7 +34,7 @@ export function readNotebook(file: string): Notebook {
 }
 
 export function writeNotebook(file: string, nb: Notebook): void {
-  fs.writeFileSync(file, JSON.stringify(nb, null, 1) + '\n');
+  fs.writeFileSync(file, `${JSON.stringify(nb, null, 1)}\n`);
 }
 
 export function cellSource(cell: NotebookCell): string {
@@ -124,12 +124,19 @@ function text(v: unknown): string {
 export function firstFailure(nb: Notebook, index: number): CellFailure {
   const c = nb.cells[index];
   const outputs = c.outputs ?? [];
-  const stderr = outputs.filter((o) => o.output_type === 'stream' && o.name === 'stderr').map((o) => text(o.text)).join('');
+  const stderr = outputs
+    .filter((o) => o.output_type === 'stream' && o.name === 'stderr')
+    .map((o) => text(o.text))
+    .join('');
   const error = outputs.find((o) => o.output_type === 'error');
   const parts = [stderr.trim()];
   if (error) {
     parts.push([error.ename, error.evalue].filter(Boolean).join(': '));
-    parts.push(text(error.traceback).replace(/\x1b\[[0-9;]*m/g, '').trim());
+    parts.push(
+      text(error.traceback)
+        .replace(/\x1b\[[0-9;]*m/g, '')
+        .trim(),
+    );
   }
   const message = parts.filter(Boolean).join('\n');
   return { cell: index, source: cellSource(c), message: message || '(the kernel reported an error without a message)' };

@@ -1,8 +1,8 @@
 /** Tables as danfojs DataFrames: built from run summaries and scores, shown as HTML, written as CSV. */
-import * as fs from 'fs';
+import * as fs from 'node:fs';
 import * as dfd from 'danfojs-node';
-import { Summary } from '../experiments/runner';
-import { TableData } from './html';
+import type { Summary } from '../experiments/runner';
+import type { TableData } from './html';
 
 /**
  * One row per (group, split): for each metric its mean and 95% CI bounds over seeds (CI columns are empty with

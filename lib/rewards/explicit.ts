@@ -1,7 +1,7 @@
 /** The explicit reward model (EX-RM): a linear head on the last-layer hidden states. */
 import * as tf from '@tensorflow/tfjs';
 import { normalArray } from '../model/params';
-import { SequenceBatch } from './sequences';
+import type { SequenceBatch } from './sequences';
 
 export type Pooling = 'last' | 'mean';
 
@@ -27,7 +27,7 @@ export function poolingWeights(batch: SequenceBatch, pooling: Pooling): Float32A
  * With 'mean' weights this equals the mean over response positions of <u, h_t>.
  */
 export function explicitReward(hidden: tf.Tensor3D, head: tf.Tensor2D, weights: tf.Tensor2D): tf.Tensor1D {
-  const [B, T, D] = hidden.shape;
+  const [B, T] = hidden.shape;
   const pooled = hidden.mul(weights.reshape([B, T, 1])).sum(1) as tf.Tensor2D; // (B, D)
   return tf.matMul(pooled, head).reshape([B]);
 }

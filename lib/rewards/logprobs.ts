@@ -1,6 +1,6 @@
 /** Per-token and per-response log-probabilities under a causal language model. */
 import * as tf from '@tensorflow/tfjs';
-import { KernelName, getKernels } from '../model/kernels';
+import { type KernelName, getKernels } from '../model/kernels';
 
 /**
  * logits (B, T, V), ids (B, T) -> (B, T): entry [b, t] = log pi(ids[b, t] | ids[b, < t]) for t >= 1, read from
@@ -11,7 +11,9 @@ export function tokenLogProbs(logits: tf.Tensor3D, ids: tf.Tensor2D, kernels: Ke
   if (T < 2) return tf.zeros([B, T]);
   const predicting = logits.slice([0, 0, 0], [B, T - 1, V]).reshape([B * (T - 1), V]) as tf.Tensor2D;
   const targets = ids.slice([0, 1], [B, T - 1]).reshape([B * (T - 1)]) as tf.Tensor1D;
-  const picked = getKernels(kernels).pickLogProbs(predicting, targets).reshape([B, T - 1]);
+  const picked = getKernels(kernels)
+    .pickLogProbs(predicting, targets)
+    .reshape([B, T - 1]);
   return tf.concat([tf.zeros([B, 1]), picked], 1) as tf.Tensor2D;
 }
 

@@ -10,12 +10,12 @@
  *            trained with cross-entropy on Yes for chosen, No for rejected; pairs built by data/verifier.ts)
  */
 import * as tf from '@tensorflow/tfjs';
-import { LanguageModel, forward } from '../model/transformer';
-import { KernelName } from '../model/kernels';
-import { BatchTensors, SequenceBatch } from './sequences';
+import { type LanguageModel, forward } from '../model/transformer';
+import type { KernelName } from '../model/kernels';
+import type { BatchTensors, SequenceBatch } from './sequences';
 import { responseLogProbs, tokenLogProbs } from './logprobs';
 import { implicitReward } from './implicit';
-import { Pooling, explicitReward, poolingWeights } from './explicit';
+import { type Pooling, explicitReward, poolingWeights } from './explicit';
 
 export interface RewardModelSpec {
   kind: 'ex' | 'im' | 'grm';

@@ -38,11 +38,7 @@ export interface BatchTensors {
 }
 
 /** Pads prompt + response sequences on the right to the longest one. Throws if one exceeds maxLength. */
-export function buildSequenceBatch(
-  seqs: Array<{ prompt: number[]; response: number[]; id?: string }>,
-  padId: number,
-  maxLength: number,
-): SequenceBatch {
+export function buildSequenceBatch(seqs: Array<{ prompt: number[]; response: number[]; id?: string }>, padId: number, maxLength: number): SequenceBatch {
   const lengths = seqs.map((s) => s.prompt.length + s.response.length);
   const T = Math.max(...lengths);
   const B = seqs.length;
@@ -65,7 +61,7 @@ export function buildPairBatch(pairs: EncodedPair[], padId: number, maxLength: n
   return buildSequenceBatch(
     [
       ...pairs.map((p) => ({ id: p.id, prompt: p.prompt, response: p.chosen })),
-      ...pairs.map((p) => ({ id: p.id, prompt: p.rejectedPrompt ?? p.prompt, response: targets ? p.rejectedTarget ?? p.rejected : p.rejected })),
+      ...pairs.map((p) => ({ id: p.id, prompt: p.rejectedPrompt ?? p.prompt, response: targets ? (p.rejectedTarget ?? p.rejected) : p.rejected })),
     ],
     padId,
     maxLength,

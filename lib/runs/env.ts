@@ -3,10 +3,10 @@
  * on its identity alone (experiment, version, config, data, backend); the provenance says which code, machine and
  * packages made it, so a reader can trace every number.
  */
-import { execSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import { execSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { backendInfo } from '../backend';
 import { libraryCodeHash } from './hash';
 
@@ -31,13 +31,23 @@ export interface Provenance {
 
 function git(args: string): string | null {
   try {
-    return execSync(`git ${args}`, { cwd: __dirname, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return execSync(`git ${args}`, { cwd: __dirname, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch {
     return null;
   }
 }
 
-const PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node-gpu', 'tslab', 'danfojs-node', 'plotly.js-dist-min', 'apache-arrow'];
+const PACKAGES = [
+  '@tensorflow/tfjs',
+  '@tensorflow/tfjs-backend-wasm',
+  '@tensorflow/tfjs-node-gpu',
+  'tslab',
+  'danfojs-node',
+  'plotly.js-dist-min',
+  'apache-arrow',
+];
 
 /** Installed versions of the packages that can move numbers or reports (absent ones are left out). */
 export function packageVersions(root = path.resolve(__dirname, '..', '..')): Record<string, string> {

@@ -8,10 +8,10 @@
  *     and is taken over; on the holder's own host a dead pid is stale at once;
  *   - buildOnce: build an artefact once when several processes need it; the others wait until it exists.
  */
-import * as crypto from 'crypto';
-import * as fs from 'fs';
-import * as os from 'os';
-import { Worker } from 'worker_threads';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { Worker } from 'node:worker_threads';
 
 function alive(pid: number): boolean {
   try {
@@ -38,7 +38,11 @@ export interface LockOptions {
   heartbeatMs?: number;
 }
 
-export interface LockHolder { host: string; pid: number; token: string }
+export interface LockHolder {
+  host: string;
+  pid: number;
+  token: string;
+}
 
 export interface Lock {
   release(): void;
@@ -139,7 +143,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * exists (a stale lock is taken over and the build resumed). The builder must create `target` atomically (e.g.
  * rename a finished temporary folder or write it with writeFileAtomic), so a waiter never sees half an artefact.
  */
-export async function buildOnce(target: string, build: () => Promise<void>, opts: LockOptions & { onWait?: (holder: LockHolder | null) => void; pollMs?: number } = {}): Promise<'built' | 'found' | 'waited'> {
+export async function buildOnce(
+  target: string,
+  build: () => Promise<void>,
+  opts: LockOptions & { onWait?: (holder: LockHolder | null) => void; pollMs?: number } = {},
+): Promise<'built' | 'found' | 'waited'> {
   const lockPath = `${target}.lock`;
   let waited = false;
   for (;;) {

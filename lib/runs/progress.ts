@@ -27,7 +27,11 @@ export class Progress {
   private readonly start = Date.now();
   private lastRender = 0;
 
-  constructor(private total: number, private readonly render: ProgressRenderer = () => undefined, private readonly everyMs = 200) {}
+  constructor(
+    private total: number,
+    private readonly render: ProgressRenderer = () => undefined,
+    private readonly everyMs = 200,
+  ) {}
 
   state(): ProgressState {
     const elapsedS = (Date.now() - this.start) / 1000;

@@ -2,8 +2,8 @@
 
 // Two-sided 97.5% quantiles of Student's t for 1..30 degrees of freedom.
 const T975 = [
-  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11,
-  2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069,
+  2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
 ];
 
 export function tQuantile975(df: number): number {
@@ -32,8 +32,11 @@ export function aggregate(values: number[]): Aggregate {
 export function pearson(x: number[], y: number[]): number {
   if (x.length !== y.length || x.length < 2) throw new Error(`pearson: need two equal-length series of >= 2 values (${x.length}, ${y.length})`);
   const n = x.length;
-  const mx = x.reduce((a, b) => a + b, 0) / n, my = y.reduce((a, b) => a + b, 0) / n;
-  let sxy = 0, sxx = 0, syy = 0;
+  const mx = x.reduce((a, b) => a + b, 0) / n,
+    my = y.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0,
+    sxx = 0,
+    syy = 0;
   for (let i = 0; i < n; i++) {
     sxy += (x[i] - mx) * (y[i] - my);
     sxx += (x[i] - mx) ** 2;
@@ -50,10 +53,13 @@ export function signAgreement(x: number[], y: number[]): number {
 
 /** Least-squares slope of log10(y) against log10(x) (e.g. the order of an approximation error). */
 export function logLogSlope(x: number[], y: number[]): number {
-  const lx = x.map(Math.log10), ly = y.map(Math.log10);
+  const lx = x.map(Math.log10),
+    ly = y.map(Math.log10);
   const n = lx.length;
-  const mx = lx.reduce((a, b) => a + b, 0) / n, my = ly.reduce((a, b) => a + b, 0) / n;
-  let num = 0, den = 0;
+  const mx = lx.reduce((a, b) => a + b, 0) / n,
+    my = ly.reduce((a, b) => a + b, 0) / n;
+  let num = 0,
+    den = 0;
   for (let i = 0; i < n; i++) {
     num += (lx[i] - mx) * (ly[i] - my);
     den += (lx[i] - mx) ** 2;

@@ -13,9 +13,9 @@
  * report the actual changes, to compare with the predictions.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LanguageModel, forward } from '../model/transformer';
+import { type LanguageModel, forward } from '../model/transformer';
 import { cloneParams, disposeParams } from '../model/params';
-import { SequenceBatch, batchTensors, buildSequenceBatch } from '../rewards/sequences';
+import { type SequenceBatch, batchTensors, buildSequenceBatch } from '../rewards/sequences';
 import { explicitReward, poolingWeights } from '../rewards/explicit';
 import { responseLogProbs, tokenLogProbs } from '../rewards/logprobs';
 import { implicitReward } from '../rewards/implicit';
@@ -85,8 +85,7 @@ export function explicitPrediction(eta: number, g: number, b: SequenceFeatures, 
 
 /** rho_kl(v) for every response position k of b and l of v: (Kb, Kv). Each entry lies in [-2, 2]. */
 export function rhoMatrix(b: SequenceFeatures, v: SequenceFeatures): number[][] {
-  return b.response.map((tb, k) => v.response.map((tv, l) =>
-    (tb === tv ? 1 : 0) - v.probs[l][tb] - b.probs[k][tv] + dot(b.probs[k], v.probs[l])));
+  return b.response.map((tb, k) => v.response.map((tv, l) => (tb === tv ? 1 : 0) - v.probs[l][tb] - b.probs[k][tv] + dot(b.probs[k], v.probs[l])));
 }
 
 export interface PairContribution {
@@ -103,15 +102,27 @@ export interface PairContribution {
 }
 
 /** Every term of the Eq. 5 prediction for response b. Their sum is implicitPrediction. */
-export function implicitContributions(eta: number, g: number, beta: number, b: SequenceFeatures, plus: SequenceFeatures, minus: SequenceFeatures): PairContribution[] {
+export function implicitContributions(
+  eta: number,
+  g: number,
+  beta: number,
+  b: SequenceFeatures,
+  plus: SequenceFeatures,
+  minus: SequenceFeatures,
+): PairContribution[] {
   const out: PairContribution[] = [];
   const scale = eta * g * beta * beta;
-  for (const [v, against, sign] of [[plus, 'chosen', 1], [minus, 'rejected', -1]] as const) {
+  for (const [v, against, sign] of [
+    [plus, 'chosen', 1],
+    [minus, 'rejected', -1],
+  ] as const) {
     const rho = rhoMatrix(b, v);
-    b.response.forEach((tb, k) => v.response.forEach((tv, l) => {
-      const inner = dot(b.predicting[k], v.predicting[l]);
-      out.push({ k, l, against, match: tb === tv, rho: rho[k][l], inner, contribution: sign * scale * rho[k][l] * inner });
-    }));
+    b.response.forEach((tb, k) =>
+      v.response.forEach((tv, l) => {
+        const inner = dot(b.predicting[k], v.predicting[l]);
+        out.push({ k, l, against, match: tb === tv, rho: rho[k][l], inner, contribution: sign * scale * rho[k][l] * inner });
+      }),
+    );
   }
   return out;
 }
@@ -137,7 +148,10 @@ export function explainImplicitChange(contributions: PairContribution[], topN = 
     total: sum(contributions),
     tokenMatch: sum(contributions.filter((c) => c.match)),
     tokenMismatch: sum(contributions.filter((c) => !c.match)),
-    top: contributions.slice().sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution)).slice(0, topN),
+    top: contributions
+      .slice()
+      .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution))
+      .slice(0, topN),
   };
 }
 
@@ -150,7 +164,8 @@ export interface StepOutcome {
 }
 
 function outcome(g: number, before: ArrayLike<number>, after: ArrayLike<number>): StepOutcome {
-  const b = Array.from(before), a = Array.from(after);
+  const b = Array.from(before),
+    a = Array.from(after);
   return { g, before: b, after: a, change: a.map((v, i) => v - b[i]) };
 }
 
@@ -162,9 +177,12 @@ function fixedHidden(lm: LanguageModel, batch: SequenceBatch): tf.Tensor3D {
 /** One plain gradient-descent step of the EX-RM head u (D) with hidden states fixed; actual reward changes. */
 export function fixedExplicitStep(lm: LanguageModel, head: number[], triple: Triple, evalSeqs: Seq[], eta: number, padId: number): StepOutcome {
   const ctx = lm.config.contextLength;
-  const tb = buildSequenceBatch(tripleSeqs(triple), padId, ctx), eb = buildSequenceBatch(evalSeqs, padId, ctx);
-  const Ht = fixedHidden(lm, tb), He = fixedHidden(lm, eb);
-  const wt = tf.tensor2d(poolingWeights(tb, 'last'), [tb.B, tb.T]), we = tf.tensor2d(poolingWeights(eb, 'last'), [eb.B, eb.T]);
+  const tb = buildSequenceBatch(tripleSeqs(triple), padId, ctx),
+    eb = buildSequenceBatch(evalSeqs, padId, ctx);
+  const Ht = fixedHidden(lm, tb),
+    He = fixedHidden(lm, eb);
+  const wt = tf.tensor2d(poolingWeights(tb, 'last'), [tb.B, tb.T]),
+    we = tf.tensor2d(poolingWeights(eb, 'last'), [eb.B, eb.T]);
   const u0 = tf.tensor2d(head, [head.length, 1]);
   const rewards = (u: tf.Tensor2D, H: tf.Tensor3D, w: tf.Tensor2D) => explicitReward(H, u, w);
   const loss = (u: tf.Tensor2D) => {
@@ -184,9 +202,12 @@ export function fixedExplicitStep(lm: LanguageModel, head: number[], triple: Tri
 /** One plain gradient-descent step of the unembedding U with hidden states fixed; actual IM-RM reward changes. */
 export function fixedImplicitStep(lm: LanguageModel, triple: Triple, evalSeqs: Seq[], eta: number, beta: number, padId: number): StepOutcome {
   const ctx = lm.config.contextLength;
-  const tb = buildSequenceBatch(tripleSeqs(triple), padId, ctx), eb = buildSequenceBatch(evalSeqs, padId, ctx);
-  const Ht = fixedHidden(lm, tb), He = fixedHidden(lm, eb);
-  const tt = batchTensors(tb), et = batchTensors(eb);
+  const tb = buildSequenceBatch(tripleSeqs(triple), padId, ctx),
+    eb = buildSequenceBatch(evalSeqs, padId, ctx);
+  const Ht = fixedHidden(lm, tb),
+    He = fixedHidden(lm, eb);
+  const tt = batchTensors(tb),
+    et = batchTensors(eb);
   const U0 = tf.tidy(() => unembedding(lm).clone());
   const logProbs = (U: tf.Tensor2D, H: tf.Tensor3D, t: typeof tt) => {
     const [B, T, D] = H.shape;
@@ -194,7 +215,8 @@ export function fixedImplicitStep(lm: LanguageModel, triple: Triple, evalSeqs: S
     return responseLogProbs(tokenLogProbs(logits, t.ids), t.responseMask);
   };
   const [g, before, after] = tf.tidy(() => {
-    const refT = logProbs(U0, Ht, tt), refE = logProbs(U0, He, et);
+    const refT = logProbs(U0, Ht, tt),
+      refE = logProbs(U0, He, et);
     const r0 = implicitReward(refT, refT, beta).dataSync(); // policy = reference before the step
     const grad = tf.grad((U) => {
       const r = implicitReward(logProbs(U as tf.Tensor2D, Ht, tt), refT, beta);
@@ -211,10 +233,20 @@ export function fixedImplicitStep(lm: LanguageModel, triple: Triple, evalSeqs: S
  * One plain gradient-descent step on ALL parameters (the EX-RM also trains its head), with the library's reward
  * functions: what actually happens when representations move too.
  */
-export function fullFinetuneStep(kind: 'ex' | 'im', lm: LanguageModel, head: number[], triple: Triple, evalSeqs: Seq[], eta: number, beta: number, padId: number): StepOutcome {
+export function fullFinetuneStep(
+  kind: 'ex' | 'im',
+  lm: LanguageModel,
+  head: number[],
+  triple: Triple,
+  evalSeqs: Seq[],
+  eta: number,
+  beta: number,
+  padId: number,
+): StepOutcome {
   const spec = { ...REWARD_MODELS[kind], beta };
   const ctx = lm.config.contextLength;
-  const tb = buildSequenceBatch(tripleSeqs(triple), padId, ctx), eb = buildSequenceBatch(evalSeqs, padId, ctx);
+  const tb = buildSequenceBatch(tripleSeqs(triple), padId, ctx),
+    eb = buildSequenceBatch(evalSeqs, padId, ctx);
   const frozen = cloneParams(lm.params);
   const vars: Record<string, tf.Variable> = {};
   for (const [k, t] of Object.entries(frozen)) vars[k] = tf.variable(t, true);
@@ -223,14 +255,22 @@ export function fullFinetuneStep(kind: 'ex' | 'im', lm: LanguageModel, head: num
     vars.__head__ = tf.variable(initial, true);
     initial.dispose();
   }
-  const state = { lm: { config: lm.config, params: Object.fromEntries(Object.entries(vars).filter(([k]) => k !== '__head__')) }, head: (vars.__head__ ?? null) as tf.Tensor2D | null };
+  const state = {
+    lm: { config: lm.config, params: Object.fromEntries(Object.entries(vars).filter(([k]) => k !== '__head__')) },
+    head: (vars.__head__ ?? null) as tf.Tensor2D | null,
+  };
   const reference = { config: lm.config, params: frozen };
-  const rewards = (batch: SequenceBatch) => tf.tidy(() => {
-    const t = batchTensors(batch);
-    const ref = kind === 'im' ? sequenceLogProbs(reference, t, 'sum') : null;
-    return sequenceRewards(spec, state, batch, t, ref);
-  });
-  const read = (t: tf.Tensor) => { const v = t.dataSync(); t.dispose(); return v; };
+  const rewards = (batch: SequenceBatch) =>
+    tf.tidy(() => {
+      const t = batchTensors(batch);
+      const ref = kind === 'im' ? sequenceLogProbs(reference, t, 'sum') : null;
+      return sequenceRewards(spec, state, batch, t, ref);
+    });
+  const read = (t: tf.Tensor) => {
+    const v = t.dataSync();
+    t.dispose();
+    return v;
+  };
   const r0 = read(rewards(tb));
   const before = read(rewards(eb));
   const { loss, grads } = gradsByName(() => {

@@ -67,7 +67,9 @@ export function hardMarginSvm(z: number[][], opts: { tol?: number; maxIterations
     // At the optimum sum(a) = |w|^2; multipliers that keep growing while w does not mean there is no optimum.
     const diverging = iterations >= 100 && alphaSum > 1e3 * (dot(w, w) + 1);
     if (diverging || alphaSum > maxNorm * maxNorm || norm(w) > maxNorm) {
-      throw new NotSeparableError(`the dual diverged (sum of multipliers ${alphaSum.toExponential(2)}): the vectors are not linearly separable through the origin`);
+      throw new NotSeparableError(
+        `the dual diverged (sum of multipliers ${alphaSum.toExponential(2)}): the vectors are not linearly separable through the origin`,
+      );
     }
   }
   if (violation > tol) throw new Error(`hardMarginSvm: no convergence after ${iterations} sweeps (KKT violation ${violation.toExponential(2)})`);
@@ -87,7 +89,8 @@ export interface Quartiles {
 
 function quantile(sorted: number[], q: number): number {
   const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos), hi = Math.ceil(pos);
+  const lo = Math.floor(pos),
+    hi = Math.ceil(pos);
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 

@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng, deriveSeed } from '../random';
-import { LanguageModel, forward } from '../model/transformer';
+import { type LanguageModel, forward } from '../model/transformer';
 import { buildSequenceBatch, batchTensors } from '../rewards/sequences';
 import { implicitRewardFromLogits } from '../rewards/implicit';
 import { bradleyTerryLoss } from '../rewards/loss';
@@ -20,7 +20,7 @@ import { preferenceMetrics } from '../rewards/metrics';
 import { normalArray } from '../model/params';
 import { unembedding } from './dynamics';
 import { oneHotFloat } from '../model/kernels';
-import { cosine, hardMarginSvm, separatorStats, SvmResult } from './svm';
+import { cosine, hardMarginSvm, separatorStats, type SvmResult } from './svm';
 
 export interface SingleTokenPair {
   x: number;
@@ -73,20 +73,34 @@ export function constructedData(c: ConstructedConfig, seed: number): SingleToken
   const tokenVec = new Map<number, number[]>();
   for (const t of tokens) {
     const sign = trainC.includes(t) || unseenC.includes(t) ? 1 : -1;
-    tokenVec.set(t, gauss(c.dim).map((v, i) => v + sign * c.margin * dir[i]));
+    tokenVec.set(
+      t,
+      gauss(c.dim).map((v, i) => v + sign * c.margin * dir[i]),
+    );
   }
   // Prompt states share a common component, as a language model's do (a random zero-mean cloud would leave no
   // single unembedding direction that ranks a token pair the same way for every prompt).
   const common = gauss(c.dim);
   const promptHidden = Array.from({ length: c.prompts }, () => gauss(c.dim, 0.5).map((v, i) => v + common[i]));
   const responseHidden = new Map<string, number[]>();
-  for (let x = 0; x < c.prompts; x++) for (const t of tokens) responseHidden.set(key(x, t), promptHidden[x].map((v, i) => v + (tokenVec.get(t) as number[])[i]));
+  for (let x = 0; x < c.prompts; x++)
+    for (const t of tokens)
+      responseHidden.set(
+        key(x, t),
+        promptHidden[x].map((v, i) => v + (tokenVec.get(t) as number[])[i]),
+      );
   const pairs = (cs: number[], rs: number[]) => promptHidden.flatMap((_, x) => cs.flatMap((a) => rs.map((b) => ({ x, chosen: a, rejected: b }))));
   const U = Array.from({ length: c.dim }, () => gauss(V, 1 / Math.sqrt(c.dim)));
   return {
-    dim: c.dim, vocabSize: V, promptHidden, responseHidden, unembedding: U,
-    train: pairs(trainC, trainR), unseen: pairs(unseenC, unseenR),
-    trainTokens: [...trainC, ...trainR], unseenTokens: [...unseenC, ...unseenR],
+    dim: c.dim,
+    vocabSize: V,
+    promptHidden,
+    responseHidden,
+    unembedding: U,
+    train: pairs(trainC, trainR),
+    unseen: pairs(unseenC, unseenR),
+    trainTokens: [...trainC, ...trainR],
+    unseenTokens: [...unseenC, ...unseenR],
   };
 }
 
@@ -94,7 +108,15 @@ export function constructedData(c: ConstructedConfig, seed: number): SingleToken
  * Hidden states read from a library model: for each prompt (token ids) h_x is the last prompt position's state,
  * and h(x, y) the state at the response token y appended to the prompt.
  */
-export function modelData(lm: LanguageModel, prompts: number[][], trainChosen: number[], trainRejected: number[], unseenChosen: number[], unseenRejected: number[], padId: number): SingleTokenData {
+export function modelData(
+  lm: LanguageModel,
+  prompts: number[][],
+  trainChosen: number[],
+  trainRejected: number[],
+  unseenChosen: number[],
+  unseenRejected: number[],
+  padId: number,
+): SingleTokenData {
   const tokens = [...trainChosen, ...trainRejected, ...unseenChosen, ...unseenRejected];
   const seqs = prompts.flatMap((p) => tokens.map((t) => ({ prompt: p, response: [t] })));
   const batch = buildSequenceBatch(seqs, padId, lm.config.contextLength);
@@ -112,9 +134,15 @@ export function modelData(lm: LanguageModel, prompts: number[][], trainChosen: n
   });
   const pairs = (cs: number[], rs: number[]) => prompts.flatMap((_, x) => cs.flatMap((a) => rs.map((b) => ({ x, chosen: a, rejected: b }))));
   return {
-    dim: lm.config.dModel, vocabSize: lm.config.vocabSize, promptHidden, responseHidden, unembedding: Ua,
-    train: pairs(trainChosen, trainRejected), unseen: pairs(unseenChosen, unseenRejected),
-    trainTokens: [...trainChosen, ...trainRejected], unseenTokens: [...unseenChosen, ...unseenRejected],
+    dim: lm.config.dModel,
+    vocabSize: lm.config.vocabSize,
+    promptHidden,
+    responseHidden,
+    unembedding: Ua,
+    train: pairs(trainChosen, trainRejected),
+    unseen: pairs(unseenChosen, unseenRejected),
+    trainTokens: [...trainChosen, ...trainRejected],
+    unseenTokens: [...unseenChosen, ...unseenRejected],
   };
 }
 
@@ -150,7 +178,8 @@ export function logSpacedSteps(total: number, count: number): number[] {
 
 function differences(d: SingleTokenData, pairs: SingleTokenPair[]): number[][] {
   return pairs.map((p) => {
-    const a = d.responseHidden.get(key(p.x, p.chosen)) as number[], b = d.responseHidden.get(key(p.x, p.rejected)) as number[];
+    const a = d.responseHidden.get(key(p.x, p.chosen)) as number[],
+      b = d.responseHidden.get(key(p.x, p.rejected)) as number[];
     return a.map((v, i) => v - b[i]);
   });
 }
@@ -161,10 +190,25 @@ export function trainImplicit(d: SingleTokenData, cfg: TrainConfig): Theorem2Res
   const H = tf.tensor2d(d.promptHidden);
   const U0 = tf.tensor2d(d.unembedding);
   const U = tf.variable(U0.clone());
-  const rowsOf = (pairs: SingleTokenPair[]) => oneHotFloat(tf.tensor1d(pairs.map((p) => p.x), 'int32'), d.promptHidden.length);
+  const rowsOf = (pairs: SingleTokenPair[]) =>
+    oneHotFloat(
+      tf.tensor1d(
+        pairs.map((p) => p.x),
+        'int32',
+      ),
+      d.promptHidden.length,
+    );
   const sets = [d.train, d.unseen].map((pairs) => ({
-    pairs, select: rowsOf(pairs),
-    chosen: tf.tensor1d(pairs.map((p) => p.chosen), 'int32'), rejected: tf.tensor1d(pairs.map((p) => p.rejected), 'int32'),
+    pairs,
+    select: rowsOf(pairs),
+    chosen: tf.tensor1d(
+      pairs.map((p) => p.chosen),
+      'int32',
+    ),
+    rejected: tf.tensor1d(
+      pairs.map((p) => p.rejected),
+      'int32',
+    ),
   }));
   const z0 = tf.matMul(H, U0);
   const rewards = (s: (typeof sets)[number], Ut: tf.Tensor2D) => {
@@ -175,7 +219,8 @@ export function trainImplicit(d: SingleTokenData, cfg: TrainConfig): Theorem2Res
   const curve: CurvePoint[] = [];
   const measure = (step: number) => {
     const [train, unseen] = sets.map((s) => tf.tidy(() => rewards(s, U).map((r) => r.dataSync())));
-    const mt = preferenceMetrics(train[0], train[1]), mu = preferenceMetrics(unseen[0], unseen[1]);
+    const mt = preferenceMetrics(train[0], train[1]),
+      mu = preferenceMetrics(unseen[0], unseen[1]);
     curve.push({ step, trainAccuracy: mt.accuracy, unseenAccuracy: mu.accuracy, unseenTieRate: mu.tieRate });
   };
   for (let step = 0; step <= cfg.steps; step++) {
@@ -189,7 +234,8 @@ export function trainImplicit(d: SingleTokenData, cfg: TrainConfig): Theorem2Res
       U.assign(U.sub(grad.mul(cfg.lr)));
     });
   }
-  const after = U.arraySync(), before = U0.arraySync(); // compare float32 with float32
+  const after = U.arraySync(),
+    before = U0.arraySync(); // compare float32 with float32
   const unseenRowsUnchanged = d.unseenTokens.every((t) => before.every((row, i) => row[t] === after[i][t]));
   [H, U0, U, z0, ...sets.flatMap((s) => [s.select, s.chosen, s.rejected])].forEach((t) => t.dispose());
   const last = curve[curve.length - 1];
@@ -210,7 +256,8 @@ export function trainExplicit(d: SingleTokenData, cfg: TrainConfig, svm: SvmResu
   for (let step = 0; step <= cfg.steps; step++) {
     if (at.has(step)) {
       const [train, unseen] = sets.map((s) => tf.tidy(() => [reward(s.c, u).dataSync(), reward(s.r, u).dataSync()]));
-      const mt = preferenceMetrics(train[0], train[1]), mu = preferenceMetrics(unseen[0], unseen[1]);
+      const mt = preferenceMetrics(train[0], train[1]),
+        mu = preferenceMetrics(unseen[0], unseen[1]);
       curve.push({ step, trainAccuracy: mt.accuracy, unseenAccuracy: mu.accuracy, unseenTieRate: mu.tieRate, cosToSvm: cosine(u.dataSync(), svm.w) });
     }
     if (step === cfg.steps) break;
@@ -219,7 +266,10 @@ export function trainExplicit(d: SingleTokenData, cfg: TrainConfig, svm: SvmResu
       u.assign(u.sub(grad.mul(cfg.lr)));
     });
   }
-  sets.forEach((s) => { s.c.dispose(); s.r.dispose(); });
+  sets.forEach((s) => {
+    s.c.dispose();
+    s.r.dispose();
+  });
   u.dispose();
   const last = curve[curve.length - 1];
   const unseenDiffs = differences(d, d.unseen);

@@ -12,7 +12,7 @@
  * cosine to the training words of the opposite meaning, averaged over the paraphrase words; in [-2, 2], positive
  * when paraphrases sit with the training answers they should be ranked with.
  */
-import { LanguageModel } from '../model/transformer';
+import type { LanguageModel } from '../model/transformer';
 import { lastHiddenStates } from '../experiments/token-cues-analysis';
 
 export interface WordRoles {
@@ -66,7 +66,14 @@ export function wordTokens(encode: (text: string) => number[], prefix: string, w
 }
 
 /** Hidden-state alignment: each word after every context + prefix, the last-token hidden states averaged over contexts. */
-export function hiddenAlignment(lm: LanguageModel, contexts: number[][], encode: (text: string) => number[], prefixes: string[], r: WordRoles, padId: number): WordAlignment {
+export function hiddenAlignment(
+  lm: LanguageModel,
+  contexts: number[][],
+  encode: (text: string) => number[],
+  prefixes: string[],
+  r: WordRoles,
+  padId: number,
+): WordAlignment {
   const vectors: Record<string, number[]> = {};
   for (const w of allWords(r)) {
     const seqs = contexts.flatMap((prompt) => prefixes.map((p) => ({ prompt, response: encode(p + w) })));

@@ -4,7 +4,7 @@
  * Python. Deterministic: each step merges the most frequent adjacent pair, ties broken by the smaller
  * (left id, right id). Pair counts are updated incrementally, only in the words that contain the merged pair.
  */
-import { BYTE_TO_CHAR, GPT2_PATTERN, TokenizerJson, bytesToChars } from './bpe';
+import { BYTE_TO_CHAR, GPT2_PATTERN, type TokenizerJson, bytesToChars } from './bpe';
 import { check, mergeConfig } from '../config';
 
 export interface BpeTrainConfig {
@@ -31,7 +31,7 @@ class PairHeap {
   push(item: [number, number]): void {
     const h = this.items;
     h.push(item);
-    for (let i = h.length - 1; i > 0;) {
+    for (let i = h.length - 1; i > 0; ) {
       const p = (i - 1) >> 1;
       if (!this.better(h[i], h[p])) break;
       [h[i], h[p]] = [h[p], h[i]];
@@ -45,7 +45,7 @@ class PairHeap {
     const last = h.pop() as [number, number];
     if (h.length > 0) {
       h[0] = last;
-      for (let i = 0; ;) {
+      for (let i = 0; ; ) {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;
@@ -65,7 +65,13 @@ const SHIFT = 1 << 20; // pair key = left * SHIFT + right; symbol ids stay below
 export function trainBpe(texts: Iterable<string>, overrides: Partial<BpeTrainConfig> = {}): TokenizerJson {
   const cfg = mergeConfig(DEFAULT_BPE_TRAIN, overrides, 'BPE training config');
   const base = cfg.specials.length + 256;
-  check(Number.isInteger(cfg.vocabSize) && cfg.vocabSize >= base, 'BPE training config', 'vocabSize', `must be an integer >= ${base} (specials + 256 bytes)`, cfg.vocabSize);
+  check(
+    Number.isInteger(cfg.vocabSize) && cfg.vocabSize >= base,
+    'BPE training config',
+    'vocabSize',
+    `must be an integer >= ${base} (specials + 256 bytes)`,
+    cfg.vocabSize,
+  );
   const pattern = new RegExp(GPT2_PATTERN, 'gu');
   const wordCounts = new Map<string, number>();
   for (const text of texts) for (const piece of text.match(pattern) ?? []) wordCounts.set(piece, (wordCounts.get(piece) ?? 0) + 1);
@@ -85,7 +91,10 @@ export function trainBpe(texts: Iterable<string>, overrides: Partial<BpeTrainCon
       pairCount.set(key, (pairCount.get(key) ?? 0) + sign * counts[w]);
       if (sign > 0) {
         let set = pairWords.get(key);
-        if (!set) pairWords.set(key, (set = new Set()));
+        if (!set) {
+          set = new Set();
+          pairWords.set(key, set);
+        }
         set.add(w);
       }
     }
@@ -113,7 +122,10 @@ export function trainBpe(texts: Iterable<string>, overrides: Partial<BpeTrainCon
       for (let i = 0; i + 1 < s.length; i++) touched.add(s[i] * SHIFT + s[i + 1]); // counts that fell need new heap entries
       const out: number[] = [];
       for (let i = 0; i < s.length; i++) {
-        if (i + 1 < s.length && s[i] === a && s[i + 1] === b) { out.push(merged); i++; } else out.push(s[i]);
+        if (i + 1 < s.length && s[i] === a && s[i + 1] === b) {
+          out.push(merged);
+          i++;
+        } else out.push(s[i]);
       }
       words[w] = out;
       addPairs(w, 1);
@@ -128,8 +140,12 @@ export function trainBpe(texts: Iterable<string>, overrides: Partial<BpeTrainCon
   }
 
   const vocab: Record<string, number> = {};
-  cfg.specials.forEach((s, i) => { vocab[s] = i; });
-  symbolText.forEach((s, i) => { vocab[s] = cfg.specials.length + i; });
+  cfg.specials.forEach((s, i) => {
+    vocab[s] = i;
+  });
+  symbolText.forEach((s, i) => {
+    vocab[s] = cfg.specials.length + i;
+  });
   return {
     version: '1.0',
     truncation: null,
@@ -139,6 +155,17 @@ export function trainBpe(texts: Iterable<string>, overrides: Partial<BpeTrainCon
     pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
     post_processor: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab, merges },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: false,
+      ignore_merges: false,
+      vocab,
+      merges,
+    },
   };
 }

@@ -36,7 +36,11 @@ export function toJsRegexSource(pattern: string): string {
   return pattern.replace(/\(\?i:([^()]*)\)/g, (_, body: string) => `(?:${body.replace(/[a-zA-Z]/g, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`)})`);
 }
 
-export interface AddedToken { id: number; content: string; special: boolean }
+export interface AddedToken {
+  id: number;
+  content: string;
+  special: boolean;
+}
 
 /** The subset of tokenizer.json this class reads (and writes). */
 export interface TokenizerJson {
@@ -54,7 +58,10 @@ function fail(where: string, key: string, msg: string): never {
   throw new Error(`${where}: '${key}' ${msg}`);
 }
 
-interface PreTokenizer { pattern: RegExp | null; addPrefixSpace: boolean }
+interface PreTokenizer {
+  pattern: RegExp | null;
+  addPrefixSpace: boolean;
+}
 
 function readPreTokenizer(p: Record<string, unknown> | null | undefined, where: string): PreTokenizer {
   if (!p) fail(where, 'pre_tokenizer', 'is missing: only byte-level BPE tokenizers are supported');
@@ -106,14 +113,20 @@ export class BpeTokenizer {
     // Ids index arrays and embedding rows: a hostile id must fail here, not as a giant allocation later.
     const limit = this.vocab.size;
     for (const [tok, id] of this.vocab) {
-      if (!Number.isInteger(id) || id < 0 || id >= limit) fail(where, 'model.vocab', `token ${JSON.stringify(tok)} has id ${id}, outside [0, ${limit}) (ids must number the ${limit} tokens)`);
+      if (!Number.isInteger(id) || id < 0 || id >= limit)
+        fail(where, 'model.vocab', `token ${JSON.stringify(tok)} has id ${id}, outside [0, ${limit}) (ids must number the ${limit} tokens)`);
     }
     this.idToToken = [];
     for (const [tok, id] of this.vocab) this.idToToken[id] = tok;
     json.model.merges.forEach((m, rank) => {
       const [a, b] = typeof m === 'string' ? (m.split(' ') as [string, string]) : m;
       const unknown = [a, b].find((x) => typeof x !== 'string' || !this.vocab.has(x));
-      if (unknown !== undefined) fail(where, 'model.merges', `merge ${rank} (${JSON.stringify(typeof m === 'string' ? m : m.join(' '))}) uses a token not in the vocabulary: ${JSON.stringify(unknown)}`);
+      if (unknown !== undefined)
+        fail(
+          where,
+          'model.merges',
+          `merge ${rank} (${JSON.stringify(typeof m === 'string' ? m : m.join(' '))}) uses a token not in the vocabulary: ${JSON.stringify(unknown)}`,
+        );
       this.ranks.set(`${a} ${b}`, rank);
     });
     const escaped = [...this.added].sort((x, y) => y.content.length - x.content.length).map((t) => t.content.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
@@ -148,13 +161,19 @@ export class BpeTokenizer {
       let at = -1;
       for (let i = 0; i + 1 < symbols.length; i++) {
         const r = this.ranks.get(`${symbols[i]} ${symbols[i + 1]}`);
-        if (r !== undefined && r < best) { best = r; at = i; }
+        if (r !== undefined && r < best) {
+          best = r;
+          at = i;
+        }
       }
       if (at < 0) break;
       const [a, b] = [symbols[at], symbols[at + 1]];
       const merged: string[] = [];
       for (let i = 0; i < symbols.length; i++) {
-        if (i + 1 < symbols.length && symbols[i] === a && symbols[i + 1] === b) { merged.push(a + b); i++; } else merged.push(symbols[i]);
+        if (i + 1 < symbols.length && symbols[i] === a && symbols[i + 1] === b) {
+          merged.push(a + b);
+          i++;
+        } else merged.push(symbols[i]);
       }
       symbols = merged;
     }
@@ -180,7 +199,10 @@ export class BpeTokenizer {
     const out: number[] = [];
     const parts = this.addedSplit ? text.split(this.addedSplit) : [text];
     parts.forEach((part, i) => {
-      if (this.addedSplit && i % 2 === 1) { out.push(this.id(part)); return; }
+      if (this.addedSplit && i % 2 === 1) {
+        out.push(this.id(part));
+        return;
+      }
       for (const piece of this.pieces(part)) out.push(...this.bpe(bytesToChars(piece)));
     });
     return out;
@@ -190,7 +212,10 @@ export class BpeTokenizer {
     const special = new Set(this.added.filter((t) => t.special).map((t) => t.id));
     let text = '';
     let bytes: number[] = [];
-    const flush = () => { text += utf8Decoder.decode(new Uint8Array(bytes)); bytes = []; };
+    const flush = () => {
+      text += utf8Decoder.decode(new Uint8Array(bytes));
+      bytes = [];
+    };
     for (const id of ids) {
       const tok = this.idToToken[id];
       if (tok === undefined) throw new Error(`decode: id ${id} outside the vocabulary of ${this.vocabSize}`);

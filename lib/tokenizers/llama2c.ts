@@ -7,9 +7,13 @@
  * merge the adjacent pair whose concatenation is the highest-scoring piece. Decoding drops the leading space of
  * the piece after BOS and turns <0xNN> pieces back into bytes.
  */
-import * as fs from 'fs';
+import * as fs from 'node:fs';
 
-export interface Llama2cTokenizerJSON { type: 'llama2c'; pieces: string[]; scores: number[] }
+export interface Llama2cTokenizerJSON {
+  type: 'llama2c';
+  pieces: string[];
+  scores: number[];
+}
 
 const utf8 = new TextEncoder();
 
@@ -19,8 +23,13 @@ export class Llama2cTokenizer {
   readonly padId = 0;
   private readonly ids = new Map<string, number>();
 
-  constructor(readonly pieces: string[], readonly scores: number[]) {
-    pieces.forEach((p, i) => { if (!this.ids.has(p)) this.ids.set(p, i); });
+  constructor(
+    readonly pieces: string[],
+    readonly scores: number[],
+  ) {
+    pieces.forEach((p, i) => {
+      if (!this.ids.has(p)) this.ids.set(p, i);
+    });
   }
 
   static read(file: string): Llama2cTokenizer {
@@ -80,7 +89,7 @@ export class Llama2cTokenizer {
     const before = (a: Entry, b: Entry) => a[0] > b[0] || (a[0] === b[0] && a[1] < b[1]);
     const push = (e: Entry) => {
       heap.push(e);
-      for (let i = heap.length - 1; i > 0;) {
+      for (let i = heap.length - 1; i > 0; ) {
         const p = (i - 1) >> 1;
         if (!before(heap[i], heap[p])) break;
         [heap[i], heap[p]] = [heap[p], heap[i]];
@@ -92,8 +101,9 @@ export class Llama2cTokenizer {
       const last = heap.pop() as Entry;
       if (heap.length > 0) {
         heap[0] = last;
-        for (let i = 0; ;) {
-          const l = 2 * i + 1, r = l + 1;
+        for (let i = 0; ; ) {
+          const l = 2 * i + 1,
+            r = l + 1;
           let m = i;
           if (l < heap.length && before(heap[l], heap[m])) m = l;
           if (r < heap.length && before(heap[r], heap[m])) m = r;

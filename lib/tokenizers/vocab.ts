@@ -74,10 +74,18 @@ export class VocabTokenizer {
   get vocabSize(): number {
     return this.idToToken.length;
   }
-  get padId(): number { return 0; }
-  get unkId(): number { return 1; }
-  get bosId(): number { return 2; }
-  get eosId(): number { return 3; }
+  get padId(): number {
+    return 0;
+  }
+  get unkId(): number {
+    return 1;
+  }
+  get bosId(): number {
+    return 2;
+  }
+  get eosId(): number {
+    return 3;
+  }
 
   pieces(text: string): string[] {
     return text.match(this.splitter) ?? [];

@@ -21,7 +21,10 @@ export class AdamW {
   private readonly m: Record<string, tf.Variable> = {};
   private readonly v: Record<string, tf.Variable> = {};
 
-  constructor(private readonly vars: Record<string, tf.Variable>, readonly config: AdamWConfig = DEFAULT_ADAMW) {
+  constructor(
+    private readonly vars: Record<string, tf.Variable>,
+    readonly config: AdamWConfig = DEFAULT_ADAMW,
+  ) {
     for (const [name, p] of Object.entries(vars)) {
       // The variable keeps its own reference to the data: the initial tensor must be disposed, or it leaks.
       for (const moments of [this.m, this.v]) {

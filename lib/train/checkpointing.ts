@@ -3,19 +3,14 @@
  * 'opt.') and <dir>/state.json (counters and whatever the trainer needs to continue). Both files are replaced
  * atomically; state.json is written last, so a state file always describes complete weights.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { readSafetensors, writeSafetensors } from '../model/safetensors';
 import { rawToTensors, tensorsToRaw } from '../model/checkpoint';
-import { AdamW } from './adamw';
+import type { AdamW } from './adamw';
 
-export async function saveTrainingState(
-  dir: string,
-  vars: Record<string, tf.Variable>,
-  optimizer: AdamW,
-  state: Record<string, unknown>,
-): Promise<void> {
+export async function saveTrainingState(dir: string, vars: Record<string, tf.Variable>, optimizer: AdamW, state: Record<string, unknown>): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
   const tensors: Record<string, tf.Tensor> = {};
   for (const [k, v] of Object.entries(vars)) tensors[`param.${k}`] = v;
@@ -44,10 +39,7 @@ export function loadTrainingState<S>(dir: string, vars: Record<string, tf.Variab
 }
 
 /** Named gradients from tf.variableGrads, keyed back by our parameter names. */
-export function gradsByName(
-  lossFn: () => tf.Scalar,
-  vars: Record<string, tf.Variable>,
-): { loss: tf.Scalar; grads: Record<string, tf.Tensor> } {
+export function gradsByName(lossFn: () => tf.Scalar, vars: Record<string, tf.Variable>): { loss: tf.Scalar; grads: Record<string, tf.Tensor> } {
   const names = Object.keys(vars);
   const list = names.map((n) => vars[n]);
   const { value, grads } = tf.variableGrads(lossFn, list);
@@ -75,7 +67,7 @@ export function accumulate(acc: Record<string, tf.Tensor>, grads: Record<string,
 
 /** SHA-256 of every tensor's bytes, in name order: proves a frozen model did not change. */
 export function fingerprint(tensors: Record<string, tf.Tensor>): string {
-  const hash = require('crypto').createHash('sha256');
+  const hash = require('node:crypto').createHash('sha256');
   for (const name of Object.keys(tensors).sort()) {
     const d = tensors[name].dataSync();
     hash.update(name);

@@ -4,11 +4,11 @@
  * is exactly 0 and accuracy exactly 1/2.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LanguageModel } from '../model/transformer';
-import { KernelName } from '../model/kernels';
-import { EncodedPair, batchTensors, buildPairBatch } from '../rewards/sequences';
-import { RewardModelSpec, RewardModelState, sequenceLogProbs, sequenceRewards } from '../rewards/reward-model';
-import { PreferenceMetrics, preferenceMetrics } from '../rewards/metrics';
+import type { LanguageModel } from '../model/transformer';
+import type { KernelName } from '../model/kernels';
+import { type EncodedPair, batchTensors, buildPairBatch } from '../rewards/sequences';
+import { type RewardModelSpec, type RewardModelState, sequenceLogProbs, sequenceRewards } from '../rewards/reward-model';
+import { type PreferenceMetrics, preferenceMetrics } from '../rewards/metrics';
 
 export interface EvalOptions {
   batchSize: number;
@@ -60,9 +60,7 @@ function mapPairs(
 
 /** Response log-probs of every chosen and rejected response under `lm` (used once for the frozen reference). */
 export function pairLogProbs(lm: LanguageModel, pairs: EncodedPair[], aggregate: 'sum' | 'mean', opts: EvalOptions): PairValues {
-  return mapPairs(pairs, opts, lm.config.contextLength, (batch) =>
-    sequenceLogProbs(lm, batchTensors(batch), aggregate, opts.kernels),
-  );
+  return mapPairs(pairs, opts, lm.config.contextLength, (batch) => sequenceLogProbs(lm, batchTensors(batch), aggregate, opts.kernels));
 }
 
 /** Reference log-probs of pairs [from, from + n) laid out as a pair batch: chosen then rejected. */

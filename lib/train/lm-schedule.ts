@@ -4,14 +4,14 @@
  * come from a seed derived from (seed, step), so a resumed run draws the same batches as an uninterrupted one;
  * with a checkpoint folder the weights, optimizer moments and curve are saved every checkpointEvery steps.
  */
-import * as fs from 'fs';
-import * as tf from '@tensorflow/tfjs';
-import { LanguageModel } from '../model/transformer';
+import * as fs from 'node:fs';
+import type * as tf from '@tensorflow/tfjs';
+import type { LanguageModel } from '../model/transformer';
 import { Rng, deriveSeed } from '../random';
 import { check, mergeConfig } from '../config';
 import { AdamW } from './adamw';
 import { loadTrainingState, saveTrainingState } from './checkpointing';
-import { LmTrainConfig, lmStep, validationPerplexity } from './lm';
+import { type LmTrainConfig, lmStep, validationPerplexity } from './lm';
 
 /** LmTrainConfig (steps, batch, window, optimizer, kernels) plus the schedule, evaluation and checkpoints. */
 export interface ScheduledLmConfig extends LmTrainConfig {
@@ -41,8 +41,10 @@ export const DEFAULT_SCHEDULED_LM: ScheduledLmConfig = {
 
 export function resolveScheduledLmConfig(overrides: unknown, where = 'pretraining config'): ScheduledLmConfig {
   const c = mergeConfig(DEFAULT_SCHEDULED_LM, overrides, where);
-  for (const k of ['steps', 'batchSize', 'seqLen', 'evalTokens'] as const) check(Number.isInteger(c[k]) && c[k] > 0, where, k, 'must be a positive integer', c[k]);
-  for (const k of ['warmupSteps', 'evalEvery', 'checkpointEvery'] as const) check(Number.isInteger(c[k]) && c[k] >= 0, where, k, 'must be a non-negative integer', c[k]);
+  for (const k of ['steps', 'batchSize', 'seqLen', 'evalTokens'] as const)
+    check(Number.isInteger(c[k]) && c[k] > 0, where, k, 'must be a positive integer', c[k]);
+  for (const k of ['warmupSteps', 'evalEvery', 'checkpointEvery'] as const)
+    check(Number.isInteger(c[k]) && c[k] >= 0, where, k, 'must be a non-negative integer', c[k]);
   check(c.optimizer.lr > 0, where, 'optimizer.lr', 'must be positive', c.optimizer.lr);
   check(c.minLrFraction >= 0 && c.minLrFraction <= 1, where, 'minLrFraction', 'must be in [0, 1]', c.minLrFraction);
   return c;
@@ -78,10 +80,21 @@ export interface ScheduledLmInput {
   onResume?: (step: number) => void;
 }
 
-interface SavedState { step: number; curve: CurvePoint[]; lossSum: number; lossCount: number; seconds: number }
+interface SavedState {
+  step: number;
+  curve: CurvePoint[];
+  lossSum: number;
+  lossCount: number;
+  seconds: number;
+}
 
 /** Trains `vars` in place; returns the evaluation curve (the last point is the final, full validation). */
-export async function trainScheduledLm(c: ScheduledLmConfig, lm: LanguageModel, vars: Record<string, tf.Variable>, input: ScheduledLmInput): Promise<{ curve: CurvePoint[]; completed: boolean }> {
+export async function trainScheduledLm(
+  c: ScheduledLmConfig,
+  lm: LanguageModel,
+  vars: Record<string, tf.Variable>,
+  input: ScheduledLmInput,
+): Promise<{ curve: CurvePoint[]; completed: boolean }> {
   const len = Math.min(c.seqLen, lm.config.contextLength);
   if (input.train.length <= len) throw new Error(`training stream of ${input.train.length} tokens is shorter than one window of ${len}`);
   const optimizer = new AdamW(vars, c.optimizer);
@@ -95,7 +108,13 @@ export async function trainScheduledLm(c: ScheduledLmConfig, lm: LanguageModel, 
   };
   const evaluate = (final: boolean) => {
     const stream = final ? input.validation : input.validation.subarray(0, Math.max(len, c.evalTokens));
-    curve.push({ step, lr: learningRateAt(c, Math.max(1, step)), trainLoss: lossCount ? lossSum / lossCount : null, validationPerplexity: validationPerplexity(lm, stream, len, c.batchSize, c.kernels), seconds: elapsed() });
+    curve.push({
+      step,
+      lr: learningRateAt(c, Math.max(1, step)),
+      trainLoss: lossCount ? lossSum / lossCount : null,
+      validationPerplexity: validationPerplexity(lm, stream, len, c.batchSize, c.kernels),
+      seconds: elapsed(),
+    });
     lossSum = 0;
     lossCount = 0;
   };

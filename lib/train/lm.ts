@@ -4,12 +4,12 @@
  * exponential of the mean token loss over fixed, non-overlapping validation windows.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LanguageModel, forward } from '../model/transformer';
-import { KernelName } from '../model/kernels';
+import { type LanguageModel, forward } from '../model/transformer';
+import type { KernelName } from '../model/kernels';
 import { Rng, deriveSeed } from '../random';
 import { check, mergeConfig } from '../config';
 import { tokenLogProbs } from '../rewards/logprobs';
-import { AdamW, AdamWConfig } from './adamw';
+import { AdamW, type AdamWConfig } from './adamw';
 import { gradsByName } from './checkpointing';
 
 export interface LmTrainConfig {
@@ -39,7 +39,9 @@ export function resolveLmTrainConfig(overrides: unknown, where = 'language-model
 export function windowLoss(lm: LanguageModel, windows: tf.Tensor2D, kernels?: KernelName): tf.Scalar {
   const { logits } = forward(lm, windows, { kernels });
   const [B, L] = windows.shape;
-  return tokenLogProbs(logits as tf.Tensor3D, windows, kernels).sum().div(-B * (L - 1)) as tf.Scalar;
+  return tokenLogProbs(logits as tf.Tensor3D, windows, kernels)
+    .sum()
+    .div(-B * (L - 1)) as tf.Scalar;
 }
 
 export function windowsAt(stream: Int32Array, starts: number[], len: number): tf.Tensor2D {
@@ -63,7 +65,16 @@ export function validationPerplexity(lm: LanguageModel, stream: Int32Array, seqL
 }
 
 /** One optimizer step on the windows of `stream` starting at `starts`; returns the loss (nats/token) before the step. */
-export function lmStep(lm: LanguageModel, vars: Record<string, tf.Variable>, optimizer: AdamW, stream: Int32Array, starts: number[], len: number, kernels?: KernelName, lr?: number): number {
+export function lmStep(
+  lm: LanguageModel,
+  vars: Record<string, tf.Variable>,
+  optimizer: AdamW,
+  stream: Int32Array,
+  starts: number[],
+  len: number,
+  kernels?: KernelName,
+  lr?: number,
+): number {
   const { loss, grads } = gradsByName(() => tf.tidy(() => windowLoss(lm, windowsAt(stream, starts, len), kernels)), vars);
   optimizer.apply(grads, lr);
   for (const g of Object.values(grads)) g.dispose();

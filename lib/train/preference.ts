@@ -9,18 +9,18 @@
  * with exactly the result of an uninterrupted one (the shuffle of epoch e depends only on (seed, e)).
  */
 import * as tf from '@tensorflow/tfjs';
-import { LanguageModel } from '../model/transformer';
-import { KernelName } from '../model/kernels';
+import type { LanguageModel } from '../model/transformer';
+import type { KernelName } from '../model/kernels';
 import { cloneParams, disposeParams } from '../model/params';
 import { Rng, deriveSeed } from '../random';
 import { check, mergeConfig } from '../config';
-import { EncodedPair, batchTensors, buildPairBatch } from '../rewards/sequences';
-import { RewardModelState, rewardModelSpec, sequenceLogProbs, sequenceRewards } from '../rewards/reward-model';
+import { type EncodedPair, batchTensors, buildPairBatch } from '../rewards/sequences';
+import { type RewardModelState, rewardModelSpec, sequenceLogProbs, sequenceRewards } from '../rewards/reward-model';
 import { bradleyTerryLoss, verifierLoss } from '../rewards/loss';
 import { initExplicitHead } from '../rewards/explicit';
-import { PreferenceMetrics } from '../rewards/metrics';
-import { AdamW, AdamWConfig, DEFAULT_ADAMW } from './adamw';
-import { PairValues, SplitEvaluation, evaluateSplit, pairLogProbs, referenceSlice } from './evaluate';
+import type { PreferenceMetrics } from '../rewards/metrics';
+import { AdamW, type AdamWConfig, DEFAULT_ADAMW } from './adamw';
+import { type PairValues, type SplitEvaluation, evaluateSplit, pairLogProbs, referenceSlice } from './evaluate';
 import { accumulate, fingerprint, gradsByName, loadTrainingState, saveTrainingState } from './checkpointing';
 
 export interface PreferenceTrainConfig {
@@ -173,7 +173,13 @@ export async function trainPreference(cfg: PreferenceTrainConfig, input: Prefere
     Object.entries(evals).map(([split, e]) => ({ epoch, step, split, ...e.metrics }));
 
   const saved: SavedState | null = input.checkpointDir ? loadTrainingState<SavedState>(input.checkpointDir, vars, optimizer) : null;
-  let { epoch, batchInEpoch, step, curve, trainLoss } = saved ?? { epoch: 0, batchInEpoch: 0, step: 0, curve: [] as EvalRecord[], trainLoss: [] as StepRecord[] };
+  let { epoch, batchInEpoch, step, curve, trainLoss } = saved ?? {
+    epoch: 0,
+    batchInEpoch: 0,
+    step: 0,
+    curve: [] as EvalRecord[],
+    trainLoss: [] as StepRecord[],
+  };
   const checkpoint = async () => {
     if (input.checkpointDir) await saveTrainingState(input.checkpointDir, vars, optimizer, { epoch, batchInEpoch, step, curve, trainLoss });
   };
@@ -197,16 +203,25 @@ export async function trainPreference(cfg: PreferenceTrainConfig, input: Prefere
     for (let m = 0; m < batchIdx.length; m += cfg.microBatchSize) {
       const micro = batchIdx.slice(m, m + cfg.microBatchSize);
       const grm = spec.kind === 'grm';
-      const batch = buildPairBatch(micro.map((i) => train[i]), padId, base.config.contextLength, grm);
+      const batch = buildPairBatch(
+        micro.map((i) => train[i]),
+        padId,
+        base.config.contextLength,
+        grm,
+      );
       const weight = micro.length / batchIdx.length; // the weighted micro-batch means add up to the batch mean
-      const { loss, grads } = gradsByName(() => tf.tidy(() => {
-        // EX-GRM: cross-entropy of " Yes" after the chosen and " No" after the rejected verification prompt.
-        if (grm) return verifierLoss(sequenceLogProbs(state.lm, batchTensors(batch), 'sum', cfg.kernels)).mul(weight) as tf.Scalar;
-        const ref = trainRef ? referenceSlice(trainRef, micro) : null;
-        const r = sequenceRewards(spec, state, batch, batchTensors(batch), ref, cfg.kernels);
-        const P = micro.length;
-        return bradleyTerryLoss(r.slice(0, P), r.slice(P, P)).mul(weight) as tf.Scalar;
-      }), vars);
+      const { loss, grads } = gradsByName(
+        () =>
+          tf.tidy(() => {
+            // EX-GRM: cross-entropy of " Yes" after the chosen and " No" after the rejected verification prompt.
+            if (grm) return verifierLoss(sequenceLogProbs(state.lm, batchTensors(batch), 'sum', cfg.kernels)).mul(weight) as tf.Scalar;
+            const ref = trainRef ? referenceSlice(trainRef, micro) : null;
+            const r = sequenceRewards(spec, state, batch, batchTensors(batch), ref, cfg.kernels);
+            const P = micro.length;
+            return bradleyTerryLoss(r.slice(0, P), r.slice(P, P)).mul(weight) as tf.Scalar;
+          }),
+        vars,
+      );
       lossSum += loss.dataSync()[0];
       loss.dispose();
       accumulate(acc, grads);

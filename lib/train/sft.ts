@@ -5,11 +5,11 @@
  * base's edge lookup) is learned from whole documents instead.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LanguageModel } from '../model/transformer';
+import type { LanguageModel } from '../model/transformer';
 import { Rng, deriveSeed } from '../random';
 import { AdamW } from './adamw';
 import { gradsByName } from './checkpointing';
-import { LmTrainConfig } from './lm';
+import type { LmTrainConfig } from './lm';
 import { batchTensors, buildSequenceBatch } from '../rewards/sequences';
 import { sequenceLogProbs } from '../rewards/reward-model';
 
