@@ -14,6 +14,8 @@ import * as path from 'node:path';
 import { PROFILES, type ProfileName } from '../lib/experiments/types';
 import { parseOverrides } from '../lib/config';
 import { terminalRenderer, formatSeconds } from '../lib/runs/progress';
+import { headlines } from '../lib/report/headlines';
+import { formatCi } from '../lib/report/format';
 
 const USAGE = `usage: npm run exp -- <experiment> [--profile ${PROFILES.join('|')}] [--seeds N] [--jobs N | --shard i/n | --summarise]
                              [--force] [--set key=value ...] [--runs-dir DIR]
@@ -148,16 +150,7 @@ async function main() {
   console.error(
     `${exp.name} ${args.profile}: ${out.summary.seeds.length} seed(s) on ${out.summary.backend}, this command ${formatSeconds((Date.now() - started) / 1000)}${reused}; per seed when computed: ${perSeed}`,
   );
-  for (const [group, splits] of Object.entries(out.summary.results)) {
-    const cells = Object.entries(splits).map(([split, m]) => {
-      // Preference experiments: accuracy per split; others: every metric.
-      const shown = m.accuracy ? { accuracy: m.accuracy } : m;
-      return `${split} ${Object.entries(shown)
-        .map(([k, a]) => `${m.accuracy ? '' : `${k}=`}${Number(a.mean.toPrecision(4))}`)
-        .join(' ')}`;
-    });
-    console.error(`  ${group.padEnd(10)} ${cells.join('  |  ')}`);
-  }
+  for (const h of headlines(out.summary)) console.error(`  ${h.quantity}: ${formatCi(h.value)}${h.paper ? `  (paper: ${h.paper})` : ''}`);
   console.log(out.summaryPath);
 }
 

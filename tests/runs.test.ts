@@ -5,7 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { setup, assertClose } from './helpers';
-import { runExperiment, resolveExperimentConfig, resolveRun, shardSeeds } from '../lib/experiments/runner';
+import { runExperiment, resolveExperimentConfig, resolveRun, shardSeeds, summarize } from '../lib/experiments/runner';
+import { formatCi, rewardModelLabel } from '../lib/report/format';
 import { toyCopy } from '../lib/experiments/toy-copy';
 import { aggregate, tQuantile975 } from '../lib/runs/stats';
 import { Progress, type ProgressState, terminalRenderer } from '../lib/runs/progress';
@@ -111,6 +112,31 @@ describe('building a shared artefact once across processes and hosts', () => {
     assert.ok(Date.now() - fs.statSync(path.join(dir, 'x.lock')).mtimeMs < 1000, 'heartbeat refreshed the mtime');
     lock.release();
     fs.rmSync(dir, { recursive: true });
+  });
+});
+
+describe('summaries of typed metric trees', () => {
+  it('aggregates every numeric leaf at any depth and names a missing one', () => {
+    const s = summarize([
+      { seed: 1, metrics: { a: { b: { c: 1 } }, d: 2 } },
+      { seed: 2, metrics: { a: { b: { c: 3 } }, d: 4 } },
+    ]);
+    assert.deepEqual(s.a.b.c.perSeed, [1, 3]);
+    assert.equal(s.d.mean, 3);
+    assert.throws(
+      () =>
+        summarize([
+          { seed: 1, metrics: { a: { b: 1 } } },
+          { seed: 2, metrics: { a: {} } as never },
+        ]),
+      /seed 2 has no number at a\/b/,
+    );
+  });
+
+  it('formats a mean with its CI once for every consumer', () => {
+    assert.equal(formatCi({ mean: 0.8333, ci95: [0.1164, 1.5502] }), '0.833 [0.116, 1.550]');
+    assert.equal(formatCi({ mean: 0.5, ci95: null }), '0.500');
+    assert.equal(rewardModelLabel('im-noref'), 'IM-RM without reference');
   });
 });
 

@@ -4,13 +4,15 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { setup } from './helpers';
+import { assertClose, setup } from './helpers';
 import { loadPersona } from '../lib/data/persona';
 import { DEFAULT_TOKEN_CUE_DATA, TOKEN_CUES, buildTokenCueData, cueIdParts, tokenOverlap } from '../lib/data/token-cues';
 import { resolveExperimentConfig } from '../lib/experiments/runner';
 import { wordBreakdown } from '../lib/experiments/token-cues-analysis';
 import { runExperiment } from '../lib/experiments/runner';
-import { tokenCues } from '../lib/experiments/token-cues';
+import { TOKEN_CUE_SPLITS, tokenCues } from '../lib/experiments/token-cues';
+import { separatorFit, tokenCuesConclusion, unseenWordShare } from '../lib/experiments/token-cues-report';
+import { aggregate } from '../lib/runs/stats';
 import { getExperiment } from '../lib/experiments/registry';
 
 describe('token-cue data', () => {
@@ -136,16 +138,67 @@ describe('token-cues experiment (smoke)', () => {
     const run = await runExperiment(tokenCues, { profile: 'smoke', seeds: 1, root });
     const r = run.summary.results;
     for (const rm of ['ex', 'im']) {
-      for (const split of ['train-original', 'test-original', 'train-paraphrased', 'test-paraphrased', 'test-same-prefix']) {
-        const a = r[rm][split].accuracy.mean;
-        assert.ok(a >= 0 && a <= 1, `${rm} ${split} ${a}`);
+      for (const split of TOKEN_CUE_SPLITS) {
+        // The summary's accuracy is that of the saved per-example scores.
+        const scores = fs
+          .readFileSync(path.join(run.dir, 'seed-1', rm, 'scores', `${split}.jsonl`), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { correct: number });
+        assertClose(r.rewardModels[rm].splits[split].accuracy.mean, scores.reduce((a, x) => a + x.correct, 0) / scores.length, 1e-12, `${rm} ${split}`);
       }
-      assert.equal(Object.keys(r[rm]['test-paraphrased by words']).length, 4 + 4);
+      // Every word combination has as many pairs, so the split's accuracy is the mean over combinations.
+      const combos = Object.values(r.rewardModels[rm].byWords['test-paraphrased'].accuracy).map((a) => a.mean);
+      assert.equal(combos.length, 4);
+      assertClose(combos.reduce((a, b) => a + b, 0) / 4, r.rewardModels[rm].splits['test-paraphrased'].accuracy.mean, 1e-12, `${rm} by words`);
+      assert.deepEqual(Object.keys(r.rewardModels[rm].byWords['test-paraphrased'].reward).sort(), ['absolutely', 'certainly', 'nope', 'not really']);
     }
-    const sep = r.base['separator vs test-paraphrased'];
-    assert.ok(sep.predictedAccuracy.mean >= 0 && sep.predictedAccuracy.mean <= 1);
+    const sep = r.separator;
+    assert.equal((sep.predictedAccuracy.mean * 16) % 1, 0, 'a share of the 16 test-paraphrased pairs');
+    assert.ok(r.eq5 && Number.isFinite(r.eq5.chosen.predictedChange.mean));
+    assertClose(r.eq5.chosen.predictedChange.mean, r.eq5.chosen.tokenMatch.mean + r.eq5.chosen.tokenMismatch.mean, 1e-9, 'Eq. 5 total = match + mismatch');
     const base = JSON.parse(fs.readFileSync(path.join(run.dir, 'seed-1', 'base.json'), 'utf8'));
     assert.equal(base.spec, 'pretrained:smoke');
     assert.match(base.weightsSha256, /^[0-9a-f]{64}$/);
+  });
+});
+
+describe('token-cue readings (hand-made aggregates)', () => {
+  const agg = (perSeed: number[]) => aggregate(perSeed);
+  it('splits the IM-RM shortfall between the unseen word and the shared prefix', () => {
+    assert.equal(unseenWordShare(0, 0.25), 0.5); // (0.5 - 0.25) / (0.5 - 0)
+    assert.equal(unseenWordShare(0.1, 0.5), 0); // the same-prefix control at chance: all from the prefix
+    assert.equal(unseenWordShare(0.1, 0), 1); // clipped
+    assert.equal(unseenWordShare(0.6, 0.2), null); // not below chance: nothing to split
+  });
+
+  it('fits the separator prediction across (base, seed) points', () => {
+    const pts = [
+      { base: 'a', seed: 1, predicted: 0.2, ex: 0.3, im: 0 },
+      { base: 'a', seed: 2, predicted: 0.6, ex: 0.7, im: 0 },
+      { base: 'b', seed: 1, predicted: 1, ex: 1.1, im: 0.5 },
+    ];
+    const f = separatorFit(pts);
+    assertClose(f.pearsonEx, 1, 1e-12);
+    assertClose(f.gapEx, 0.1, 1e-12);
+    assert.equal(f.n, 3);
+  });
+
+  it('states the conclusion from the numbers', () => {
+    const splits = (acc: Record<string, number[]>) => Object.fromEntries(TOKEN_CUE_SPLITS.map((sp) => [sp, { accuracy: agg(acc[sp] ?? [1, 1, 1]) }])) as never;
+    const byWords = (acc: Record<string, number[]>) =>
+      ({ 'test-paraphrased': { accuracy: Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, agg(v)])), reward: {} } }) as never;
+    const r = {
+      rewardModels: {
+        ex: { splits: splits({ 'test-paraphrased': [1, 0.5, 1] }), byWords: byWords({ 'certainly|nope': [1, 0, 1], 'absolutely|nope': [1, 0, 1] }) },
+        im: { splits: splits({ 'test-paraphrased': [0, 0, 0], 'test-same-prefix': [0.25, 0.25, 0.25] }), byWords: byWords({}) },
+      },
+      separator: {} as never,
+    };
+    const text = tokenCuesConclusion('stories260K', r as never).join('\n');
+    assert.match(text, /are fitted by both reward models/);
+    assert.match(text, /the IM-RM 0\.000 \[0\.000, 0\.000\] — \*\*below chance\*\*/);
+    assert.match(text, /EX-RM is \*\*not reliably above chance\*\*/);
+    assert.match(text, /explains 50% of its shortfall/);
   });
 });

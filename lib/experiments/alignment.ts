@@ -18,10 +18,10 @@ import { buildTokenCueData, checkTokenCueConfig } from '../data/token-cues';
 import { loadBaseModel, promptIds } from '../model/load';
 import { unembedding } from '../theory/dynamics';
 import { type WordRoles, hiddenAlignment, unembeddingAlignment } from '../theory/word-alignment';
-import { PROFILES, type Experiment, type MetricTable, type ProfileName, type SeedContext } from './types';
+import { PROFILES, type Experiment, type ProfileName, type SeedContext } from './types';
 import { resolveExperimentConfig, runExperiment } from './runner';
 import { pretrain } from './pretrain';
-import { type TokenCuesConfig, tokenCues } from './token-cues';
+import { type TokenCuesConfig, type TokenCuesMetrics, tokenCues } from './token-cues';
 
 export interface AlignmentConfig {
   /** Which bases of the family (default all three, in the order crossed, absent, aligned). */
@@ -35,6 +35,17 @@ export interface AlignmentConfig {
 }
 
 const { base: _base, ...TOKEN_CUES_DEFAULTS } = tokenCues.defaults;
+
+/** A base's word alignment in one place: the score and the centred cosine of each paraphrase word to each training word. */
+export interface WordAlignmentMetrics {
+  score: number;
+  cosines: Record<string, Record<string, number>>;
+}
+
+/** The typed result of one seed: per base of the family, its word alignment and the token-cue experiment on it. */
+export interface AlignmentMetrics {
+  variants: Record<string, { alignment: { hidden: WordAlignmentMetrics; unembedding: WordAlignmentMetrics }; tokenCues: TokenCuesMetrics }>;
+}
 
 /** The four word roles of the token-cue data. */
 export function wordRoles(c: AlignmentConfig): WordRoles {
@@ -82,7 +93,7 @@ async function ensureBase(c: AlignmentConfig, variant: AlignmentVariant, ctx: Se
 }
 
 /** Word alignment of a base, in its hidden states (after the training prompts and both paraphrase prefixes) and unembedding. */
-async function measureAlignment(c: AlignmentConfig, modelDir: string, seed: number): Promise<MetricTable[string]> {
+async function measureAlignment(c: AlignmentConfig, modelDir: string, seed: number): Promise<AlignmentMetrics['variants'][string]['alignment']> {
   const base = await loadBaseModel(modelDir);
   const d = c.tokenCues.data;
   const statements = buildTokenCueData(await loadPersona(d.trait as PersonaTrait), d, seed).statements.train;
@@ -99,17 +110,19 @@ async function measureAlignment(c: AlignmentConfig, modelDir: string, seed: numb
   const U = tf.tidy(() => unembedding(base.lm).transpose().arraySync() as number[][]);
   const unemb = unembeddingAlignment(U, encode, d.paraphraseChosenPrefix, roles);
   Object.values(base.lm.params).forEach((t) => t.dispose());
-  const flat = (cos: Record<string, Record<string, number>>) =>
+  // Paraphrase word -> training word: the comparisons the score is made of.
+  const table = (cos: Record<string, Record<string, number>>) =>
     Object.fromEntries(
-      [...roles.paraphraseChosen, ...roles.paraphraseRejected].flatMap((p) =>
-        [...roles.trainChosen, ...roles.trainRejected].map((t) => [`cos ${p}~${t}`, cos[p][t]]),
-      ),
+      [...roles.paraphraseChosen, ...roles.paraphraseRejected].map((p) => [
+        p,
+        Object.fromEntries([...roles.trainChosen, ...roles.trainRejected].map((t) => [t, cos[p][t]])),
+      ]),
     );
-  return { hidden: { score: hidden.score, ...flat(hidden.cosines) }, unembedding: { score: unemb.score, ...flat(unemb.cosines) } };
+  return { hidden: { score: hidden.score, cosines: table(hidden.cosines) }, unembedding: { score: unemb.score, cosines: table(unemb.cosines) } };
 }
 
-export const alignment: Experiment<AlignmentConfig> = {
-  version: 1,
+export const alignment: Experiment<AlignmentConfig, AlignmentMetrics> = {
+  version: 2,
   name: 'alignment',
   description: 'Token cues, controlled: a family of bases that differ only in how the paraphrase words are used in pretraining (aligned, absent, crossed)',
   defaults: {
@@ -162,21 +175,21 @@ export const alignment: Experiment<AlignmentConfig> = {
     };
   },
   async runSeed(c, ctx) {
-    const metrics: MetricTable = {};
+    const variants: AlignmentMetrics['variants'] = {};
     const records: Array<Record<string, unknown>> = [];
     for (const variant of c.variants) {
       const modelDir = await ensureBase(c, variant, ctx);
-      metrics[`${variant}/alignment`] = await measureAlignment(c, modelDir, ctx.seed);
+      const alignment = await measureAlignment(c, modelDir, ctx.seed);
       const dir = path.join(ctx.dir, variant);
       fs.mkdirSync(dir, { recursive: true });
       const r = await tokenCues.runSeed({ ...c.tokenCues, base: modelDir }, { ...ctx, dir });
-      for (const [group, splits] of Object.entries(r.metrics)) metrics[`${variant}/${group}`] = splits;
+      variants[variant] = { alignment, tokenCues: r.metrics };
       records.push(...r.records.map((rec) => ({ ...rec, variant })), {
         kind: 'base',
         variant,
         dir: path.relative(path.resolve(ctx.dir, '..', '..', '..'), modelDir),
       });
     }
-    return { metrics, records };
+    return { metrics: { variants }, records };
   },
 };

@@ -11,7 +11,7 @@ import { realWorld } from './real-world';
 import { alignment } from './alignment';
 
 // biome-ignore lint/suspicious/noExplicitAny: experiments of every config type in one table
-export const EXPERIMENTS: Record<string, Experiment<any>> = {
+export const EXPERIMENTS: Record<string, Experiment<any, any>> = {
   [toyCopy.name]: toyCopy,
   [dynamics.name]: dynamics,
   [theorem2.name]: theorem2,
@@ -27,7 +27,7 @@ export const EXPERIMENTS: Record<string, Experiment<any>> = {
 export const ALIASES: Record<string, string> = { persona: tokenCues.name };
 
 // biome-ignore lint/suspicious/noExplicitAny: the config type is the caller's to know
-export function getExperiment(name: string): Experiment<any> {
+export function getExperiment(name: string): Experiment<any, any> {
   const exp = EXPERIMENTS[ALIASES[name] ?? name];
   if (!exp)
     throw new Error(

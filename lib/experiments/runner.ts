@@ -16,10 +16,10 @@ import { initBackend } from '../backend';
 import { mergeConfig } from '../config';
 import { hashOf } from '../runs/hash';
 import { type Provenance, provenance } from '../runs/env';
-import { type Aggregate, aggregate } from '../runs/stats';
+import { aggregate } from '../runs/stats';
 import { Progress, type ProgressRenderer } from '../runs/progress';
 import { buildOnce, writeFileAtomic } from '../runs/lock';
-import { type Experiment, type MetricTable, PROFILES, type ProfileName, type SeedResult } from './types';
+import { type Aggregated, type Experiment, type MetricTable, type MetricTree, PROFILES, type ProfileName, type SeedResult } from './types';
 
 export interface RunOptions {
   profile: ProfileName;
@@ -39,7 +39,7 @@ export interface RunOptions {
   writeSummary?: boolean;
 }
 
-export interface Summary {
+export interface Summary<M extends MetricTree = MetricTable> {
   experiment: string;
   /** The experiment's version when the seeds were computed (part of the identity). */
   version: number;
@@ -55,15 +55,15 @@ export interface Summary {
   /** What computed each seed (in seed order): git commit, dirty flag, code hash, backend, packages, host, date. */
   provenance: Provenance[];
   config: unknown;
-  /** group -> split -> metric -> aggregate over seeds */
-  results: Record<string, Record<string, Record<string, Aggregate>>>;
+  /** The experiment's metrics tree with every number aggregated over seeds. */
+  results: Aggregated<M>;
 }
 
-export interface RunOutput<C> {
+export interface RunOutput<C, M extends MetricTree = MetricTable> {
   dir: string;
   summaryPath: string;
   /** null when seeds of other shards are still missing (see `missingSeeds`). */
-  summary: Summary;
+  summary: Summary<M>;
   config: C;
   /** Seeds taken from the cache rather than computed. */
   reusedSeeds: number[];
@@ -81,8 +81,8 @@ export interface RunIdentity {
 }
 
 /** The run's identity, id, folder and resolved config (nothing is run). */
-export async function resolveRun<C extends object>(
-  exp: Experiment<C>,
+export async function resolveRun<C extends object, M extends MetricTree>(
+  exp: Experiment<C, M>,
   opts: Pick<RunOptions, 'profile' | 'overrides' | 'root'>,
 ): Promise<{ config: C; identity: RunIdentity; hash: string; dir: string }> {
   const backend = await initBackend();
@@ -97,7 +97,10 @@ export function runsRoot(root?: string): string {
 }
 
 /** The run folder of a request (without running anything): where its seeds and summary are stored. */
-export async function runDirectory<C extends object>(exp: Experiment<C>, opts: Pick<RunOptions, 'profile' | 'overrides' | 'root'>): Promise<string> {
+export async function runDirectory<C extends object, M extends MetricTree>(
+  exp: Experiment<C, M>,
+  opts: Pick<RunOptions, 'profile' | 'overrides' | 'root'>,
+): Promise<string> {
   return (await resolveRun(exp, opts)).dir;
 }
 
@@ -108,7 +111,7 @@ export function shardSeeds(n: number, index: number, count: number): number[] {
   return Array.from({ length: n }, (_, k) => k + 1).filter((s) => (s - 1) % count === index);
 }
 
-export function resolveExperimentConfig<C extends object>(exp: Experiment<C>, profile: ProfileName, overrides?: unknown): C {
+export function resolveExperimentConfig<C extends object, M extends MetricTree>(exp: Experiment<C, M>, profile: ProfileName, overrides?: unknown): C {
   if (!PROFILES.includes(profile)) throw new Error(`unknown profile '${profile}' (use ${PROFILES.join(', ')})`);
   if (!(profile in exp.profiles)) throw new Error(`experiment ${exp.name} has no profile '${profile}' (it has ${Object.keys(exp.profiles).join(', ')})`);
   const withProfile = mergeConfig(exp.defaults, exp.profiles[profile], `experiment ${exp.name}, profile ${profile}`);
@@ -117,25 +120,33 @@ export function resolveExperimentConfig<C extends object>(exp: Experiment<C>, pr
   return config;
 }
 
-export function summarize(results: Array<{ seed: number; metrics: MetricTable }>): Summary['results'] {
-  const out: Summary['results'] = {};
-  const first = results[0].metrics;
-  for (const [group, splits] of Object.entries(first)) {
-    out[group] = {};
-    for (const [split, metrics] of Object.entries(splits)) {
-      out[group][split] = {};
-      for (const metric of Object.keys(metrics)) {
-        out[group][split][metric] = aggregate(
-          results.map((r) => {
-            const v = r.metrics[group]?.[split]?.[metric];
-            if (typeof v !== 'number') throw new Error(`seed ${r.seed} has no ${group}/${split}/${metric}`);
-            return v;
-          }),
-        );
-      }
+/** Aggregates every numeric leaf of the seeds' metric trees (all seeds must report the same tree). */
+export function summarize<M extends MetricTree>(results: Array<{ seed: number; metrics: M }>): Aggregated<M> {
+  const walk = (nodes: unknown[], where: string): unknown => {
+    const first = nodes[0];
+    if (typeof first === 'number') {
+      return aggregate(
+        nodes.map((v, i) => {
+          if (typeof v !== 'number') throw new Error(`seed ${results[i].seed} has no number at ${where}`);
+          return v;
+        }),
+      );
     }
-  }
-  return out;
+    if (!first || typeof first !== 'object') throw new Error(`seed ${results[0].seed}: ${where || 'metrics'} is neither a number nor an object`);
+    return Object.fromEntries(
+      Object.keys(first).map((k) => [
+        k,
+        walk(
+          nodes.map((n) => (n as Record<string, unknown> | undefined)?.[k]),
+          where ? `${where}/${k}` : k,
+        ),
+      ]),
+    );
+  };
+  return walk(
+    results.map((r) => r.metrics),
+    '',
+  ) as Aggregated<M>;
 }
 
 function writeJson(file: string, value: unknown): void {
@@ -143,16 +154,16 @@ function writeJson(file: string, value: unknown): void {
 }
 
 /** What seed-<s>/result.json holds. */
-export interface StoredSeedResult extends SeedResult {
+export interface StoredSeedResult<M extends MetricTree = MetricTable> extends SeedResult<M> {
   seconds: number;
   provenance: Provenance;
 }
 
-function readSeedResult(dir: string, seed: number): StoredSeedResult {
+function readSeedResult<M extends MetricTree>(dir: string, seed: number): StoredSeedResult<M> {
   return JSON.parse(fs.readFileSync(path.join(dir, `seed-${seed}`, 'result.json'), 'utf8'));
 }
 
-export async function runExperiment<C extends object>(exp: Experiment<C>, opts: RunOptions): Promise<RunOutput<C>> {
+export async function runExperiment<C extends object, M extends MetricTree = MetricTable>(exp: Experiment<C, M>, opts: RunOptions): Promise<RunOutput<C, M>> {
   const started = Date.now();
   if (!Number.isInteger(opts.seeds) || opts.seeds < 1) throw new Error(`--seeds must be a positive integer, got ${opts.seeds}`);
   const { config, identity, hash, dir } = await resolveRun(exp, opts);
@@ -175,7 +186,7 @@ export async function runExperiment<C extends object>(exp: Experiment<C>, opts: 
         progress.setLabel(`${exp.name} seed ${seed}`);
         const t0 = Date.now();
         const r = await exp.runSeed(config, { seed, dir: seedDir, progress, force: !!opts.force });
-        const stored: StoredSeedResult = { ...r, seconds: (Date.now() - t0) / 1000, provenance: provenance() };
+        const stored: StoredSeedResult<M> = { ...r, seconds: (Date.now() - t0) / 1000, provenance: provenance() };
         writeJson(path.join(seedDir, 'result.json'), stored);
       },
       {
@@ -189,12 +200,12 @@ export async function runExperiment<C extends object>(exp: Experiment<C>, opts: 
   const missingSeeds = allSeeds.filter((s) => !done(s));
   const summaryPath = path.join(dir, 'summary.json');
   if (opts.writeSummary === false || missingSeeds.length > 0) {
-    return { dir, summaryPath, summary: null as unknown as Summary, config, reusedSeeds, missingSeeds };
+    return { dir, summaryPath, summary: null as unknown as Summary<M>, config, reusedSeeds, missingSeeds };
   }
-  const results = allSeeds.map((seed) => ({ seed, ...readSeedResult(dir, seed) }));
+  const results = allSeeds.map((seed) => ({ seed, ...readSeedResult<M>(dir, seed) }));
   const lines = results.flatMap((r) => r.records.map((rec) => JSON.stringify({ seed: r.seed, ...rec })));
   writeFileAtomic(path.join(dir, 'metrics.jsonl'), lines.join('\n') + (lines.length ? '\n' : ''));
-  const summary: Summary = {
+  const summary: Summary<M> = {
     experiment: exp.name,
     version: exp.version,
     hash,

@@ -19,7 +19,7 @@ import { DEFAULT_PREFERENCE_TRAIN, type PreferenceTrainConfig, resolvePreference
 import { rewardModelSpec } from '../rewards/reward-model';
 import type { Experiment } from './types';
 import { preferenceWorkUnits, runRewardModels } from './preference-seed';
-import { paraphraseDecomposition, readScores, separatorAnalysis, wordBreakdown } from './token-cues-analysis';
+import { paraphraseDecomposition, readScores, type SeparatorAnalysis, separatorAnalysis, wordBreakdown } from './token-cues-analysis';
 import { loadModel } from '../model/checkpoint';
 
 const { rewardModel: _rm, ...TRAIN } = DEFAULT_PREFERENCE_TRAIN;
@@ -32,10 +32,36 @@ export interface TokenCuesConfig {
   train: Omit<PreferenceTrainConfig, 'rewardModel'>;
 }
 
-export const PARAPHRASED_SPLITS = ['train-paraphrased', 'test-paraphrased', 'test-same-prefix'];
+export const TOKEN_CUE_SPLITS = ['train-original', 'test-original', 'train-paraphrased', 'test-paraphrased', 'test-same-prefix'] as const;
+export type TokenCueSplit = (typeof TOKEN_CUE_SPLITS)[number];
+export const PARAPHRASED_SPLITS = ['train-paraphrased', 'test-paraphrased', 'test-same-prefix'] as const;
+export type ParaphrasedSplit = (typeof PARAPHRASED_SPLITS)[number];
 
-export const tokenCues: Experiment<TokenCuesConfig> = {
-  version: 1,
+/** One reward model's result on one seed. */
+export interface TokenCueRewardModelMetrics {
+  /** split -> accuracy, tie rate, normalised margin, loss, mean chosen / rejected reward. */
+  splits: Record<TokenCueSplit, Record<string, number>>;
+  /** On the paraphrased splits: accuracy per "chosen word|rejected word" and the mean reward of each answer word. */
+  byWords: Record<ParaphrasedSplit, { accuracy: Record<string, number>; reward: Record<string, number> }>;
+}
+
+export interface Eq5Terms {
+  predictedChange: number;
+  tokenMatch: number;
+  tokenMismatch: number;
+}
+
+/** The typed result of one seed of the token-cue experiment. */
+export interface TokenCuesMetrics {
+  rewardModels: Record<string, TokenCueRewardModelMetrics>;
+  /** Footnote 3 on the base before training: the training differences' separator applied to test-paraphrased. */
+  separator: Omit<SeparatorAnalysis, 'separable'> & { separable: number };
+  /** Eq. 5 for the trained IM-RM on one paraphrased test pair (present when 'im' is trained). */
+  eq5?: { chosen: Eq5Terms; rejected: Eq5Terms };
+}
+
+export const tokenCues: Experiment<TokenCuesConfig, TokenCuesMetrics> = {
+  version: 2,
   name: 'token-cues',
   description: 'Persona token-cue shift (paper section 5.1): EX-RM vs IM-RM on paraphrased answers, ablations, same-prefix control',
   defaults: {
@@ -123,15 +149,17 @@ export const tokenCues: Experiment<TokenCuesConfig> = {
     }
 
     // Word-level breakdowns from the per-example scores every reward model wrote.
+    const rewardModels: Record<string, TokenCueRewardModelMetrics> = {};
     for (const rm of c.rewardModels) {
-      for (const split of PARAPHRASED_SPLITS) {
-        const { combos, wordReward } = wordBreakdown(readScores(path.join(ctx.dir, rm, 'scores', `${split}.jsonl`)));
-        result.metrics[rm][`${split} by words`] = {
-          ...Object.fromEntries(Object.entries(combos).map(([k, v]) => [`accuracy ${k}`, v])),
-          ...Object.fromEntries(Object.entries(wordReward).map(([k, v]) => [`reward ${k}`, v])),
-        };
-      }
+      const byWords = Object.fromEntries(
+        PARAPHRASED_SPLITS.map((split) => {
+          const { combos, wordReward } = wordBreakdown(readScores(path.join(ctx.dir, rm, 'scores', `${split}.jsonl`)));
+          return [split, { accuracy: combos, reward: wordReward }];
+        }),
+      ) as TokenCueRewardModelMetrics['byWords'];
+      rewardModels[rm] = { splits: result.metrics[rm] as TokenCueRewardModelMetrics['splits'], byWords };
     }
+    let eq5: TokenCuesMetrics['eq5'];
     // Eq. 5 for the trained IM-RM on one paraphrased test pair: which position pairs push its rewards.
     if (c.rewardModels.includes('im')) {
       const trained = loadModel(path.join(ctx.dir, 'im', 'model'));
@@ -153,14 +181,12 @@ export const tokenCues: Experiment<TokenCuesConfig> = {
       );
       Object.values(trained.params).forEach((t) => t.dispose());
       fs.writeFileSync(path.join(ctx.dir, 'eq5-decomposition.json'), JSON.stringify({ pair: pair.id, prompt: text.prompt, responses: decomposition }, null, 1));
-      (['chosen', 'rejected'] as const).forEach((role, i) => {
-        const d = decomposition[i];
-        result.metrics.im[`eq5 ${role} paraphrase`] = { predictedChange: d.total, tokenMatch: d.tokenMatch, tokenMismatch: d.tokenMismatch };
-      });
+      const terms = (d: (typeof decomposition)[number]): Eq5Terms => ({ predictedChange: d.total, tokenMatch: d.tokenMatch, tokenMismatch: d.tokenMismatch });
+      eq5 = { chosen: terms(decomposition[0]), rejected: terms(decomposition[1]) };
     }
     // Footnote 3, on the base model before training.
     const sep = separatorAnalysis(base.lm, train, evalSplits['test-paraphrased'], padId);
-    result.metrics.base = { 'separator vs test-paraphrased': { ...sep, separable: sep.separable ? 1 : 0 } };
-    return result;
+    const metrics: TokenCuesMetrics = { rewardModels, separator: { ...sep, separable: sep.separable ? 1 : 0 }, ...(eq5 ? { eq5 } : {}) };
+    return { metrics, records: result.records };
   },
 };

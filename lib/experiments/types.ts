@@ -3,6 +3,7 @@
  * (runner.ts) turns that into cached runs over N seeds, identified by {name, version, config, data, backend}.
  */
 import type { Progress } from '../runs/progress';
+import type { Aggregate } from '../runs/stats';
 
 export type ProfileName = 'smoke' | 'quick' | 'paper' | 'full';
 export const PROFILES: ProfileName[] = ['smoke', 'quick', 'paper', 'full'];
@@ -16,16 +17,25 @@ export interface SeedContext {
   force: boolean;
 }
 
-/** group (e.g. a reward model) -> split -> metric -> value */
+/** group (e.g. a reward model) -> split -> metric -> value: the shape of most experiments' metrics. */
 export type MetricTable = Record<string, Record<string, Record<string, number>>>;
 
-export interface SeedResult {
-  metrics: MetricTable;
+/**
+ * An experiment's typed per-seed metrics: any tree whose leaves are numbers (an interface per experiment, e.g.
+ * TokenCuesMetrics). The runner aggregates every leaf over seeds into the same tree of Aggregates.
+ */
+export type MetricTree = object;
+
+/** The tree M with every number replaced by its aggregate over seeds (mean, std, 95% CI, per-seed values). */
+export type Aggregated<M> = M extends number ? Aggregate : M extends object ? { [K in keyof M]: Aggregated<M[K]> } : never;
+
+export interface SeedResult<M extends MetricTree = MetricTable> {
+  metrics: M;
   /** Lines for metrics.jsonl (per-epoch evaluations, training losses...); the runner adds the seed. */
   records: Array<Record<string, unknown>>;
 }
 
-export interface Experiment<C extends object> {
+export interface Experiment<C extends object, M extends MetricTree = MetricTable> {
   name: string;
   description: string;
   /**
@@ -42,5 +52,5 @@ export interface Experiment<C extends object> {
   workUnits(config: C): number;
   /** What identifies the data beyond the config (e.g. file checksums); part of the run hash. */
   dataIdentity(config: C): unknown | Promise<unknown>;
-  runSeed(config: C, ctx: SeedContext): Promise<SeedResult>;
+  runSeed(config: C, ctx: SeedContext): Promise<SeedResult<M>>;
 }

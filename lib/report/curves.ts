@@ -1,7 +1,7 @@
 /** Turning a run's records and summary into the series the figure builders take. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { aggregate } from '../runs/stats';
+import { type Aggregate, aggregate } from '../runs/stats';
 import type { Summary } from '../experiments/runner';
 import type { BarSeries, LineSeries } from './figures';
 import { readJsonl } from './tables';
@@ -47,6 +47,19 @@ export function summaryBars(summary: Summary, metric: string, splits?: string[],
     hi: categories.map((s) => summary.results[g][s][metric].ci95?.[1] ?? null),
   }));
   return { categories, series };
+}
+
+/** One bar series per named group of aggregates (one per category), with CI error bars. */
+export function aggregateBars(categories: string[], groups: Array<{ name: string; values: Aggregate[] }>): { categories: string[]; series: BarSeries[] } {
+  return {
+    categories,
+    series: groups.map((g) => ({
+      name: g.name,
+      y: g.values.map((a) => a.mean),
+      lo: g.values.map((a) => a.ci95?.[0] ?? null),
+      hi: g.values.map((a) => a.ci95?.[1] ?? null),
+    })),
+  };
 }
 
 /** Per-example scores of one seed, reward model and split. */

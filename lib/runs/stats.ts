@@ -66,3 +66,12 @@ export function logLogSlope(x: number[], y: number[]): number {
   }
   return num / den;
 }
+
+/** Whether an aggregate is reliably above (below) a level: its 95% CI excludes it (one seed: its mean). */
+export function reliablyAbove(a: Aggregate, level: number): boolean {
+  return a.ci95 ? a.ci95[0] > level : a.mean > level;
+}
+
+export function reliablyBelow(a: Aggregate, level: number): boolean {
+  return a.ci95 ? a.ci95[1] < level : a.mean < level;
+}

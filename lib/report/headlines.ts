@@ -1,0 +1,137 @@
+/**
+ * The headline numbers of each experiment, beside the paper's: what the CLI prints after a run and what
+ * RESULTS.md tabulates. One function per experiment reads its typed summary; the paper's numbers are those of
+ * ../shared/docs/paper.md (null where the paper reports none).
+ */
+import type { Summary } from '../experiments/runner';
+import type { TokenCuesMetrics } from '../experiments/token-cues';
+import type { AlignmentMetrics } from '../experiments/alignment';
+import type { MetricTable } from '../experiments/types';
+import type { Aggregate } from '../runs/stats';
+import { EVAL_TYPES, TRAIN_SETS } from '../data/real-world';
+import { rewardModelLabel } from './format';
+
+export interface HeadlineRow {
+  quantity: string;
+  value: Aggregate;
+  /** The paper's number, as the paper states it; null when it has none. */
+  paper: string | null;
+}
+
+type AnySummary = Summary<object>;
+type TableResults = Summary<MetricTable>['results'];
+
+const row = (quantity: string, value: Aggregate | undefined, paper: string | null = null): HeadlineRow[] => (value ? [{ quantity, value, paper }] : []);
+
+function preference(r: TableResults, splits: string[], paper: Record<string, string> = {}): HeadlineRow[] {
+  return Object.keys(r)
+    .filter((rm) => r[rm][splits[0]]?.accuracy)
+    .flatMap((rm) => splits.flatMap((sp) => row(`${rewardModelLabel(rm)} accuracy, ${sp}`, r[rm][sp]?.accuracy, paper[`${rm}/${sp}`] ?? null)));
+}
+
+const TOKEN_CUE_PAPER: Record<string, string> = {
+  'ex/test-paraphrased': '1.00',
+  'im/test-paraphrased': '0.019',
+  'ex/train-paraphrased': '1.00',
+  'im/train-paraphrased': '0.022',
+  'ex/test-original': '1.00',
+  'im/test-original': '1.00',
+};
+
+function tokenCueRows(r: Summary<TokenCuesMetrics>['results'], prefix = ''): HeadlineRow[] {
+  return Object.entries(r.rewardModels).flatMap(([rm, m]) =>
+    (['test-original', 'test-paraphrased', 'test-same-prefix'] as const).flatMap((sp) =>
+      row(`${prefix}${rewardModelLabel(rm)} accuracy, ${sp}`, m.splits[sp].accuracy, prefix ? null : (TOKEN_CUE_PAPER[`${rm}/${sp}`] ?? null)),
+    ),
+  );
+}
+
+const HEADLINES: Record<string, (s: AnySummary) => HeadlineRow[]> = {
+  'toy-copy': (s) => preference(s.results as TableResults, ['test', 'longer']),
+  theorem1: (s) => {
+    const r = s.results as TableResults;
+    return Object.keys(r).flatMap((ref) => {
+      const deltas = Object.values(r[ref]);
+      const worst = deltas.reduce((a, m) => (m.marginMinOverDelta.mean < a.marginMinOverDelta.mean ? m : a));
+      const holds = deltas.reduce((a, m) => (m.boundHolds.mean < a.boundHolds.mean ? m : a));
+      return [
+        ...row(`${ref} reference: smallest margin / delta over the delta grid`, worst.marginMinOverDelta, '1 (exactly)'),
+        ...row(`${ref} reference: bound holds (worst delta)`, holds.boundHolds, '1'),
+      ];
+    });
+  },
+  hamiltonian: (s) => {
+    const r = s.results as TableResults;
+    return [
+      ...row('IM-RM verification accuracy, test', r.im?.test?.accuracy, '0.993'),
+      ...row('EX-RM verification accuracy, test', r.ex?.test?.accuracy),
+      ...row('IM-RM policy: valid cycles generated', r.generation?.['im-policy']?.valid, '0'),
+      ...row('base: valid cycles generated', r.generation?.base?.valid),
+      ...row('random permutation: valid (exact)', r.generation?.['random-permutation']?.valid),
+    ];
+  },
+  dynamics: (s) => {
+    const r = s.results as TableResults;
+    return [
+      ...row('Eq. 4 (EX-RM, fixed hidden states): max relative error', r.ex?.fixed?.eq4MaxRelError, '0 (exact)'),
+      ...row('Eq. 5 (IM-RM): error slope in eta (2 = first order)', r.im?.fixed?.eq5Slope, '2'),
+      ...row('IM-RM full fine-tuning: correlation with Eq. 5', r.im?.full?.pearsonWithPrediction),
+      ...row('EX-RM full fine-tuning: correlation with Eq. 4', r.ex?.full?.pearsonWithPrediction),
+    ];
+  },
+  theorem2: (s) => {
+    const r = s.results as TableResults;
+    return [
+      ...row('IM-RM accuracy on unseen tokens (base hidden states)', r.im?.model?.unseenAccuracy, '0.5 (exactly)'),
+      ...row('EX-RM accuracy on unseen tokens (base hidden states)', r.ex?.model?.unseenAccuracy),
+      ...row('EX-RM cosine to the max-margin separator', r.ex?.model?.cosToSvm, '→ 1'),
+      ...row('separator accuracy on unseen tokens', r.ex?.model?.svmUnseenAccuracy),
+    ];
+  },
+  pretrain: (s) => {
+    const r = s.results as TableResults;
+    return [
+      ...row('validation perplexity', r.lm?.validation?.perplexity),
+      ...row('validation perplexity, Brown', r.lm?.['validation-brown']?.perplexity),
+      ...row('validation perplexity, persona statements', r.lm?.['validation-persona']?.perplexity),
+    ];
+  },
+  'token-cues': (s) => tokenCueRows((s as Summary<TokenCuesMetrics>).results),
+  'real-world': (s) => {
+    const r = s.results as TableResults;
+    const paper: Record<string, string> = {
+      'ex/in-distribution': '0.752',
+      'im/in-distribution': '0.646',
+      'ex/token-level shift': '0.665',
+      'im/token-level shift': '0.602',
+      'ex/domain shift': '0.621',
+      'im/domain shift': '0.720',
+    };
+    return TRAIN_SETS.flatMap((t) =>
+      ['ex', 'im'].flatMap((rm) =>
+        EVAL_TYPES.flatMap((e) =>
+          row(
+            `trained on ${t}: ${rewardModelLabel(rm)} accuracy, ${e}`,
+            r[`${t}/${rm}`]?.[`avg ${e}`]?.accuracy,
+            paper[`${rm}/${e}`] ? `${paper[`${rm}/${e}`]} (mean of six models)` : null,
+          ),
+        ),
+      ),
+    );
+  },
+  alignment: (s) => {
+    const r = (s as Summary<AlignmentMetrics>).results;
+    return Object.entries(r.variants).flatMap(([v, m]) => [
+      ...row(`${v} base: hidden-state alignment score`, m.alignment.hidden.score),
+      ...row(`${v} base: unembedding alignment score`, m.alignment.unembedding.score),
+      ...row(`${v} base: separator-predicted paraphrase accuracy`, m.tokenCues.separator.predictedAccuracy),
+      ...tokenCueRows(m.tokenCues, `${v} base: `).filter((x) => x.quantity.endsWith('test-paraphrased')),
+    ]);
+  },
+};
+
+/** The headline rows of a run's summary (every numeric leaf, flattened, for an experiment without headlines). */
+export function headlines(summary: AnySummary): HeadlineRow[] {
+  const f = HEADLINES[summary.experiment];
+  return f ? f(summary) : [];
+}
