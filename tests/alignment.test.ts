@@ -21,6 +21,8 @@ import { alignment, baseOverrides } from '../lib/experiments/alignment';
 import { pretrain } from '../lib/experiments/pretrain';
 import { resolveExperimentConfig, runExperiment } from '../lib/experiments/runner';
 import { alignmentScore, alignmentOf, wordTokens } from '../lib/theory/word-alignment';
+import { alignmentRows, alignmentVerdicts, pairedDifference, verdictsMarkdown } from '../lib/experiments/alignment-report';
+import { aggregate } from '../lib/runs/stats';
 
 const roles = {
   trainChosen: TOKEN_CUES.trainChosenWords,
@@ -181,5 +183,79 @@ describe('word alignment', () => {
   it('finds the tokens of a word after a prefix', () => {
     const encode = (t: string) => t.split(/(?= )/).map((w) => w.length + 100 * w.charCodeAt(w.length - 1)); // one token per " word"
     assert.deepEqual(wordTokens(encode, 'I say', ' not really'), encode(' not really'));
+  });
+});
+
+describe('alignment verdicts (hand-made aggregates)', () => {
+  const a = (...perSeed: number[]) => aggregate(perSeed);
+  const base = (hidden: number[], ex: number[], im: number[], sep: number[]) => ({
+    alignment: { hidden: { score: a(...hidden), cosines: {} }, unembedding: { score: a(0, 0, 0), cosines: {} } },
+    tokenCues: {
+      rewardModels: Object.fromEntries(
+        [
+          ['ex', ex],
+          ['im', im],
+        ].map(([rm, acc]) => [
+          rm,
+          {
+            splits: {
+              'test-paraphrased': { accuracy: a(...(acc as number[])) },
+              'test-original': { accuracy: a(1, 1, 1) },
+              'test-same-prefix': { accuracy: a(0.5, 0.5, 0.5) },
+            },
+            byWords: {},
+          },
+        ]),
+      ),
+      separator: { predictedAccuracy: a(...sep) },
+      eq5: {
+        chosen: { predictedChange: a(1, 1, 1), tokenMatch: a(2, 2, 2), tokenMismatch: a(-1, -1, -1) },
+        rejected: { predictedChange: a(0, 0, 0), tokenMatch: a(0, 0, 0), tokenMismatch: a(0, 0, 0) },
+      },
+    },
+  });
+
+  it('pairs seeds across bases', () => {
+    const d = pairedDifference(a(0.1, 0.5, 0.9), a(0.2, 0.6, 1.0));
+    assertClose(d.mean, 0.1, 1e-12);
+    assertClose(d.std, 0, 1e-12); // the same step in every seed: reliable although the bases' own CIs overlap
+  });
+
+  it('reports rising accuracy, a predictive separator and an IM-RM below chance when the numbers say so', () => {
+    const r = {
+      variants: {
+        aligned: base([0.5, 0.6, 0.7], [0.9, 1, 0.95], [0, 0, 0.1], [0.9, 1, 0.95]),
+        crossed: base([-0.5, -0.4, -0.6], [0.1, 0, 0.05], [0, 0.1, 0], [0.1, 0, 0.05]),
+        absent: base([0, 0.1, -0.1], [0.5, 0.6, 0.55], [0, 0, 0], [0.5, 0.6, 0.55]),
+      },
+    };
+    const v = alignmentVerdicts(r as never);
+    assert.deepEqual(
+      v.map((x) => x.holds),
+      ['yes', 'yes', 'yes', 'yes'],
+    );
+    assert.match(v[1].evidence, /absent − crossed 0\.500 \[0\.252, 0\.748\], aligned − absent 0\.400 \[0\.400, 0\.400\]/);
+    assert.match(v[2].evidence, /Pearson r = 1\.00, mean absolute gap 0\.000/);
+    assert.deepEqual(
+      alignmentRows(r as never).map((x) => x.variant),
+      ['crossed', 'absent', 'aligned'],
+    );
+  });
+
+  it('says no, or in part, and shows the Eq. 5 terms where the IM-RM is not below chance', () => {
+    const r = {
+      variants: {
+        crossed: base([0, 0, 0], [0.5, 0.5, 0.5], [0, 0, 0], [0.5, 0.5, 0.5]),
+        absent: base([0, 0, 0], [0.4, 0.6, 0.5], [0, 0, 0], [0.5, 0.5, 0.5]),
+        aligned: base([0, 0, 0], [0.3, 0.3, 0.3], [0.9, 1, 0.95], [0.5, 0.5, 0.5]),
+      },
+    };
+    const v = alignmentVerdicts(r as never);
+    assert.equal(v[0].holds, 'no');
+    assert.equal(v[1].holds, 'no');
+    assert.equal(v[2].holds, 'no'); // no variation in the prediction
+    assert.equal(v[3].holds, 'in part');
+    assert.match(v[3].evidence, /aligned: IM-RM 0\.950 .* Eq\. 5 on one paraphrased pair: chosen 1\.000 .*same-token pairs 2\.000/);
+    assert.match(verdictsMarkdown(v), /^\*\*The manipulation worked.*: no\.\*\*/);
   });
 });

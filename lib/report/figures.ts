@@ -116,7 +116,20 @@ export interface ScatterSeries {
   x: number[];
   y: number[];
   text?: string[];
+  /** Show `text` beside each marker (not only on hover). */
+  showText?: boolean;
+  /** 95% CI bounds drawn as error bars. */
+  xCi?: { lo: number[]; hi: number[] };
+  yCi?: { lo: number[]; hi: number[] };
 }
+
+const errorBars = (values: number[], ci: { lo: number[]; hi: number[] }) => ({
+  type: 'data',
+  symmetric: false,
+  array: values.map((v, i) => ci.hi[i] - v),
+  arrayminus: values.map((v, i) => v - ci.lo[i]),
+  thickness: 1,
+});
 
 /** Scatter plot; with `diagonal`, the line y = x over the data range (predicted vs actual). */
 export function scatter(opts: {
@@ -131,12 +144,14 @@ export function scatter(opts: {
 }): FigureSpec {
   const data: FigureSpec['data'] = opts.series.map((s, i) => ({
     type: 'scatter',
-    mode: 'markers',
+    mode: s.showText ? 'markers+text' : 'markers',
     name: s.name,
     x: s.x,
     y: s.y,
     marker: { color: PALETTE[i % PALETTE.length], size: 6, opacity: 0.8 },
-    ...(s.text ? { text: s.text, hoverinfo: 'text+x+y' } : {}),
+    ...(s.text ? { text: s.text, hoverinfo: 'text+x+y', textposition: 'top right' } : {}),
+    ...(s.xCi ? { error_x: { ...errorBars(s.x, s.xCi), color: PALETTE[i % PALETTE.length] } } : {}),
+    ...(s.yCi ? { error_y: { ...errorBars(s.y, s.yCi), color: PALETTE[i % PALETTE.length] } } : {}),
   }));
   if (opts.diagonal) {
     const all = opts.series.flatMap((s) => [...s.x, ...s.y]).filter(Number.isFinite);

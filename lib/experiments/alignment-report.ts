@@ -1,0 +1,167 @@
+/**
+ * Readings of the alignment experiment: one row per base of the family, and the verdicts the issue asks for,
+ * computed from the numbers (pure functions of the typed summary, tested with hand-made aggregates).
+ *
+ * Seeds are paired across bases: seed s draws the same prompts, answers and heads on every base, so differences
+ * between bases are aggregated per seed (a paired 95% CI), not from the bases' separate CIs.
+ */
+import { type Aggregate, aggregate, pearson, reliablyAbove, reliablyBelow } from '../runs/stats';
+import { formatCi, rewardModelLabel } from '../report/format';
+import { type FigureSpec, scatter } from '../report/figures';
+import type { Aggregated } from './types';
+import type { AlignmentMetrics } from './alignment';
+
+export type AlignmentResults = Aggregated<AlignmentMetrics>;
+
+/** The family in the order of the hypothesis: paraphrases with the opposite meaning, absent, with the same meaning. */
+export const VARIANT_ORDER = ['crossed', 'absent', 'aligned'];
+
+export interface AlignmentRow {
+  variant: string;
+  hiddenAlignment: Aggregate;
+  unembeddingAlignment: Aggregate;
+  separatorPrediction: Aggregate;
+  /** reward model -> test-paraphrased accuracy */
+  paraphrased: Record<string, Aggregate>;
+  /** reward model -> test-original accuracy (did it fit the task?) */
+  original: Record<string, Aggregate>;
+  imSamePrefix: Aggregate | null;
+}
+
+export function variantsOf(r: AlignmentResults): string[] {
+  return VARIANT_ORDER.filter((v) => v in r.variants);
+}
+
+export function alignmentRows(r: AlignmentResults): AlignmentRow[] {
+  return variantsOf(r).map((variant) => {
+    const m = r.variants[variant];
+    const rms = m.tokenCues.rewardModels;
+    return {
+      variant,
+      hiddenAlignment: m.alignment.hidden.score,
+      unembeddingAlignment: m.alignment.unembedding.score,
+      separatorPrediction: m.tokenCues.separator.predictedAccuracy,
+      paraphrased: Object.fromEntries(Object.entries(rms).map(([rm, x]) => [rm, x.splits['test-paraphrased'].accuracy])),
+      original: Object.fromEntries(Object.entries(rms).map(([rm, x]) => [rm, x.splits['test-original'].accuracy])),
+      imSamePrefix: rms.im ? rms.im.splits['test-same-prefix'].accuracy : null,
+    };
+  });
+}
+
+/** Per-seed difference b - a of two aggregates over the same seeds, aggregated (paired). */
+export function pairedDifference(a: Aggregate, b: Aggregate): Aggregate {
+  return aggregate(b.perSeed.map((v, i) => v - a.perSeed[i]));
+}
+
+export interface Verdict {
+  claim: string;
+  /** 'yes' / 'no', or 'in part' when the direction holds but not reliably, or for some bases only. */
+  holds: 'yes' | 'no' | 'in part';
+  evidence: string;
+}
+
+/** Does `values` (in VARIANT_ORDER) rise? 'yes' when every paired step is reliably positive, 'in part' when every step's mean is. */
+function rises(values: Aggregate[]): { holds: Verdict['holds']; steps: Aggregate[] } {
+  const steps = values.slice(1).map((v, i) => pairedDifference(values[i], v));
+  const holds = steps.every((d) => reliablyAbove(d, 0)) ? 'yes' : steps.every((d) => d.mean > 0) ? 'in part' : 'no';
+  return { holds, steps };
+}
+
+const describeSteps = (variants: string[], steps: Aggregate[]) => steps.map((d, i) => `${variants[i + 1]} − ${variants[i]} ${formatCi(d)}`).join(', ');
+
+export function alignmentVerdicts(r: AlignmentResults): Verdict[] {
+  const rows = alignmentRows(r);
+  const variants = rows.map((x) => x.variant);
+  const verdicts: Verdict[] = [];
+
+  const manip = rises(rows.map((x) => x.hiddenAlignment));
+  verdicts.push({
+    claim: 'The manipulation worked: the bases’ hidden-state alignment rises from crossed to absent to aligned',
+    holds: manip.holds,
+    evidence: `hidden-state alignment ${rows.map((x) => `${x.variant} ${formatCi(x.hiddenAlignment)}`).join(', ')}; unembedding alignment ${rows.map((x) => `${x.variant} ${formatCi(x.unembeddingAlignment)}`).join(', ')}.`,
+  });
+
+  const ex = rises(rows.map((x) => x.paraphrased.ex));
+  verdicts.push({
+    claim: 'EX-RM paraphrase accuracy rises from crossed to absent to aligned',
+    holds: ex.holds,
+    evidence: `test-paraphrased accuracy ${rows.map((x) => `${x.variant} ${formatCi(x.paraphrased.ex)}`).join(', ')}; paired steps ${describeSteps(variants, ex.steps)}.`,
+  });
+
+  const points = rows.flatMap((x) => x.separatorPrediction.perSeed.map((p, i) => ({ p, a: x.paraphrased.ex.perSeed[i] })));
+  const r2 =
+    points.length > 1
+      ? pearson(
+          points.map((q) => q.p),
+          points.map((q) => q.a),
+        )
+      : Number.NaN;
+  const gap = points.reduce((s, q) => s + Math.abs(q.a - q.p), 0) / Math.max(1, points.length);
+  const sep = rises(rows.map((x) => x.separatorPrediction));
+  verdicts.push({
+    claim: 'The base’s separator (footnote 3) predicts the EX-RM’s paraphrase accuracy',
+    holds: r2 > 0.5 && gap < 0.2 ? 'yes' : r2 > 0 ? 'in part' : 'no',
+    evidence: `separator prediction ${rows.map((x) => `${x.variant} ${formatCi(x.separatorPrediction)}`).join(', ')} (rising: ${sep.holds}); over ${points.length} (base, seed) points Pearson r = ${Number.isNaN(r2) ? 'undefined (no variation)' : r2.toFixed(2)}, mean absolute gap ${gap.toFixed(3)}.`,
+  });
+
+  if (rows.every((x) => x.paraphrased.im)) {
+    const below = rows.filter((x) => reliablyBelow(x.paraphrased.im, 0.5));
+    const notBelow = rows.filter((x) => !reliablyBelow(x.paraphrased.im, 0.5));
+    const why = notBelow.map((x) => {
+      const e = r.variants[x.variant].tokenCues.eq5;
+      const eq5 = e
+        ? ` Eq. 5 on one paraphrased pair: chosen ${formatCi(e.chosen.predictedChange)} (same-token pairs ${formatCi(e.chosen.tokenMatch)}, different-token ${formatCi(e.chosen.tokenMismatch)}), rejected ${formatCi(e.rejected.predictedChange)} (same-token ${formatCi(e.rejected.tokenMatch)}, different-token ${formatCi(e.rejected.tokenMismatch)})`
+        : '';
+      return `${x.variant}: IM-RM ${formatCi(x.paraphrased.im)}, unembedding alignment ${formatCi(x.unembeddingAlignment)}.${eq5}`;
+    });
+    verdicts.push({
+      claim: 'The IM-RM stays below chance on paraphrases on every base',
+      holds: notBelow.length === 0 ? 'yes' : below.length === 0 ? 'no' : 'in part',
+      evidence:
+        `test-paraphrased accuracy ${rows.map((x) => `${x.variant} ${formatCi(x.paraphrased.im)}`).join(', ')}.` +
+        (why.length ? ` Not reliably below chance — ${why.join(' ')}` : ''),
+    });
+  }
+  return verdicts;
+}
+
+/** The verdicts as Markdown: one paragraph each. */
+export function verdictsMarkdown(verdicts: Verdict[]): string {
+  return verdicts.map((v) => `**${v.claim}: ${v.holds}.** ${v.evidence}`).join('\n\n');
+}
+
+/** Rows for a table: one per base, the alignment measures and each reward model's paraphrase accuracy. */
+export function alignmentTable(r: AlignmentResults): Array<Record<string, string>> {
+  return alignmentRows(r).map((x) => ({
+    base: x.variant,
+    'hidden-state alignment': formatCi(x.hiddenAlignment),
+    'unembedding alignment': formatCi(x.unembeddingAlignment),
+    'separator prediction': formatCi(x.separatorPrediction),
+    ...Object.fromEntries(Object.entries(x.paraphrased).map(([rm, a]) => [`${rewardModelLabel(rm)} test-paraphrased`, formatCi(a)])),
+    ...(x.imSamePrefix ? { 'IM-RM test-same-prefix': formatCi(x.imSamePrefix) } : {}),
+    ...Object.fromEntries(Object.entries(x.original).map(([rm, a]) => [`${rewardModelLabel(rm)} test-original`, formatCi(a)])),
+  }));
+}
+
+const ciLo = (a: Aggregate) => (a.ci95 ? a.ci95[0] : a.mean);
+const ciHi = (a: Aggregate) => (a.ci95 ? a.ci95[1] : a.mean);
+
+/** The family as one figure: each reward model's test-paraphrased accuracy against the base's hidden-state alignment, CIs both ways. */
+export function alignmentScatter(r: AlignmentResults, rewardModels: string[]): FigureSpec {
+  const rows = alignmentRows(r);
+  return scatter({
+    name: 'alignment-vs-accuracy',
+    title: "Test-paraphrased accuracy vs the base's hidden-state alignment (chance = 0.5)",
+    xTitle: 'hidden-state alignment of the base (centred cosines)',
+    yTitle: 'test-paraphrased accuracy',
+    series: rewardModels.map((rm) => ({
+      name: rewardModelLabel(rm),
+      text: rows.map((x) => x.variant),
+      showText: true,
+      x: rows.map((x) => x.hiddenAlignment.mean),
+      xCi: { lo: rows.map((x) => ciLo(x.hiddenAlignment)), hi: rows.map((x) => ciHi(x.hiddenAlignment)) },
+      y: rows.map((x) => x.paraphrased[rm].mean),
+      yCi: { lo: rows.map((x) => ciLo(x.paraphrased[rm])), hi: rows.map((x) => ciHi(x.paraphrased[rm])) },
+    })),
+  });
+}
