@@ -1,0 +1,110 @@
+/**
+ * RESULTS.md, generated from the run store (`npm run results`): per experiment and run, the headline numbers
+ * (mean [95% CI] over seeds) beside the paper's, with the profile, overrides, seeds, backend, run id, the commits
+ * that computed the seeds and the wall time. Never hand-edited: regenerate it after a run.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Summary } from '../experiments/runner';
+import { PROFILES, type ProfileName } from '../experiments/types';
+import { formatSeconds } from '../runs/progress';
+import { formatCi, formatSeeds } from './format';
+import { headlines } from './headlines';
+
+export interface StoredRun {
+  /** Run folder relative to the store root, e.g. token-cues/930d3d5c2a1b4c5d. */
+  id: string;
+  summary: Summary<object>;
+}
+
+/** Every finished run (a folder with summary.json) under the store root. */
+export function readRunStore(root: string): StoredRun[] {
+  if (!fs.existsSync(root)) return [];
+  return fs.readdirSync(root).flatMap((experiment) => {
+    const dir = path.join(root, experiment);
+    if (!fs.statSync(dir).isDirectory()) return [];
+    return fs.readdirSync(dir).flatMap((hash) => {
+      const file = path.join(dir, hash, 'summary.json');
+      return fs.existsSync(file) ? [{ id: `${experiment}/${hash}`, summary: JSON.parse(fs.readFileSync(file, 'utf8')) as Summary<object> }] : [];
+    });
+  });
+}
+
+/** "key=value" for every leaf of `config` that differs from `defaults` (the run's --set overrides on its profile). */
+export function configDifferences(config: unknown, defaults: unknown, prefix = ''): string[] {
+  if (config && defaults && typeof config === 'object' && typeof defaults === 'object' && !Array.isArray(config) && !Array.isArray(defaults)) {
+    return Object.keys(config).flatMap((k) =>
+      configDifferences((config as Record<string, unknown>)[k], (defaults as Record<string, unknown>)[k], prefix ? `${prefix}.${k}` : k),
+    );
+  }
+  return JSON.stringify(config) === JSON.stringify(defaults) ? [] : [`${prefix}=${JSON.stringify(config)}`];
+}
+
+export interface ResultsPageOptions {
+  /** experiment -> its current version (a run of another version is marked as such). */
+  versions: Record<string, number>;
+  /** experiment -> profile -> the profile's resolved config (to show a run's overrides). */
+  profileConfig: (experiment: string, profile: ProfileName) => unknown;
+  /** Leave out smoke-profile runs (they test the code, not the science). Default true. */
+  skipSmoke?: boolean;
+  generatedAt?: string;
+}
+
+const profileRank = (p: string) => (p === 'smoke' ? 9 : ['paper', 'full', 'quick'].indexOf(p) + 1 || 5);
+
+/** The commits that computed the seeds, each marked dirty when any of its seeds ran on uncommitted changes. */
+export function commits(s: Pick<Summary<object>, 'provenance'>): string {
+  const seen = new Map<string, boolean>();
+  for (const p of s.provenance ?? []) {
+    const c = p.gitCommit ? p.gitCommit.slice(0, 8) : 'no git';
+    seen.set(c, (seen.get(c) ?? false) || !!p.gitDirty);
+  }
+  return [...seen].map(([c, dirty]) => `${c}${dirty ? ' (dirty)' : ''}`).join(', ') || 'unknown';
+}
+
+const shorten = (o: string, max = 90) => (o.length > max ? `${o.slice(0, max - 1)}…` : o);
+
+function runSection(run: StoredRun, opts: ResultsPageOptions): string {
+  const s = run.summary;
+  const current = opts.versions[s.experiment];
+  const stale = current !== undefined && s.version !== current ? ` — **version ${s.version}; the code is at version ${current}: recompute before citing**` : '';
+  const overrides = PROFILES.includes(s.profile) ? configDifferences(s.config, opts.profileConfig(s.experiment, s.profile)) : [];
+  const rows = headlines(s);
+  const head = [
+    `### ${s.experiment} · ${s.profile}${overrides.length ? ` with ${overrides.map((o) => `\`${shorten(o)}\``).join(', ')}` : ''}`,
+    '',
+    `${s.seeds.length} seed(s) · backend ${s.backend} · run \`${run.id}\` · commit ${commits(s)} · computed ${s.createdAt.slice(0, 10)} · ` +
+      `${s.seedSeconds.map((x) => formatSeconds(x)).join(', ')} per seed${stale}`,
+    '',
+  ];
+  if (rows.length === 0) return [...head, '(no headline numbers defined for this experiment)', ''].join('\n');
+  const table = [
+    '| quantity | ours: mean [95% CI] | per seed | paper |',
+    '|---|---|---|---|',
+    ...rows.map((r) => `| ${r.quantity} | ${formatCi(r.value)} | ${formatSeeds(r.value)} | ${r.paper ?? '—'} |`),
+  ];
+  return [...head, ...table, ''].join('\n');
+}
+
+/** The whole page: experiments in registry order, runs by profile (paper, full, quick) then newest first. */
+export function resultsMarkdown(runs: StoredRun[], experiments: string[], opts: ResultsPageOptions): string {
+  const shown = runs.filter((r) => !(opts.skipSmoke ?? true) || r.summary.profile !== 'smoke');
+  const sections = experiments.flatMap((e) => {
+    const mine = shown
+      .filter((r) => r.summary.experiment === e)
+      .sort((a, b) => profileRank(a.summary.profile) - profileRank(b.summary.profile) || b.summary.createdAt.localeCompare(a.summary.createdAt));
+    return mine.length ? [`## ${e}\n`, ...mine.map((r) => runSection(r, opts))] : [];
+  });
+  return [
+    '# Results',
+    '',
+    `Generated by \`npm run results\` from the run store on ${opts.generatedAt ?? new Date().toISOString().slice(0, 10)}; do not edit by hand.`,
+    'Each number is the mean over seeds with its 95% CI (Student t) and the per-seed values; "paper" is the number the',
+    'paper reports for its 1B-8B models (none where it reports none). The run id is the folder under `runs/`; the commits',
+    'are those that computed the seeds (provenance), the version is part of the run identity (README, "Run identity").',
+    '',
+    ...(sections.length
+      ? sections
+      : ['No finished runs in the store yet: run `npm run exp -- <experiment> --profile quick --seeds 3`, then `npm run results`.', '']),
+  ].join('\n');
+}
