@@ -122,10 +122,10 @@ describe('paired bootstrap', () => {
       rewardmath: { accuracy: 0.7 },
     };
     const avg = groupAverages(g, SPLIT_GROUPS.ultrafeedback);
-    assertClose(avg['avg in-distribution'].accuracy, 0.8);
-    assertClose(avg['avg token-level shift'].accuracy, 0.5);
-    assertClose(avg['avg domain shift'].accuracy, 0.5);
-    assert.equal(groupAverages(g, SPLIT_GROUPS.rewardmath)['avg token-level shift'], undefined);
+    assertClose(avg['in-distribution']?.accuracy as number, 0.8);
+    assertClose(avg['token-level shift']?.accuracy as number, 0.5);
+    assertClose(avg['domain shift']?.accuracy as number, 0.5);
+    assert.equal(groupAverages(g, SPLIT_GROUPS.rewardmath)['token-level shift'], undefined);
   });
 });
 
@@ -179,19 +179,35 @@ describe('real-world experiment (smoke)', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'imrm-runs-'));
     const run = await runExperiment(realWorld, { profile: 'smoke', seeds: 2, root });
     const r = run.summary.results;
-    for (const group of ['ultrafeedback/ex', 'ultrafeedback/im', 'rewardmath/ex', 'rewardmath/im', 'ultrafeedback/bow', 'baseline/random', 'baseline/longer']) {
+    const models = [
+      r.trained.ultrafeedback.ex,
+      r.trained.ultrafeedback.im,
+      r.trained.rewardmath.ex,
+      r.trained.rewardmath.im,
+      r.trained.ultrafeedback.bow,
+      r.baselines.random,
+      r.baselines.longer,
+    ];
+    for (const m of models) {
       for (const s of EVAL_SPLITS) {
-        const a = r[group][s].accuracy.mean;
-        assert.ok(a >= 0 && a <= 1, `${group} ${s} ${a}`);
+        const a = m.splits[s].accuracy.mean;
+        assert.ok(a >= 0 && a <= 1, `${s} ${a}`);
       }
     }
-    assert.ok(r['ultrafeedback/ex']['avg token-level shift']);
-    assert.ok(r['data/truncation'].ultrafeedback.pairsTruncated.mean > 0, 'the smoke context truncates UltraFeedback');
+    // Each evaluation type is the mean of its splits (per seed, so also over seeds).
+    const tokenShift = SPLIT_GROUPS.ultrafeedback['token-level shift'].map((s) => r.trained.ultrafeedback.ex.splits[s].accuracy.mean);
+    assertClose(
+      r.trained.ultrafeedback.ex.byType['token-level shift']?.accuracy.mean as number,
+      tokenShift.reduce((a, b) => a + b, 0) / tokenShift.length,
+      1e-12,
+    );
+    assert.equal(r.trained.rewardmath.ex.byType['token-level shift'], undefined, 'RewardMATH-trained models have no token-level shift');
+    assert.ok(r.data.truncation.ultrafeedback.pairsTruncated.mean > 0, 'the smoke context truncates UltraFeedback');
     // Length rules are exact complements on pairs of unequal length.
-    assertClose(r['baseline/longer']['rewardbench-math'].accuracy.mean + r['baseline/shorter']['rewardbench-math'].accuracy.mean, 1);
+    assertClose(r.baselines.longer.splits['rewardbench-math'].accuracy.mean + r.baselines.shorter.splits['rewardbench-math'].accuracy.mean, 1);
     const cmp = compareRewardModels(run.dir, [1, 2], 'ultrafeedback', 'ex', 'im', 200);
     assert.equal(cmp.length, EVAL_SPLITS.length + 3);
-    const direct = r['ultrafeedback/ex'].ultrafeedback.accuracy.mean - r['ultrafeedback/im'].ultrafeedback.accuracy.mean;
+    const direct = r.trained.ultrafeedback.ex.splits.ultrafeedback.accuracy.mean - r.trained.ultrafeedback.im.splits.ultrafeedback.accuracy.mean;
     assertClose(cmp[0].difference, direct, 1e-9, 'bootstrap difference = accuracy difference');
     // The IM-RM reference log-probs of the evaluation splits are computed once for all seeds.
     assert.ok(fs.existsSync(path.join(run.dir, 'reference-sum-ultrafeedback.json')));

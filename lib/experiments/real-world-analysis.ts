@@ -10,7 +10,6 @@ import type { TruncationStats } from '../data/chat-format';
 import { EVAL_SPLITS, EVAL_TYPES, type EvalSplit, type EvalType, type RealWorldData, SPLIT_GROUPS, type TrainSet } from '../data/real-world';
 import type { EncodedPair } from '../rewards/sequences';
 import { type PairedBootstrap, pairedBootstrap } from '../runs/bootstrap';
-import type { MetricTable } from './types';
 import { readJsonl } from '../data/formats';
 import type { PairScore } from '../train/evaluate';
 
@@ -28,8 +27,18 @@ export interface SplitLengths {
   rejectedChars: number[];
 }
 
+/** What the evaluation data look like to the base's tokenizer (part of RealWorldMetrics). */
+export interface DataMetrics {
+  truncation: Record<EvalSplit, Record<string, number>>;
+  lengths: Record<EvalSplit, { meanChosenTokens: number; meanRejectedTokens: number; medianChosenOverRejected: number; fractionChosenLonger: number }>;
+  overlap: Record<
+    'uf-paraphrase' | 'uf-french' | 'uf-spanish',
+    { chosen: number; rejected: number; originalWithItself: number; originalChosenWithRejected: number; relativeToItself: number }
+  >;
+}
+
 export interface DataStatistics {
-  metrics: MetricTable;
+  metrics: DataMetrics;
   lengths: Record<EvalSplit, SplitLengths>;
   truncation: Record<EvalSplit, TruncationStats>;
 }
@@ -56,12 +65,12 @@ export function dataStatistics(
     }),
   ) as Record<EvalSplit, SplitLengths>;
 
-  const metrics: MetricTable = { 'data/truncation': {}, 'data/lengths': {}, 'data/overlap': {} };
+  const metrics = { truncation: {}, lengths: {}, overlap: {} } as DataMetrics;
   for (const s of EVAL_SPLITS) {
     const t = truncation[s];
-    metrics['data/truncation'][s] = { ...t, fractionTokensDropped: (t.promptTokensDropped + t.responseTokensDropped) / Math.max(1, t.tokensBefore) };
+    metrics.truncation[s] = { ...t, fractionTokensDropped: (t.promptTokensDropped + t.responseTokensDropped) / Math.max(1, t.tokensBefore) };
     const l = lengths[s];
-    metrics['data/lengths'][s] = {
+    metrics.lengths[s] = {
       meanChosenTokens: mean(l.chosenTokens),
       meanRejectedTokens: mean(l.rejectedTokens),
       medianChosenOverRejected: median(l.chosenTokens.map((c, i) => c / Math.max(1, l.rejectedTokens[i]))),
@@ -77,7 +86,7 @@ export function dataStatistics(
     const rewrites = data.eval[s];
     const chosen = mean(rewrites.map((r, i) => equalPairFraction(originals[i].chosen, encode(r.chosen))));
     const rejected = mean(rewrites.map((r, i) => equalPairFraction(originals[i].rejected, encode(r.rejected))));
-    metrics['data/overlap'][s] = {
+    metrics.overlap[s] = {
       chosen,
       rejected,
       originalWithItself: self,
@@ -88,18 +97,17 @@ export function dataStatistics(
   return { metrics, lengths, truncation };
 }
 
-/** `${prefix}avg <type>` -> mean of each metric over the type's splits (types without splits are left out). */
+/** Evaluation type -> mean of each metric over the type's splits (types without splits are left out). */
 export function groupAverages(
   group: Record<string, Record<string, number>>,
   groups: Record<EvalType, EvalSplit[]>,
-  prefix = '',
-): Record<string, Record<string, number>> {
-  const out: Record<string, Record<string, number>> = {};
+): Partial<Record<EvalType, Record<string, number>>> {
+  const out: Partial<Record<EvalType, Record<string, number>>> = {};
   for (const type of EVAL_TYPES) {
     const splits = groups[type].filter((s) => group[s]);
     if (splits.length === 0) continue;
     const metrics = Object.keys(group[splits[0]]);
-    out[`${prefix}avg ${type}`] = Object.fromEntries(metrics.map((m) => [m, mean(splits.map((s) => group[s][m]))]));
+    out[type] = Object.fromEntries(metrics.map((m) => [m, mean(splits.map((s) => group[s][m]))]));
   }
   return out;
 }

@@ -12,7 +12,16 @@ import { deriveSeed } from '../random';
 import { DATA_FILES } from '../data/catalog';
 import { fileSha256 } from '../data/sources';
 import { type ChatFormatConfig, formatChatPairs } from '../data/chat-format';
-import { EVAL_SPLITS, type EvalSplit, type RealWorldDataConfig, SPLIT_GROUPS, TRAIN_SETS, type TrainSet, loadRealWorldData } from '../data/real-world';
+import {
+  EVAL_SPLITS,
+  type EvalSplit,
+  type EvalType,
+  type RealWorldDataConfig,
+  SPLIT_GROUPS,
+  TRAIN_SETS,
+  type TrainSet,
+  loadRealWorldData,
+} from '../data/real-world';
 import { baseModelIdentity, loadBaseModel } from '../model/load';
 import { loadModel } from '../model/checkpoint';
 import { DEFAULT_PREFERENCE_TRAIN, type PreferenceTrainConfig, resolvePreferenceTrainConfig } from '../train/preference';
@@ -24,9 +33,9 @@ import { writeJsonl } from '../data/formats';
 import { writeFileAtomic } from '../runs/lock';
 import { type BowConfig, BowRewardModel, DEFAULT_BOW, resolveBowConfig } from '../baselines/bow';
 import { SIMPLE_BASELINES, simpleRewards } from '../baselines/simple';
-import type { Experiment, MetricTable } from './types';
+import type { Experiment } from './types';
 import { preferenceWorkUnits, runRewardModels } from './preference-seed';
-import { dataStatistics, groupAverages } from './real-world-analysis';
+import { type DataMetrics, dataStatistics, groupAverages } from './real-world-analysis';
 
 const { rewardModel: _rm, ...TRAIN } = DEFAULT_PREFERENCE_TRAIN;
 
@@ -41,6 +50,23 @@ export interface RealWorldConfig {
   bow: BowConfig;
 }
 
+type SplitMetrics = Record<string, number>;
+/** A model's metrics per evaluation split, and averaged per evaluation type as the paper groups them. */
+export interface ModelMetrics {
+  splits: Record<EvalSplit, SplitMetrics>;
+  byType: Partial<Record<EvalType, SplitMetrics>>;
+}
+
+/** The typed result of one seed of the real-world experiment. */
+export interface RealWorldMetrics {
+  /** What the data look like to the base's tokenizer, and what truncation cut from each training set. */
+  data: DataMetrics & { train: Record<string, SplitMetrics> };
+  /** training set -> reward model (and 'bow', the bag-of-words Bradley-Terry baseline) -> metrics */
+  trained: Record<string, Record<string, ModelMetrics>>;
+  /** meaning-free baselines (random, longer, shorter): per split, and per type under each training set's grouping */
+  baselines: Record<string, { splits: Record<EvalSplit, SplitMetrics>; byType: Record<string, Partial<Record<EvalType, SplitMetrics>>> }>;
+}
+
 /** The paper's metrics of a split (accuracy, normalised margin, tie rate). */
 const KEPT = ['accuracy', 'normalizedMargin', 'tieRate'] as const;
 const kept = (m: PreferenceMetrics): Record<string, number> => Object.fromEntries(KEPT.map((k) => [k, m[k]]));
@@ -51,8 +77,8 @@ function trainPairsUsed(c: RealWorldConfig, t: TrainSet): number {
   return c.data.nTrain > 0 ? Math.min(c.data.nTrain, available) : available;
 }
 
-export const realWorld: Experiment<RealWorldConfig> = {
-  version: 1,
+export const realWorld: Experiment<RealWorldConfig, RealWorldMetrics> = {
+  version: 2,
   name: 'real-world',
   description: 'Real-world token-level and domain shift (paper section 5.2): UltraFeedback / RewardMATH-trained EX-RM vs IM-RM with baselines',
   defaults: {
@@ -161,17 +187,18 @@ export const realWorld: Experiment<RealWorldConfig> = {
     const format = (examples: typeof data.eval.ultrafeedback, where: string) => formatChatPairs(examples, tok, c.format, where);
     const evalSets = Object.fromEntries(EVAL_SPLITS.map((s) => [s, format(data.eval[s], `real-world ${s}`)])) as Record<EvalSplit, ReturnType<typeof format>>;
     const evalPairs = Object.fromEntries(EVAL_SPLITS.map((s) => [s, evalSets[s].pairs])) as Record<EvalSplit, EncodedPair[]>;
-    const metrics: MetricTable = {};
     const records: Array<Record<string, unknown>> = [];
 
     // What the data looks like to this tokenizer: truncation, token overlap of the rewrites, lengths.
     const stats = dataStatistics(data, evalSets, encode);
     fs.writeFileSync(path.join(ctx.dir, 'data-stats.json'), JSON.stringify(stats, null, 1));
-    Object.assign(metrics, stats.metrics);
+    const trainTruncation: Record<string, SplitMetrics> = {};
+    const byTrainSet: RealWorldMetrics['trained'] = {};
+    const baselines: RealWorldMetrics['baselines'] = {};
 
     // Baselines that ignore meaning (random is seeded per seed; length rules are deterministic).
     for (const kind of SIMPLE_BASELINES) {
-      const group: Record<string, Record<string, number>> = {};
+      const group = {} as Record<EvalSplit, SplitMetrics>;
       for (const s of EVAL_SPLITS) {
         const pairs = data.eval[s];
         const r = simpleRewards(
@@ -181,7 +208,7 @@ export const realWorld: Experiment<RealWorldConfig> = {
         );
         group[s] = kept(preferenceMetrics(r.slice(0, pairs.length), r.slice(pairs.length)));
       }
-      metrics[`baseline/${kind}`] = group;
+      baselines[kind] = { splits: group, byType: Object.fromEntries(c.trainSets.map((t) => [t, groupAverages(group, SPLIT_GROUPS[t])])) };
     }
 
     // IM-RM reference log-probs of the evaluation splits: the same for every seed and training set, so one
@@ -203,9 +230,10 @@ export const realWorld: Experiment<RealWorldConfig> = {
     const tokenizerJson = (base.tokenizer as unknown as { toJSON(): unknown }).toJSON();
     for (const trainSet of c.trainSets) {
       const train = format(data.train[trainSet], `real-world train ${trainSet}`);
-      metrics[`data/train ${trainSet}`] = { truncation: { ...train.stats } };
+      trainTruncation[trainSet] = { ...train.stats };
+      const models: Record<string, ModelMetrics> = {};
       const bow = BowRewardModel.fit(data.train[trainSet], c.bow);
-      metrics[`${trainSet}/bow`] = Object.fromEntries(
+      const bowSplits = Object.fromEntries(
         EVAL_SPLITS.map((s) => {
           const pairs = data.eval[s];
           return [
@@ -218,7 +246,8 @@ export const realWorld: Experiment<RealWorldConfig> = {
             ),
           ];
         }),
-      );
+      ) as Record<EvalSplit, SplitMetrics>;
+      models.bow = { splits: bowSplits, byType: groupAverages(bowSplits, SPLIT_GROUPS[trainSet]) };
 
       // Training only (no evaluation splits): evaluation follows, once, on the trained models.
       const dir = path.join(ctx.dir, trainSet);
@@ -232,13 +261,13 @@ export const realWorld: Experiment<RealWorldConfig> = {
       for (const rm of c.rewardModels) {
         const spec = { ...rewardModelSpec(rm), beta: c.train.beta };
         const evalFile = path.join(dir, rm, 'evaluation.json');
-        let final: Record<string, Record<string, number>>;
+        let final: Record<EvalSplit, SplitMetrics>;
         if (fs.existsSync(evalFile) && !ctx.force) {
           final = JSON.parse(fs.readFileSync(evalFile, 'utf8'));
         } else {
           const saved = loadModel(path.join(dir, rm, 'model'));
           const state = { lm: { config: saved.config, params: saved.params }, head: (saved.extraTensors.reward_head ?? null) as never };
-          final = {};
+          final = {} as Record<EvalSplit, SplitMetrics>;
           fs.mkdirSync(path.join(dir, rm, 'scores'), { recursive: true });
           for (const s of EVAL_SPLITS) {
             ctx.progress.setLabel(`seed ${ctx.seed} ${trainSet} ${rm} evaluation ${s}`);
@@ -252,17 +281,10 @@ export const realWorld: Experiment<RealWorldConfig> = {
           fs.writeFileSync(evalFile, JSON.stringify(final));
         }
         ctx.progress.tick(1, `seed ${ctx.seed} ${trainSet} ${rm} evaluated`);
-        metrics[`${trainSet}/${rm}`] = final;
+        models[rm] = { splits: final, byType: groupAverages(final, SPLIT_GROUPS[trainSet]) };
       }
-      // Averages per evaluation type, for the reward models and the bag-of-words baseline of this training set.
-      for (const group of [...c.rewardModels.map((rm) => `${trainSet}/${rm}`), `${trainSet}/bow`])
-        Object.assign(metrics[group], groupAverages(metrics[group], SPLIT_GROUPS[trainSet]));
+      byTrainSet[trainSet] = models;
     }
-    for (const kind of SIMPLE_BASELINES) {
-      for (const trainSet of c.trainSets) {
-        metrics[`baseline/${kind}`] = { ...metrics[`baseline/${kind}`], ...groupAverages(metrics[`baseline/${kind}`], SPLIT_GROUPS[trainSet], `${trainSet} `) };
-      }
-    }
-    return { metrics, records };
+    return { metrics: { data: { ...stats.metrics, train: trainTruncation }, trained: byTrainSet, baselines }, records };
   },
 };

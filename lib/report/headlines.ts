@@ -6,6 +6,7 @@
 import type { Summary } from '../experiments/runner';
 import type { TokenCuesMetrics } from '../experiments/token-cues';
 import type { AlignmentMetrics } from '../experiments/alignment';
+import type { RealWorldMetrics } from '../experiments/real-world';
 import type { MetricTable } from '../experiments/types';
 import type { Aggregate } from '../runs/stats';
 import { EVAL_TYPES, TRAIN_SETS } from '../data/real-world';
@@ -98,7 +99,7 @@ const HEADLINES: Record<string, (s: AnySummary) => HeadlineRow[]> = {
   },
   'token-cues': (s) => tokenCueRows((s as Summary<TokenCuesMetrics>).results),
   'real-world': (s) => {
-    const r = s.results as TableResults;
+    const r = (s as Summary<RealWorldMetrics>).results;
     const paper: Record<string, string> = {
       'ex/in-distribution': '0.752',
       'im/in-distribution': '0.646',
@@ -112,7 +113,7 @@ const HEADLINES: Record<string, (s: AnySummary) => HeadlineRow[]> = {
         EVAL_TYPES.flatMap((e) =>
           row(
             `trained on ${t}: ${rewardModelLabel(rm)} accuracy, ${e}`,
-            r[`${t}/${rm}`]?.[`avg ${e}`]?.accuracy,
+            r.trained[t]?.[rm]?.byType[e]?.accuracy,
             paper[`${rm}/${e}`] ? `${paper[`${rm}/${e}`]} (mean of six models)` : null,
           ),
         ),
