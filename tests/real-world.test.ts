@@ -11,6 +11,8 @@ import { simpleRewards } from '../lib/baselines/simple';
 import { pairedBootstrap } from '../lib/runs/bootstrap';
 import { EVAL_SPLITS, SPLIT_GROUPS, loadRealWorldData } from '../lib/data/real-world';
 import { compareRewardModels, groupAverages, shorterPreference } from '../lib/experiments/real-world-analysis';
+import { realWorldConclusion } from '../lib/experiments/real-world-report';
+import { formatCi } from '../lib/report/format';
 import { runExperiment } from '../lib/experiments/runner';
 import { realWorld } from '../lib/experiments/real-world';
 
@@ -209,6 +211,19 @@ describe('real-world experiment (smoke)', () => {
     assert.equal(cmp.length, EVAL_SPLITS.length + 3);
     const direct = r.trained.ultrafeedback.ex.splits.ultrafeedback.accuracy.mean - r.trained.ultrafeedback.im.splits.ultrafeedback.accuracy.mean;
     assertClose(cmp[0].difference, direct, 1e-9, 'bootstrap difference = accuracy difference');
+    // The computed conclusion states the run's numbers and the paired verdict of each evaluation type.
+    const text = realWorldConclusion({
+      results: r,
+      trainSets: ['ultrafeedback', 'rewardmath'],
+      comparisons: { ultrafeedback: cmp },
+      shorterShares: [{ trainSet: 'ultrafeedback', rm: 'im', share: 0.2 }],
+      setup: { base: 'pretrained:smoke', maxLength: 64, nTrain: 8, epochs: 1 },
+    }).join('\n');
+    const c = cmp.find((x) => x.split === 'avg in-distribution') as (typeof cmp)[number];
+    const verdict = c.ci95[0] > 0 ? 'EX-RM ahead' : c.ci95[1] < 0 ? 'IM-RM ahead' : 'no reliable difference';
+    assert.ok(text.includes(`in-distribution: EX ${formatCi(r.trained.ultrafeedback.ex.byType['in-distribution']?.accuracy as never)}`), text);
+    assert.ok(text.includes(`(${verdict}, paired EX − IM ${c.difference.toFixed(3)}`), text);
+    assert.match(text, /the IM-RM prefers the \*longer\* response/);
     // The IM-RM reference log-probs of the evaluation splits are computed once for all seeds.
     assert.ok(fs.existsSync(path.join(run.dir, 'reference-sum-ultrafeedback.json')));
   });

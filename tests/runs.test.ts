@@ -7,6 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { setup, assertClose } from './helpers';
 import { runExperiment, resolveExperimentConfig, resolveRun, shardSeeds, summarize } from '../lib/experiments/runner';
 import { formatCi, rewardModelLabel } from '../lib/report/format';
+import { toyCopyConclusion } from '../lib/experiments/toy-copy-report';
 import { toyCopy } from '../lib/experiments/toy-copy';
 import { aggregate, tQuantile975 } from '../lib/runs/stats';
 import { Progress, type ProgressState, terminalRenderer } from '../lib/runs/progress';
@@ -137,6 +138,23 @@ describe('summaries of typed metric trees', () => {
     assert.equal(formatCi({ mean: 0.8333, ci95: [0.1164, 1.5502] }), '0.833 [0.116, 1.550]');
     assert.equal(formatCi({ mean: 0.5, ci95: null }), '0.500');
     assert.equal(rewardModelLabel('im-noref'), 'IM-RM without reference');
+  });
+});
+
+describe('toy-copy conclusion (hand-made aggregates)', () => {
+  it('names the leader, whether CIs separate them, the step-0 ties and the length shift against chance', () => {
+    const acc = (...v: number[]) => ({ accuracy: aggregate(v) });
+    const s = {
+      seeds: [1, 2, 3],
+      backend: 'wasm',
+      results: { ex: { test: acc(0.6, 0.62, 0.61), longer: acc(0.4, 0.6, 0.5) }, im: { test: acc(0.9, 0.92, 0.91), longer: acc(0.9, 0.91, 0.92) } },
+    };
+    const text = toyCopyConclusion(s as never, ['test', 'longer'], [1, 1], 'quick');
+    assert.match(text, /\*\*test\*\*: EX-RM 0\.610 \[[^\]]+\], IM-RM 0\.910 \[[^\]]+\]: IM-RM ahead \(the 95% CIs do not overlap\)/);
+    assert.match(text, /tie rate is exactly 1 on every split/);
+    assert.match(text, /EX-RM is not distinguishable from chance.*IM-RM is different from chance/);
+    assert.match(text, /Here the IM-RM is clearly ahead on new strings/);
+    assert.match(toyCopyConclusion(s as never, ['test'], [1, 0.5], 'quick'), /NOT 1: check the reference model/);
   });
 });
 
