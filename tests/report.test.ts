@@ -149,6 +149,15 @@ describe('notebooks', () => {
     for (const f of notebooks) assert.deepEqual(outputProblems(readNotebook(f), f), []);
   });
 
+  it('are thin: every code cell reads as one step (at most 15 lines; analysis lives in lib/)', () => {
+    for (const f of notebooks) {
+      readNotebook(f).cells.forEach((c, i) => {
+        const src = Array.isArray(c.source) ? c.source.join('') : c.source;
+        if (c.cell_type === 'code') assert.ok(src.split('\n').length <= 15, `${f} cell ${i}: ${src.split('\n').length} lines`);
+      });
+    }
+  });
+
   it('the outputs check finds outputs and counts; stripping fixes them', () => {
     const nb: Notebook = {
       cells: [{ cell_type: 'code', source: 'x', metadata: {}, outputs: [{ output_type: 'stream', text: 'hi' }], execution_count: 3 }],
