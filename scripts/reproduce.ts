@@ -17,6 +17,7 @@ import { ensureJupyter, executeNotebook, PROJECT_ROOT } from '../lib/report/jupy
 import { injectParameters, readNotebook, writeNotebook } from '../lib/report/notebook';
 import { type NotebookReport, indexHtml } from '../lib/report/index-page';
 import { plotlyVersion } from '../lib/report/html';
+import { commits } from '../lib/report/results-page';
 
 const DEFAULT_SEEDS: Record<ProfileName, number> = { smoke: 2, quick: 3, paper: 3, full: 3 };
 
@@ -88,7 +89,12 @@ async function main() {
           if (r.status !== 0) throw new Error(`experiment ${e} failed (exit ${r.status})`);
         }
         const run = await runExperiment(getExperiment(e), { profile: args.profile, seeds: args.seeds, progress: terminalRenderer() });
-        report.runs.push({ experiment: e, dir: path.relative(reportsDir, run.dir), summary: path.relative(reportsDir, run.summaryPath) });
+        report.runs.push({
+          experiment: e,
+          dir: path.relative(reportsDir, run.dir),
+          summary: path.relative(reportsDir, run.summaryPath),
+          provenance: `version ${run.summary.version} · commit ${commits(run.summary)} · ${run.summary.backend}`,
+        });
       }
       const injected = path.join(workDir, file);
       writeNotebook(injected, injectParameters(nb, { profile: args.profile, seeds: args.seeds }, file));

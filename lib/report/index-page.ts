@@ -7,14 +7,17 @@ export interface NotebookReport {
   ok: boolean;
   seconds: number;
   error?: string;
-  runs: Array<{ experiment: string; dir: string; summary: string }>;
+  /** The runs it showed, with what computed them (version, commits, backend). */
+  runs: Array<{ experiment: string; dir: string; summary: string; provenance?: string }>;
 }
 
 export function indexHtml(reports: NotebookReport[], stamp: Record<string, unknown>): string {
   const rows = reports
     .map((r) => {
       const status = r.ok ? '<span style="color:#1a7f37">ok</span>' : '<span style="color:#cf222e">failed</span>';
-      const runs = r.runs.map((x) => `${escapeHtml(x.experiment)}: <a href="${escapeHtml(x.summary)}">summary.json</a>`).join('<br>');
+      const runs = r.runs
+        .map((x) => `${escapeHtml(x.experiment)}: <a href="${escapeHtml(x.summary)}">summary.json</a>${x.provenance ? ` (${escapeHtml(x.provenance)})` : ''}`)
+        .join('<br>');
       const error = r.error ? `<details><summary>error</summary><pre>${escapeHtml(r.error)}</pre></details>` : '';
       return `<tr><td><a href="${escapeHtml(r.html)}">${escapeHtml(r.name)}</a></td><td>${status}${error}</td><td>${r.seconds.toFixed(1)} s</td><td>${runs}</td></tr>`;
     })
