@@ -9,6 +9,8 @@ import { Rng } from '../lib/random';
 import * as H from '../lib/data/hamiltonian';
 import { checkTilt } from '../lib/theory/theorem1';
 import { generate } from '../lib/model/generate';
+import { hamiltonianConclusion } from '../lib/experiments/hamiltonian-report';
+import { aggregate } from '../lib/runs/stats';
 import { runExperiment, resolveExperimentConfig } from '../lib/experiments/runner';
 import { theorem1 } from '../lib/experiments/theorem1';
 import { baseTask, hamiltonian } from '../lib/experiments/hamiltonian';
@@ -367,6 +369,30 @@ describe('experiments theorem1 and hamiltonian (smoke)', () => {
     const gens = JSON.parse(fs.readFileSync(path.join(h.dir, 'seed-1', 'generations.json'), 'utf8'));
     assert.equal(gens.im.length, 8);
     fs.rmSync(root, { recursive: true });
+  });
+});
+
+describe('Hamiltonian conclusion (hand-made aggregates)', () => {
+  it('says verification does not need generation only when the IM-RM verifies and its policy does not generate', () => {
+    const a = (...v: number[]) => aggregate(v);
+    const gen = (valid: number[]) => ({ valid: a(...valid), wellFormed: a(0, 0, 0), edgeRate: a(0.5, 0.5, 0.5) });
+    const summary = (im: number[], policy: number[]) => ({
+      seeds: [1, 2, 3],
+      backend: 'wasm',
+      results: {
+        im: { test: { accuracy: a(...im) } },
+        ex: { test: { accuracy: a(0.5, 0.6, 0.55) } },
+        generation: { 'im-policy': gen(policy), base: gen([0, 0, 0]), 'random-permutation': gen([6e-5, 6e-5, 6e-5]) },
+        'base-lookup': { test: { neighbourMass: a(0.6, 0.6, 0.6), neighbourMassUniform: a(0.36, 0.36, 0.36), currentMass: a(0, 0, 0) } },
+      },
+    });
+    const fmt = { im: 0.03, base: 0.87 };
+    assert.match(
+      hamiltonianConclusion(summary([0.83, 0.8, 0.82], [0, 0, 0]) as never, fmt, 'paper'),
+      /As in the paper, the IM-RM verifies above chance while its policy does not generate/,
+    );
+    assert.match(hamiltonianConclusion(summary([0.83, 0.8, 0.82], [0.2, 0.3, 0.25]) as never, fmt, 'paper'), /also generates valid cycles more often/);
+    assert.match(hamiltonianConclusion(summary([0.4, 0.6, 0.5], [0, 0, 0]) as never, fmt, 'paper'), /does not verify clearly above chance/);
   });
 });
 

@@ -1,3 +1,5 @@
+import { aggregate } from '../lib/runs/stats';
+import { theorem2Conclusion } from '../lib/experiments/theorem2-report';
 import { describe, it, before } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -218,5 +220,16 @@ describe('theory experiments (smoke)', () => {
     assert.equal(t.summary.results.im.model.unseenAccuracy.mean, 0.5);
     assert.ok(fs.existsSync(path.join(t.dir, 'seed-1', 'theorem2.json')));
     fs.rmSync(root, { recursive: true });
+  });
+});
+
+describe('Theorem 2 reading (hand-made aggregates)', () => {
+  it('states exact ties only when every source tied on every unseen pair', () => {
+    const a = (...v: number[]) => aggregate(v);
+    const src = (acc: number, ties: number) => ({ unseenAccuracy: a(acc, acc), unseenTieRate: a(ties, ties), unseenRowsUnchanged: a(1, 1) });
+    const ex = { unseenAccuracy: a(0.8, 0.9), svmUnseenAccuracy: a(0.8, 0.9), cosToSvm: a(0.99, 0.98) };
+    const s = (im: object) => ({ seeds: [1, 2], results: { im, ex: { constructed: ex, model: ex } } });
+    assert.match(theorem2Conclusion(s({ constructed: src(0.5, 1), model: src(0.5, 1) }) as never), /every unseen pair ties, accuracy exactly ½/);
+    assert.match(theorem2Conclusion(s({ constructed: src(0.5, 1), model: src(0.55, 0.9) }) as never), /did NOT tie exactly/);
   });
 });
