@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { check } from '../config';
-import { type ModelConfig, resolveModelConfig } from '../model/config';
+import { DEFAULT_MODEL_CONFIG, type ModelConfig, resolveModelConfig } from '../model/config';
 import { countParams, initParams } from '../model/params';
 import { saveModel } from '../model/checkpoint';
 import { deriveSeed } from '../random';
@@ -29,25 +29,9 @@ export interface PretrainConfig {
   train: ScheduledLmConfig;
 }
 
-const GPT_LIKE: Omit<ModelConfig, 'vocabSize'> = {
-  dModel: 128,
-  nLayers: 4,
-  nHeads: 4,
-  nKvHeads: 4,
-  contextLength: 128,
-  dMlp: 512,
-  norm: 'layernorm',
-  normEps: 1e-5,
-  positions: 'learned',
-  rotaryFraction: 1,
-  rotaryBase: 10000,
-  activation: 'gelu_tanh',
-  gatedMlp: false,
-  bias: 'all',
-  parallelResidual: false,
-  tiedEmbeddings: true,
-  initStd: 0.02,
-};
+// GPT-2 layout (learned positions, LayerNorm, tied embeddings) at 1.07M parameters: 4 layers of width 128.
+const { vocabSize: _vocab, ...MODEL_DEFAULTS } = DEFAULT_MODEL_CONFIG;
+const GPT_LIKE: Omit<ModelConfig, 'vocabSize'> = { ...MODEL_DEFAULTS, nLayers: 4, contextLength: 128 };
 
 /** End-of-text separates documents and is the BOS of prompts, as in GPT-2. */
 export const END_OF_TEXT = '<|endoftext|>';
