@@ -13,6 +13,8 @@ import { runExperiment } from '../lib/experiments/runner';
 import { TOKEN_CUE_SPLITS, tokenCues } from '../lib/experiments/token-cues';
 import { separatorFit, tokenCuesConclusion, unseenWordShare } from '../lib/experiments/token-cues-report';
 import { aggregate } from '../lib/runs/stats';
+import { Progress } from '../lib/runs/progress';
+import * as tf from '@tensorflow/tfjs';
 import { getExperiment } from '../lib/experiments/registry';
 
 describe('token-cue data', () => {
@@ -200,5 +202,17 @@ describe('token-cue readings (hand-made aggregates)', () => {
     assert.match(text, /the IM-RM 0\.000 \[0\.000, 0\.000\] — \*\*below chance\*\*/);
     assert.match(text, /EX-RM is \*\*not reliably above chance\*\*/);
     assert.match(text, /explains 50% of its shortfall/);
+  });
+});
+
+describe('token-cue seeds in one process', () => {
+  before(setup);
+  it('release their base model: repeating a seed leaves the tensor count flat', async () => {
+    const c = resolveExperimentConfig(tokenCues, 'smoke');
+    const run = async () => tokenCues.runSeed(c, { seed: 1, dir: fs.mkdtempSync(path.join(os.tmpdir(), 'imrm-tc-')), progress: new Progress(1000), force: false });
+    await run(); // warms the shape-constant caches (causal masks per length)
+    const before = tf.memory().numTensors;
+    await run();
+    assert.equal(tf.memory().numTensors, before, 'a seed left tensors behind');
   });
 });

@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { check } from '../config';
-import { baseModelIdentity, loadBaseModel, promptIds } from '../model/load';
+import { type BaseModel, baseModelIdentity, loadBaseModel, promptIds } from '../model/load';
 import { DATA_FILES } from '../data/catalog';
 import { type PersonaTrait, loadPersona, personaFileName } from '../data/persona';
 import { encodePairs } from '../data/examples';
@@ -17,7 +17,7 @@ import { verifierPairs } from '../data/verifier';
 import { DEFAULT_TOKEN_CUE_DATA, type TokenCueDataConfig, buildTokenCueData, checkTokenCueConfig, checkTokenCueWords } from '../data/token-cues';
 import { DEFAULT_PREFERENCE_TRAIN, type PreferenceTrainConfig, resolvePreferenceTrainConfig } from '../train/preference';
 import { rewardModelSpec } from '../rewards/reward-model';
-import type { Experiment } from './types';
+import type { Experiment, SeedContext, SeedResult } from './types';
 import { preferenceWorkUnits, runRewardModels } from './preference-seed';
 import { paraphraseDecomposition, readScores, type SeparatorAnalysis, separatorAnalysis, wordBreakdown } from './token-cues-analysis';
 import { loadModel } from '../model/checkpoint';
@@ -104,6 +104,19 @@ export const tokenCues: Experiment<TokenCuesConfig, TokenCuesMetrics> = {
   },
   async runSeed(c, ctx) {
     const base = await loadBaseModel(c.base, { heldOutTrait: c.data.trait });
+    try {
+      return await runOnBase(c, ctx, base);
+    } finally {
+      // The base is loaded per seed: release it, or a process running several seeds grows by one model each.
+      Object.values(base.lm.params).forEach((t) => t.dispose());
+      base.rewardHead?.dispose();
+    }
+  },
+};
+
+/** One seed of the token-cue experiment on a loaded base (its caller disposes the base). */
+async function runOnBase(c: TokenCuesConfig, ctx: SeedContext, base: BaseModel): Promise<SeedResult<TokenCuesMetrics>> {
+  {
     fs.writeFileSync(path.join(ctx.dir, 'base.json'), JSON.stringify({ spec: c.base, source: base.source, weightsSha256: base.weightsSha256 }, null, 1));
     const data = buildTokenCueData(await loadPersona(c.data.trait as PersonaTrait), c.data, ctx.seed);
     const encodeSplit = (examples: typeof data.train, where: string) =>
@@ -188,5 +201,5 @@ export const tokenCues: Experiment<TokenCuesConfig, TokenCuesMetrics> = {
     const sep = separatorAnalysis(base.lm, train, evalSplits['test-paraphrased'], padId);
     const metrics: TokenCuesMetrics = { rewardModels, separator: { ...sep, separable: sep.separable ? 1 : 0 }, ...(eq5 ? { eq5 } : {}) };
     return { metrics, records: result.records };
-  },
-};
+  }
+}
