@@ -215,6 +215,24 @@ describe('alignment verdicts (hand-made aggregates)', () => {
     },
   });
 
+  it('reads the IM-RM same-prefix accuracy against the unembedding alignment', () => {
+    const withUnemb = (b: ReturnType<typeof base>, u: number[], same: number[]) => {
+      b.alignment.unembedding.score = a(...u);
+      (b.tokenCues.rewardModels.im.splits as Record<string, { accuracy: unknown }>)['test-same-prefix'] = { accuracy: a(...same) };
+      return b;
+    };
+    const r = {
+      variants: {
+        crossed: withUnemb(base([0, 0, 0], [0.5, 0.5, 0.5], [0, 0, 0], [0.5, 0.5, 0.5]), [-0.02, -0.03, -0.02], [0.51, 0.5, 0.52]),
+        absent: withUnemb(base([0, 0, 0], [0.5, 0.5, 0.5], [0, 0, 0], [0.5, 0.5, 0.5]), [-0.05, -0.05, -0.06], [0.5, 0.49, 0.5]),
+        aligned: withUnemb(base([0, 0, 0], [0.5, 0.5, 0.5], [0, 0, 0], [0.5, 0.5, 0.5]), [0.31, 0.32, 0.31], [0.97, 0.94, 0.96]),
+      },
+    };
+    const v = alignmentVerdicts(r as never).find((x) => x.claim.startsWith('With the prefixes cancelled')) as { holds: string; evidence: string };
+    assert.equal(v.holds, 'yes');
+    assert.match(v.evidence, /aligned 0\.957 .* Pearson r = 1\.00/);
+  });
+
   it('pairs seeds across bases', () => {
     const d = pairedDifference(a(0.1, 0.5, 0.9), a(0.2, 0.6, 1.0));
     assertClose(d.mean, 0.1, 1e-12);
@@ -232,7 +250,7 @@ describe('alignment verdicts (hand-made aggregates)', () => {
     const v = alignmentVerdicts(r as never);
     assert.deepEqual(
       v.map((x) => x.holds),
-      ['yes', 'yes', 'yes', 'yes'],
+      ['yes', 'yes', 'yes', 'no', 'yes'], // same-prefix at 0.5 on every base: nothing follows the unembedding alignment
     );
     assert.match(v[1].evidence, /absent − crossed 0\.500 \[0\.252, 0\.748\], aligned − absent 0\.400 \[0\.400, 0\.400\]/);
     assert.match(v[2].evidence, /Pearson r = 1\.00, mean absolute gap 0\.000/);
@@ -254,8 +272,8 @@ describe('alignment verdicts (hand-made aggregates)', () => {
     assert.equal(v[0].holds, 'no');
     assert.equal(v[1].holds, 'no');
     assert.equal(v[2].holds, 'no'); // no variation in the prediction
-    assert.equal(v[3].holds, 'in part');
-    assert.match(v[3].evidence, /aligned: IM-RM 0\.950 .* Eq\. 5 on one paraphrased pair: chosen 1\.000 .*same-token pairs 2\.000/);
+    assert.equal(v[4].holds, 'in part');
+    assert.match(v[4].evidence, /aligned: IM-RM 0\.950 .* Eq\. 5 on one paraphrased pair: chosen 1\.000 .*same-token pairs 2\.000/);
     assert.match(verdictsMarkdown(v), /^\*\*The manipulation worked.*: no\.\*\*/);
   });
 });

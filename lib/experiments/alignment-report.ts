@@ -104,6 +104,25 @@ export function alignmentVerdicts(r: AlignmentResults): Verdict[] {
     evidence: `separator prediction ${rows.map((x) => `${x.variant} ${formatCi(x.separatorPrediction)}`).join(', ')} (rising: ${sep.holds}); over ${points.length} (base, seed) points Pearson r = ${Number.isNaN(r2) ? 'undefined (no variation)' : r2.toFixed(2)}, mean absolute gap ${gap.toFixed(3)}.`,
   });
 
+  if (rows.every((x) => x.imSamePrefix)) {
+    // With the prefix log-ratios cancelled (same-prefix pairs) only the answer words differ: does the IM-RM's
+    // word-level ranking follow the base's unembedding alignment (the rows Eq. 5 moves)?
+    const pts = rows.flatMap((x) => x.unembeddingAlignment.perSeed.map((u, i) => ({ u, a: (x.imSamePrefix as Aggregate).perSeed[i] })));
+    const r3 =
+      pts.length > 1
+        ? pearson(
+            pts.map((q) => q.u),
+            pts.map((q) => q.a),
+          )
+        : Number.NaN;
+    const order = rises([...rows].sort((a, b) => a.unembeddingAlignment.mean - b.unembeddingAlignment.mean).map((x) => x.imSamePrefix as Aggregate));
+    verdicts.push({
+      claim: 'With the prefixes cancelled (same-prefix control), the IM-RM’s ranking of the answer words follows the base’s unembedding alignment',
+      holds: r3 > 0.5 && order.holds !== 'no' ? 'yes' : r3 > 0 ? 'in part' : 'no',
+      evidence: `IM-RM test-same-prefix accuracy ${rows.map((x) => `${x.variant} ${formatCi(x.imSamePrefix as Aggregate)}`).join(', ')} against unembedding alignment ${rows.map((x) => `${x.variant} ${formatCi(x.unembeddingAlignment)}`).join(', ')}; over ${pts.length} (base, seed) points Pearson r = ${Number.isNaN(r3) ? 'undefined (no variation)' : r3.toFixed(2)}.`,
+    });
+  }
+
   if (rows.every((x) => x.paraphrased.im)) {
     const below = rows.filter((x) => reliablyBelow(x.paraphrased.im, 0.5));
     const notBelow = rows.filter((x) => !reliablyBelow(x.paraphrased.im, 0.5));
