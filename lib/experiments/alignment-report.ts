@@ -101,7 +101,7 @@ export function alignmentVerdicts(r: AlignmentResults): Verdict[] {
   verdicts.push({
     claim: 'The base’s separator (footnote 3) predicts the EX-RM’s paraphrase accuracy',
     holds: r2 > 0.5 && gap < 0.2 ? 'yes' : r2 > 0 ? 'in part' : 'no',
-    evidence: `separator prediction ${rows.map((x) => `${x.variant} ${formatCi(x.separatorPrediction)}`).join(', ')} (rising: ${sep.holds}); over ${points.length} (base, seed) points Pearson r = ${Number.isNaN(r2) ? 'undefined (no variation)' : r2.toFixed(2)}, mean absolute gap ${gap.toFixed(3)}.`,
+    evidence: `separator prediction ${rows.map((x) => `${x.variant} ${formatCi(x.separatorPrediction)}`).join(', ')} (rising: ${sep.holds}); over ${points.length} (base, seed) points from ${rows.length} bases Pearson r = ${Number.isNaN(r2) ? 'undefined (no variation)' : r2.toFixed(2)}, mean absolute gap ${gap.toFixed(3)}.`,
   });
 
   if (rows.every((x) => x.imSamePrefix)) {
@@ -119,7 +119,7 @@ export function alignmentVerdicts(r: AlignmentResults): Verdict[] {
     verdicts.push({
       claim: 'With the prefixes cancelled (same-prefix control), the IM-RM’s ranking of the answer words follows the base’s unembedding alignment',
       holds: r3 > 0.5 && order.holds !== 'no' ? 'yes' : r3 > 0 ? 'in part' : 'no',
-      evidence: `IM-RM test-same-prefix accuracy ${rows.map((x) => `${x.variant} ${formatCi(x.imSamePrefix as Aggregate)}`).join(', ')} against unembedding alignment ${rows.map((x) => `${x.variant} ${formatCi(x.unembeddingAlignment)}`).join(', ')}; over ${pts.length} (base, seed) points Pearson r = ${Number.isNaN(r3) ? 'undefined (no variation)' : r3.toFixed(2)}.`,
+      evidence: `IM-RM test-same-prefix accuracy ${rows.map((x) => `${x.variant} ${formatCi(x.imSamePrefix as Aggregate)}`).join(', ')} against unembedding alignment ${rows.map((x) => `${x.variant} ${formatCi(x.unembeddingAlignment)}`).join(', ')}; over ${pts.length} (base, seed) points from ${rows.length} bases (the unembedding alignment varies only between bases) Pearson r = ${Number.isNaN(r3) ? 'undefined (no variation)' : r3.toFixed(2)}.`,
     });
   }
 
