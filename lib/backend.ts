@@ -76,3 +76,20 @@ export function backendInfo(): BackendInfo {
   if (!current) throw new Error('initBackend() has not been called');
   return current;
 }
+
+/** Messages with which the wasm runtime fails when its heap (4 GB at most) is exhausted or corrupted by exhaustion. */
+const WASM_HEAP_FAILURE = /memory access out of bounds|Aborted\(|Cannot enlarge memory|out of memory/i;
+
+/**
+ * An error of `where` that names the likely cause when the wasm heap overflowed (its own messages do not), else
+ * the error unchanged.
+ */
+export function explainBackendError(e: unknown, where: string): unknown {
+  const message = e instanceof Error ? e.message : String(e);
+  if (!WASM_HEAP_FAILURE.test(message) || (current && current.backend !== 'wasm')) return e;
+  return new Error(
+    `${where}: the wasm heap (4 GB at most per process) overflowed (${message.split('\n')[0]}). Long sequences need smaller ` +
+      'micro-batches: lower train.microBatchSize (the effective batch and the summed gradient stay the same) or ' +
+      'train.evalBatchSize, or run on the tensorflow backend (environment.md).',
+  );
+}

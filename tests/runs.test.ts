@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { setup, assertClose } from './helpers';
+import { explainBackendError } from '../lib/backend';
 import { runExperiment, resolveExperimentConfig, resolveRun, shardSeeds, summarize } from '../lib/experiments/runner';
 import { formatCi, rewardModelLabel } from '../lib/report/format';
 import { toyCopyConclusion } from '../lib/experiments/toy-copy-report';
@@ -155,6 +156,19 @@ describe('toy-copy conclusion (hand-made aggregates)', () => {
     assert.match(text, /EX-RM is not distinguishable from chance.*IM-RM is different from chance/);
     assert.match(text, /Here the IM-RM is clearly ahead on new strings/);
     assert.match(toyCopyConclusion(s as never, ['test'], [1, 0.5], 'quick'), /NOT 1: check the reference model/);
+  });
+});
+
+describe('backend failures', () => {
+  it('a wasm heap overflow names its cause and what to change; other errors pass unchanged', async () => {
+    await setup();
+    const e = explainBackendError(new Error('memory access out of bounds'), 'token-cues seed 3') as Error;
+    assert.match(
+      e.message,
+      /^token-cues seed 3: the wasm heap \(4 GB at most per process\) overflowed \(memory access out of bounds\)\. .*train\.microBatchSize/,
+    );
+    const other = new Error('no such file');
+    assert.equal(explainBackendError(other, 'x'), other);
   });
 });
 

@@ -12,7 +12,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { initBackend } from '../backend';
+import { explainBackendError, initBackend } from '../backend';
 import { mergeConfig } from '../config';
 import { hashOf } from '../runs/hash';
 import { type Provenance, provenance } from '../runs/env';
@@ -185,7 +185,12 @@ export async function runExperiment<C extends object, M extends MetricTree = Met
       async () => {
         progress.setLabel(`${exp.name} seed ${seed}`);
         const t0 = Date.now();
-        const r = await exp.runSeed(config, { seed, dir: seedDir, progress, force: !!opts.force });
+        let r: SeedResult<M>;
+        try {
+          r = await exp.runSeed(config, { seed, dir: seedDir, progress, force: !!opts.force });
+        } catch (e) {
+          throw explainBackendError(e, `${exp.name} seed ${seed}`);
+        }
         const stored: StoredSeedResult<M> = { ...r, seconds: (Date.now() - t0) / 1000, provenance: provenance() };
         writeJson(path.join(seedDir, 'result.json'), stored);
       },
