@@ -21,6 +21,20 @@ const USAGE = `usage: npm run exp -- <experiment> [--profile ${PROFILES.join('|'
                              [--force] [--set key=value ...] [--runs-dir DIR]
        npm run exp -- --list`;
 
+const HELP = `Experiments (profiles):
+${Object.values(EXPERIMENTS)
+  .map((e) => `  ${e.name.padEnd(12)} ${Object.keys(e.profiles).join(', ').padEnd(22)} ${e.description}`)
+  .join('\n')}
+Profiles: smoke = seconds (CI), quick = minutes once the shared bases exist, paper = the paper's settings (hours),
+full = the in-project LM's full pretraining (~20 min). RESULTS.md gives each run's measured time per seed.
+
+Examples:
+  npm run exp -- toy-copy --profile quick --seeds 3
+  npm run exp -- persona --profile quick --seeds 3 --jobs 2 --set base=pretrained:full
+  npm run exp -- token-cues --profile quick --set data.trait=openness --set train.microBatchSize=8
+  npm run exp -- alignment --profile quick --seeds 3 --jobs 2
+  npm run exp -- token-cues --profile paper --seeds 16 --shard 0/8 --runs-dir /shared/runs   # one shard of a sweep`;
+
 function parseArgs(argv: string[]) {
   const out = {
     experiment: '',
@@ -55,7 +69,7 @@ function parseArgs(argv: string[]) {
       out.shard = { index: Number(m[1]), count: Number(m[2]) };
     } else if (a === '--summarise' || a === '--summarize') out.summarise = true;
     else if (a === '--help' || a === '-h') {
-      console.log(USAGE);
+      console.log(`${USAGE}\n\n${HELP}`);
       process.exit(0);
     } else if (a.startsWith('-')) throw new Error(`unknown option ${a}\n${USAGE}`);
     else if (!out.experiment) out.experiment = a;

@@ -21,6 +21,20 @@ import { commits } from '../lib/report/results-page';
 
 const DEFAULT_SEEDS: Record<ProfileName, number> = { smoke: 2, quick: 3, paper: 3, full: 3 };
 
+const REPRODUCE_HELP = `usage: npm run reproduce -- [--profile ${PROFILES.join('|')}] [--seeds N] [--jobs N] [--only NOTEBOOK]
+
+Runs the experiments every notebook declares (cached runs are re-used), executes every notebook in notebooks/
+headlessly with the profile injected, and writes reports/<notebook>.html and reports/index.html.
+  --profile  smoke (default; seconds per notebook, what CI runs), quick (minutes per notebook once the shared
+             bases exist; the first run trains them), paper (hours)
+  --seeds    seeds per experiment (default ${JSON.stringify(DEFAULT_SEEDS)})
+  --jobs     compute each experiment's seeds in N processes (one core each)
+  --only     one notebook, e.g. 05-controlled-token-cues
+
+Examples:
+  npm run reproduce -- --profile smoke
+  npm run reproduce -- --profile quick --seeds 3 --jobs 2 --only 05-controlled-token-cues`;
+
 function parseArgs(argv: string[]) {
   const out = { profile: 'smoke' as ProfileName, seeds: 0, only: '', jobs: 1 };
   for (let i = 0; i < argv.length; i++) {
@@ -33,7 +47,11 @@ function parseArgs(argv: string[]) {
     else if (a === '--seeds') out.seeds = Number(next());
     else if (a === '--only') out.only = next();
     else if (a === '--jobs') out.jobs = Number(next());
-    else throw new Error(`unknown argument '${a}' (usage: npm run reproduce -- [--profile ${PROFILES.join('|')}] [--seeds N] [--jobs N] [--only NAME])`);
+    else if (a === '--help' || a === '-h') {
+      console.log(REPRODUCE_HELP);
+      process.exit(0);
+    } else
+      throw new Error(`unknown argument '${a}' (usage: npm run reproduce -- [--profile ${PROFILES.join('|')}] [--seeds N] [--jobs N] [--only NAME]; --help)`);
   }
   if (!PROFILES.includes(out.profile)) throw new Error(`--profile must be one of ${PROFILES.join(', ')}`);
   out.seeds = out.seeds || DEFAULT_SEEDS[out.profile];
