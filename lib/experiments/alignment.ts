@@ -152,7 +152,7 @@ export const alignment: Experiment<AlignmentConfig, AlignmentMetrics> = {
       c.variants,
     );
     check(
-      (PROFILES.includes(c.base.profile) && c.base.profile in pretrain.profiles) || c.base.profile === 'paper',
+      PROFILES.includes(c.base.profile) && c.base.profile in pretrain.profiles,
       where,
       'base.profile',
       `must be a pretrain profile (${Object.keys(pretrain.profiles).join(', ')})`,
