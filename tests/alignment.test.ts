@@ -150,7 +150,10 @@ describe('the alignment family of bases', () => {
 
   it('bad config is one error naming the key', () => {
     assert.throws(() => resolveExperimentConfig(alignment, 'smoke', { variants: ['aligned', 'reversed'] }), /key 'variants' must list distinct variants/);
-    assert.throws(() => resolveExperimentConfig(alignment, 'smoke', { base: { profile: 'paper' } }), /key 'base.profile' must be a pretrain profile \(smoke, quick, full\)/);
+    assert.throws(
+      () => resolveExperimentConfig(alignment, 'smoke', { base: { profile: 'paper' } }),
+      /key 'base.profile' must be a pretrain profile \(smoke, quick, full\)/,
+    );
     assert.throws(
       () => resolveExperimentConfig(alignment, 'smoke', { answers: { answersPerStatement: 9 } }),
       /answers: key 'answersPerStatement' must be an integer in \[1, 4\]/,
