@@ -39,9 +39,10 @@ describe('RESULTS.md generator', () => {
     put('toy-copy/aaa', summary({}));
     put('toy-copy/bbb', summary({ profile: 'smoke', hash: 'bbb' }));
     put('toy-copy/ccc', summary({ version: 0, profile: 'paper', createdAt: '2026-11-29T10:00:00.000Z' }));
+    put('toy-copy/ddd', summary({ config: { train: { epochs: 5, lr: 1 } }, createdAt: '2026-11-28T10:00:00.000Z' }));
     fs.mkdirSync(path.join(root, 'toy-copy', 'unfinished'));
     const runs = readRunStore(root);
-    assert.equal(runs.length, 3);
+    assert.equal(runs.length, 4);
     const page = resultsMarkdown(runs, ['toy-copy', 'theorem1'], {
       versions: { 'toy-copy': 1 },
       profileConfig: () => ({ train: { epochs: 5, lr: 1 } }),
@@ -49,7 +50,8 @@ describe('RESULTS.md generator', () => {
     });
     assert.match(page, /^# Results\n/);
     assert.ok(!page.includes('toy-copy/bbb'), 'smoke runs are left out');
-    assert.ok(page.indexOf('toy-copy/ccc') < page.indexOf('toy-copy/aaa'), 'paper profile first');
+    assert.ok(page.indexOf('toy-copy/ccc') < page.indexOf('toy-copy/ddd'), 'paper profile first');
+    assert.ok(page.indexOf('toy-copy/ddd') < page.indexOf('toy-copy/aaa'), "the profile's own config before overrides, though older");
     assert.match(page, /### toy-copy · quick with `train.epochs=8`/);
     assert.match(page, /2 seed\(s\) · backend wasm · run `toy-copy\/aaa` · commit 12345678 \(dirty\) · computed 2026-11-30 · 1m00s, 1m01s per seed\n/);
     assert.match(page, /\| EX-RM accuracy, test \| 0\.600 \[-0\.671, 1\.871\] \| \(0\.5, 0\.7\) \| — \|/);

@@ -126,7 +126,9 @@ const HEADLINES: Record<string, (s: AnySummary) => HeadlineRow[]> = {
       ...row(`${v} base: hidden-state alignment score`, m.alignment.hidden.score),
       ...row(`${v} base: unembedding alignment score`, m.alignment.unembedding.score),
       ...row(`${v} base: separator-predicted paraphrase accuracy`, m.tokenCues.separator.predictedAccuracy),
-      ...tokenCueRows(m.tokenCues, `${v} base: `).filter((x) => x.quantity.endsWith('test-paraphrased')),
+      ...tokenCueRows(m.tokenCues, `${v} base: `).filter(
+        (x) => x.quantity.endsWith('test-paraphrased') || x.quantity.endsWith('IM-RM accuracy, test-same-prefix'),
+      ),
     ]);
   },
 };

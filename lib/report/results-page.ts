@@ -64,11 +64,16 @@ export function commits(s: Pick<Summary<object>, 'provenance'>): string {
 
 const shorten = (o: string, max = 90) => (o.length > max ? `${o.slice(0, max - 1)}…` : o);
 
+function overridesOf(run: StoredRun, opts: ResultsPageOptions): string[] {
+  const s = run.summary;
+  return PROFILES.includes(s.profile) ? configDifferences(s.config, opts.profileConfig(s.experiment, s.profile)) : [];
+}
+
 function runSection(run: StoredRun, opts: ResultsPageOptions): string {
   const s = run.summary;
   const current = opts.versions[s.experiment];
   const stale = current !== undefined && s.version !== current ? ` — **version ${s.version}; the code is at version ${current}: recompute before citing**` : '';
-  const overrides = PROFILES.includes(s.profile) ? configDifferences(s.config, opts.profileConfig(s.experiment, s.profile)) : [];
+  const overrides = overridesOf(run, opts);
   const rows = headlines(s);
   const head = [
     `### ${s.experiment} · ${s.profile}${overrides.length ? ` with ${overrides.map((o) => `\`${shorten(o)}\``).join(', ')}` : ''}`,
@@ -86,13 +91,18 @@ function runSection(run: StoredRun, opts: ResultsPageOptions): string {
   return [...head, ...table, ''].join('\n');
 }
 
-/** The whole page: experiments in registry order, runs by profile (paper, full, quick) then newest first. */
+/** The whole page: experiments in registry order; runs by profile (paper, full, quick), the profile's own config first, then newest first. */
 export function resultsMarkdown(runs: StoredRun[], experiments: string[], opts: ResultsPageOptions): string {
   const shown = runs.filter((r) => !(opts.skipSmoke ?? true) || r.summary.profile !== 'smoke');
   const sections = experiments.flatMap((e) => {
     const mine = shown
       .filter((r) => r.summary.experiment === e)
-      .sort((a, b) => profileRank(a.summary.profile) - profileRank(b.summary.profile) || b.summary.createdAt.localeCompare(a.summary.createdAt));
+      .sort(
+        (a, b) =>
+          profileRank(a.summary.profile) - profileRank(b.summary.profile) ||
+          overridesOf(a, opts).length - overridesOf(b, opts).length ||
+          b.summary.createdAt.localeCompare(a.summary.createdAt),
+      );
     return mine.length ? [`## ${e}\n`, ...mine.map((r) => runSection(r, opts))] : [];
   });
   return [
