@@ -5,7 +5,7 @@
  * Seeds are paired across bases: seed s draws the same prompts, answers and heads on every base, so differences
  * between bases are aggregated per seed (a paired 95% CI), not from the bases' separate CIs.
  */
-import { type Aggregate, aggregate, pearson, reliablyAbove, reliablyBelow } from '../runs/stats';
+import { type Aggregate, aggregate, fitOfPoints, reliablyAbove, reliablyBelow } from '../runs/stats';
 import { formatCi, rewardModelLabel } from '../report/format';
 import { type FigureSpec, scatter } from '../report/figures';
 import type { Aggregated } from './types';
@@ -67,6 +67,15 @@ function rises(values: Aggregate[]): { holds: Verdict['holds']; steps: Aggregate
   return { holds, steps };
 }
 
+/** Correlation and gap over (base, seed) points: x and y of each base, seed by seed. */
+const perSeedFit = (pairs: Array<[Aggregate, Aggregate]>) =>
+  fitOfPoints(
+    pairs.flatMap(([x]) => x.perSeed),
+    pairs.flatMap(([x, y]) => x.perSeed.map((_, i) => y.perSeed[i])),
+  );
+
+const formatR = (r: number) => (Number.isNaN(r) ? 'undefined (no variation)' : r.toFixed(2));
+
 const describeSteps = (variants: string[], steps: Aggregate[]) => steps.map((d, i) => `${variants[i + 1]} − ${variants[i]} ${formatCi(d)}`).join(', ');
 
 export function alignmentVerdicts(r: AlignmentResults): Verdict[] {
@@ -88,38 +97,23 @@ export function alignmentVerdicts(r: AlignmentResults): Verdict[] {
     evidence: `test-paraphrased accuracy ${rows.map((x) => `${x.variant} ${formatCi(x.paraphrased.ex)}`).join(', ')}; paired steps ${describeSteps(variants, ex.steps)}.`,
   });
 
-  const points = rows.flatMap((x) => x.separatorPrediction.perSeed.map((p, i) => ({ p, a: x.paraphrased.ex.perSeed[i] })));
-  const r2 =
-    points.length > 1
-      ? pearson(
-          points.map((q) => q.p),
-          points.map((q) => q.a),
-        )
-      : Number.NaN;
-  const gap = points.reduce((s, q) => s + Math.abs(q.a - q.p), 0) / Math.max(1, points.length);
+  const sepFit = perSeedFit(rows.map((x) => [x.separatorPrediction, x.paraphrased.ex]));
   const sep = rises(rows.map((x) => x.separatorPrediction));
   verdicts.push({
     claim: 'The base’s separator (footnote 3) predicts the EX-RM’s paraphrase accuracy',
-    holds: r2 > 0.5 && gap < 0.2 ? 'yes' : r2 > 0 ? 'in part' : 'no',
-    evidence: `separator prediction ${rows.map((x) => `${x.variant} ${formatCi(x.separatorPrediction)}`).join(', ')} (rising: ${sep.holds}); over ${points.length} (base, seed) points from ${rows.length} bases Pearson r = ${Number.isNaN(r2) ? 'undefined (no variation)' : r2.toFixed(2)}, mean absolute gap ${gap.toFixed(3)}.`,
+    holds: sepFit.pearson > 0.5 && sepFit.meanAbsGap < 0.2 ? 'yes' : sepFit.pearson > 0 ? 'in part' : 'no',
+    evidence: `separator prediction ${rows.map((x) => `${x.variant} ${formatCi(x.separatorPrediction)}`).join(', ')} (rising: ${sep.holds}); over ${sepFit.n} (base, seed) points from ${rows.length} bases Pearson r = ${formatR(sepFit.pearson)}, mean absolute gap ${sepFit.meanAbsGap.toFixed(3)}.`,
   });
 
   if (rows.every((x) => x.imSamePrefix)) {
     // With the prefix log-ratios cancelled (same-prefix pairs) only the answer words differ: does the IM-RM's
     // word-level ranking follow the base's unembedding alignment (the rows Eq. 5 moves)?
-    const pts = rows.flatMap((x) => x.unembeddingAlignment.perSeed.map((u, i) => ({ u, a: (x.imSamePrefix as Aggregate).perSeed[i] })));
-    const r3 =
-      pts.length > 1
-        ? pearson(
-            pts.map((q) => q.u),
-            pts.map((q) => q.a),
-          )
-        : Number.NaN;
+    const imFit = perSeedFit(rows.map((x) => [x.unembeddingAlignment, x.imSamePrefix as Aggregate]));
     const order = rises([...rows].sort((a, b) => a.unembeddingAlignment.mean - b.unembeddingAlignment.mean).map((x) => x.imSamePrefix as Aggregate));
     verdicts.push({
       claim: 'With the prefixes cancelled (same-prefix control), the IM-RM’s ranking of the answer words follows the base’s unembedding alignment',
-      holds: r3 > 0.5 && order.holds !== 'no' ? 'yes' : r3 > 0 ? 'in part' : 'no',
-      evidence: `IM-RM test-same-prefix accuracy ${rows.map((x) => `${x.variant} ${formatCi(x.imSamePrefix as Aggregate)}`).join(', ')} against unembedding alignment ${rows.map((x) => `${x.variant} ${formatCi(x.unembeddingAlignment)}`).join(', ')}; over ${pts.length} (base, seed) points from ${rows.length} bases (the unembedding alignment varies only between bases) Pearson r = ${Number.isNaN(r3) ? 'undefined (no variation)' : r3.toFixed(2)}.`,
+      holds: imFit.pearson > 0.5 && order.holds !== 'no' ? 'yes' : imFit.pearson > 0 ? 'in part' : 'no',
+      evidence: `IM-RM test-same-prefix accuracy ${rows.map((x) => `${x.variant} ${formatCi(x.imSamePrefix as Aggregate)}`).join(', ')} against unembedding alignment ${rows.map((x) => `${x.variant} ${formatCi(x.unembeddingAlignment)}`).join(', ')}; over ${imFit.n} (base, seed) points from ${rows.length} bases (the unembedding alignment varies only between bases) Pearson r = ${formatR(imFit.pearson)}.`,
     });
   }
 

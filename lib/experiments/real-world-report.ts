@@ -4,7 +4,7 @@ import { formatCi, rewardModelLabel } from '../report/format';
 import type { Aggregated } from './types';
 import type { RealWorldMetrics } from './real-world';
 import type { Comparison } from './real-world-analysis';
-import { consistentWithChance } from './toy-copy-report';
+import { consistentWithChance } from '../runs/stats';
 
 export interface RealWorldReading {
   results: Aggregated<RealWorldMetrics>;

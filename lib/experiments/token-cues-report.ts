@@ -3,7 +3,7 @@
  * the computed conclusion. Pure functions of typed summaries, tested with hand-made aggregates.
  */
 import type { Aggregate } from '../runs/stats';
-import { pearson, reliablyAbove, reliablyBelow } from '../runs/stats';
+import { fitOfPoints, reliablyAbove, reliablyBelow } from '../runs/stats';
 import { formatCi, rewardModelLabel } from '../report/format';
 import type { Aggregated } from './types';
 import type { TokenCuesMetrics } from './token-cues';
@@ -34,16 +34,15 @@ export function separatorPoints(runs: Array<{ base: string; seeds: number[]; res
 /** Does the separator predict the measured accuracy? Pearson r and the mean absolute gap, per reward model. */
 export function separatorFit(points: SeparatorPoint[]): { n: number; pearsonEx: number; pearsonIm: number; gapEx: number; gapIm: number } {
   const predicted = points.map((p) => p.predicted);
-  const gap = (ys: number[]) => ys.reduce((a, y, i) => a + Math.abs(y - predicted[i]), 0) / Math.max(1, ys.length);
-  const ex = points.map((p) => p.ex);
-  const im = points.map((p) => p.im);
-  return {
-    n: points.length,
-    pearsonEx: points.length > 1 ? pearson(predicted, ex) : Number.NaN,
-    pearsonIm: points.length > 1 ? pearson(predicted, im) : Number.NaN,
-    gapEx: gap(ex),
-    gapIm: gap(im),
-  };
+  const ex = fitOfPoints(
+    predicted,
+    points.map((p) => p.ex),
+  );
+  const im = fitOfPoints(
+    predicted,
+    points.map((p) => p.im),
+  );
+  return { n: points.length, pearsonEx: ex.pearson, pearsonIm: im.pearson, gapEx: ex.meanAbsGap, gapIm: im.meanAbsGap };
 }
 
 /**

@@ -1,18 +1,7 @@
 /** The computed conclusion of the toy-copy run (notebook 00), from its typed summary: tested with hand-made aggregates. */
 import { formatCi } from '../report/format';
 import type { Summary } from './runner';
-import type { Aggregate } from '../runs/stats';
-
-/** Whether two aggregates' 95% CIs overlap (null when a CI is missing, one seed). */
-export function cisOverlap(a: Aggregate, b: Aggregate): boolean | null {
-  if (!a.ci95 || !b.ci95) return null;
-  return !(a.ci95[1] < b.ci95[0] || b.ci95[1] < a.ci95[0]);
-}
-
-/** Whether chance (0.5) lies inside the 95% CI (one seed: within 0.05 of it). */
-export function consistentWithChance(a: Aggregate): boolean {
-  return a.ci95 ? a.ci95[0] <= 0.5 && 0.5 <= a.ci95[1] : Math.abs(a.mean - 0.5) < 0.05;
-}
+import { type Aggregate, cisOverlap, consistentWithChance } from '../runs/stats';
 
 /**
  * Markdown: per split which reward model leads and whether the CIs separate them, whether the IM-RM tied exactly at

@@ -75,3 +75,21 @@ export function reliablyAbove(a: Aggregate, level: number): boolean {
 export function reliablyBelow(a: Aggregate, level: number): boolean {
   return a.ci95 ? a.ci95[1] < level : a.mean < level;
 }
+
+/** Pearson r (NaN below two points or without variation) and the mean absolute gap |y - x| of paired values. */
+export function fitOfPoints(xs: number[], ys: number[]): { n: number; pearson: number; meanAbsGap: number } {
+  if (xs.length !== ys.length) throw new Error(`fitOfPoints: ${xs.length} x values for ${ys.length} y values`);
+  const n = xs.length;
+  return { n, pearson: n > 1 ? pearson(xs, ys) : Number.NaN, meanAbsGap: ys.reduce((a, y, i) => a + Math.abs(y - xs[i]), 0) / Math.max(1, n) };
+}
+
+/** Whether two aggregates' 95% CIs overlap (null when a CI is missing, one seed). */
+export function cisOverlap(a: Aggregate, b: Aggregate): boolean | null {
+  if (!a.ci95 || !b.ci95) return null;
+  return !(a.ci95[1] < b.ci95[0] || b.ci95[1] < a.ci95[0]);
+}
+
+/** Whether chance (0.5) lies inside the 95% CI (one seed: within 0.05 of it). */
+export function consistentWithChance(a: Aggregate): boolean {
+  return a.ci95 ? a.ci95[0] <= 0.5 && 0.5 <= a.ci95[1] : Math.abs(a.mean - 0.5) < 0.05;
+}
