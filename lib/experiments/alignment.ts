@@ -15,13 +15,13 @@ import { ALIGNMENT_VARIANT_NAMES, type AlignmentVariant, NEUTRAL_PREFIXES, varia
 import { DATA_FILES } from '../data/catalog';
 import { PERSONA_TRAITS, type PersonaTrait, loadPersona, personaFileName } from '../data/persona';
 import { buildTokenCueData, checkTokenCueConfig } from '../data/token-cues';
-import { loadBaseModel, promptIds } from '../model/load';
+import { type BaseModel, loadBaseModel, promptIds } from '../model/load';
 import { unembedding } from '../theory/dynamics';
-import { type WordRoles, hiddenAlignment, unembeddingAlignment } from '../theory/word-alignment';
+import { type WordAlignment, type WordRoles, allWords, hiddenAlignment, unembeddingAlignment } from '../theory/word-alignment';
 import { PROFILES, type Experiment, type ProfileName, type SeedContext } from './types';
 import { resolveExperimentConfig, runExperiment } from './runner';
 import { pretrain } from './pretrain';
-import { type TokenCuesConfig, type TokenCuesMetrics, tokenCues } from './token-cues';
+import { type TokenCuesConfig, type TokenCuesMetrics, runTokenCuesOnBase, tokenCues } from './token-cues';
 
 export interface AlignmentConfig {
   /** Which bases of the family (default all three, in the order crossed, absent, aligned). */
@@ -36,15 +36,9 @@ export interface AlignmentConfig {
 
 const { base: _base, ...TOKEN_CUES_DEFAULTS } = tokenCues.defaults;
 
-/** A base's word alignment in one place: the score and the centred cosine of each paraphrase word to each training word. */
-export interface WordAlignmentMetrics {
-  score: number;
-  cosines: Record<string, Record<string, number>>;
-}
-
 /** The typed result of one seed: per base of the family, its word alignment and the token-cue experiment on it. */
 export interface AlignmentMetrics {
-  variants: Record<string, { alignment: { hidden: WordAlignmentMetrics; unembedding: WordAlignmentMetrics }; tokenCues: TokenCuesMetrics }>;
+  variants: Record<string, { alignment: { hidden: WordAlignment; unembedding: WordAlignment }; tokenCues: TokenCuesMetrics }>;
 }
 
 /** The four word roles of the token-cue data. */
@@ -68,7 +62,7 @@ export function baseOverrides(c: AlignmentConfig, variant: AlignmentVariant) {
         groups: variantGroups(variant, r),
         prefixes: c.answers.prefixes,
         answersPerStatement: c.answers.answersPerStatement,
-        tokenizerWords: [...r.trainChosen, ...r.trainRejected, ...r.paraphraseChosen, ...r.paraphraseRejected],
+        tokenizerWords: allWords(r),
       },
     },
   };
@@ -92,9 +86,8 @@ async function ensureBase(c: AlignmentConfig, variant: AlignmentVariant, ctx: Se
   return path.join(run.dir, 'seed-1', 'model');
 }
 
-/** Word alignment of a base, in its hidden states (after the training prompts and both paraphrase prefixes) and unembedding. */
-async function measureAlignment(c: AlignmentConfig, modelDir: string, seed: number): Promise<AlignmentMetrics['variants'][string]['alignment']> {
-  const base = await loadBaseModel(modelDir);
+/** Word alignment of a loaded base, in its hidden states (after the training prompts and both paraphrase prefixes) and unembedding. */
+async function measureAlignment(c: AlignmentConfig, base: BaseModel, seed: number): Promise<AlignmentMetrics['variants'][string]['alignment']> {
   const d = c.tokenCues.data;
   const statements = buildTokenCueData(await loadPersona(d.trait as PersonaTrait), d, seed).statements.train;
   const encode = (t: string) => base.tokenizer.encode(t);
@@ -108,17 +101,7 @@ async function measureAlignment(c: AlignmentConfig, modelDir: string, seed: numb
     base.tokenizer.padId,
   );
   const U = tf.tidy(() => unembedding(base.lm).transpose().arraySync() as number[][]);
-  const unemb = unembeddingAlignment(U, encode, d.paraphraseChosenPrefix, roles);
-  Object.values(base.lm.params).forEach((t) => t.dispose());
-  // Paraphrase word -> training word: the comparisons the score is made of.
-  const table = (cos: Record<string, Record<string, number>>) =>
-    Object.fromEntries(
-      [...roles.paraphraseChosen, ...roles.paraphraseRejected].map((p) => [
-        p,
-        Object.fromEntries([...roles.trainChosen, ...roles.trainRejected].map((t) => [t, cos[p][t]])),
-      ]),
-    );
-  return { hidden: { score: hidden.score, cosines: table(hidden.cosines) }, unembedding: { score: unemb.score, cosines: table(unemb.cosines) } };
+  return { hidden, unembedding: unembeddingAlignment(U, encode, d.paraphraseChosenPrefix, roles) };
 }
 
 export const alignment: Experiment<AlignmentConfig, AlignmentMetrics> = {
@@ -179,16 +162,22 @@ export const alignment: Experiment<AlignmentConfig, AlignmentMetrics> = {
     const records: Array<Record<string, unknown>> = [];
     for (const variant of c.variants) {
       const modelDir = await ensureBase(c, variant, ctx);
-      const alignment = await measureAlignment(c, modelDir, ctx.seed);
       const dir = path.join(ctx.dir, variant);
       fs.mkdirSync(dir, { recursive: true });
-      const r = await tokenCues.runSeed({ ...c.tokenCues, base: modelDir }, { ...ctx, dir });
-      variants[variant] = { alignment, tokenCues: r.metrics };
-      records.push(...r.records.map((rec) => ({ ...rec, variant })), {
-        kind: 'base',
-        variant,
-        dir: path.relative(path.resolve(ctx.dir, '..', '..', '..'), modelDir),
-      });
+      // One load per base and seed serves both the alignment measures and the token-cue run.
+      const base = await loadBaseModel(modelDir);
+      try {
+        const alignment = await measureAlignment(c, base, ctx.seed);
+        const r = await runTokenCuesOnBase({ ...c.tokenCues, base: modelDir }, { ...ctx, dir }, base);
+        variants[variant] = { alignment, tokenCues: r.metrics };
+        records.push(...r.records.map((rec) => ({ ...rec, variant })), {
+          kind: 'base',
+          variant,
+          dir: path.relative(path.resolve(ctx.dir, '..', '..', '..'), modelDir),
+        });
+      } finally {
+        Object.values(base.lm.params).forEach((t) => t.dispose());
+      }
     }
     return { metrics: { variants }, records };
   },

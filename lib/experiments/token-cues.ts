@@ -105,7 +105,7 @@ export const tokenCues: Experiment<TokenCuesConfig, TokenCuesMetrics> = {
   async runSeed(c, ctx) {
     const base = await loadBaseModel(c.base, { heldOutTrait: c.data.trait });
     try {
-      return await runOnBase(c, ctx, base);
+      return await runTokenCuesOnBase(c, ctx, base);
     } finally {
       // The base is loaded per seed: release it, or a process running several seeds grows by one model each.
       Object.values(base.lm.params).forEach((t) => t.dispose());
@@ -114,8 +114,8 @@ export const tokenCues: Experiment<TokenCuesConfig, TokenCuesMetrics> = {
   },
 };
 
-/** One seed of the token-cue experiment on a loaded base (its caller disposes the base). */
-async function runOnBase(c: TokenCuesConfig, ctx: SeedContext, base: BaseModel): Promise<SeedResult<TokenCuesMetrics>> {
+/** One seed of the token-cue experiment on a loaded base `base` (named by c.base; the caller disposes it). */
+export async function runTokenCuesOnBase(c: TokenCuesConfig, ctx: SeedContext, base: BaseModel): Promise<SeedResult<TokenCuesMetrics>> {
   {
     fs.writeFileSync(path.join(ctx.dir, 'base.json'), JSON.stringify({ spec: c.base, source: base.source, weightsSha256: base.weightsSha256 }, null, 1));
     const data = buildTokenCueData(await loadPersona(c.data.trait as PersonaTrait), c.data, ctx.seed);

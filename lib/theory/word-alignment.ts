@@ -24,7 +24,7 @@ export interface WordRoles {
 
 export interface WordAlignment {
   score: number;
-  /** word -> word -> centred cosine (every compared word, both roles). */
+  /** paraphrase word -> training word -> centred cosine: the comparisons the score is made of. */
   cosines: Record<string, Record<string, number>>;
 }
 
@@ -49,11 +49,14 @@ export function alignmentScore(cosines: Record<string, Record<string, number>>, 
 }
 
 export function alignmentOf(vectors: Record<string, number[]>, r: WordRoles): WordAlignment {
-  const cosines = centredCosines(vectors);
+  const all = centredCosines(vectors);
+  const training = [...r.trainChosen, ...r.trainRejected];
+  const cosines = Object.fromEntries([...r.paraphraseChosen, ...r.paraphraseRejected].map((p) => [p, Object.fromEntries(training.map((t) => [t, all[p][t]]))]));
   return { score: alignmentScore(cosines, r), cosines };
 }
 
-const allWords = (r: WordRoles) => [...r.trainChosen, ...r.trainRejected, ...r.paraphraseChosen, ...r.paraphraseRejected];
+/** Every word of the four roles: training words first, then paraphrase words. */
+export const allWords = (r: WordRoles) => [...r.trainChosen, ...r.trainRejected, ...r.paraphraseChosen, ...r.paraphraseRejected];
 
 /** Tokens of `word` as it follows `prefix` (the tokens of prefix + word after those of the prefix alone). */
 export function wordTokens(encode: (text: string) => number[], prefix: string, word: string): number[] {
