@@ -210,7 +210,13 @@ describe('token-cue seeds in one process', () => {
   it('release their base model: repeating a seed leaves the tensor count flat', async () => {
     const c = resolveExperimentConfig(tokenCues, 'smoke');
     const run = async () =>
-      tokenCues.runSeed(c, { seed: 1, dir: fs.mkdtempSync(path.join(os.tmpdir(), 'imrm-tc-')), progress: new Progress(1000), force: false });
+      tokenCues.runSeed(c, {
+        seed: 1,
+        dir: fs.mkdtempSync(path.join(os.tmpdir(), 'imrm-tc-')),
+        runsRoot: os.tmpdir(),
+        progress: new Progress(1000),
+        force: false,
+      });
     await run(); // warms the shape-constant caches (causal masks per length)
     const before = tf.memory().numTensors;
     await run();

@@ -70,13 +70,12 @@ export function baseOverrides(c: AlignmentConfig, variant: AlignmentVariant) {
 
 /** The variant's base model folder, trained first when missing (one process trains, others wait). */
 async function ensureBase(c: AlignmentConfig, variant: AlignmentVariant, ctx: SeedContext): Promise<string> {
-  const root = path.resolve(ctx.dir, '..', '..', '..'); // ctx.dir = <runs>/alignment/<id>/seed-<k>
   let last = 0;
   const run = await runExperiment(pretrain, {
     profile: c.base.profile,
     seeds: 1,
     overrides: baseOverrides(c, variant),
-    root,
+    root: ctx.runsRoot,
     progress: (s) => {
       ctx.progress.tick(s.done - last, `seed ${ctx.seed}: base ${variant} ${s.label}`);
       last = s.done;
@@ -173,7 +172,7 @@ export const alignment: Experiment<AlignmentConfig, AlignmentMetrics> = {
         records.push(...r.records.map((rec) => ({ ...rec, variant })), {
           kind: 'base',
           variant,
-          dir: path.relative(path.resolve(ctx.dir, '..', '..', '..'), modelDir),
+          dir: path.relative(ctx.runsRoot, modelDir),
         });
       } finally {
         Object.values(base.lm.params).forEach((t) => t.dispose());

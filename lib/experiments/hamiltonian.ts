@@ -146,7 +146,7 @@ export function baseTask(c: HamiltonianConfig): BaseTask {
  * first when missing: by the first seed worker that gets there, the others wait.
  */
 async function sharedBase(c: HamiltonianConfig, ctx: SeedContext) {
-  const runsRoot = path.resolve(ctx.dir, '..', '..', '..'); // ctx.dir = <runs>/hamiltonian/<hash>/seed-<k>
+  const { runsRoot } = ctx;
   const task = baseTask(c);
   const { dir, outcome } = await ensureHamiltonianBase(runsRoot, task, c.base, {
     onStep: (step, loss) => ctx.progress.tick(1, `seed ${ctx.seed}: shared base step ${step} loss ${loss.toFixed(3)}`),

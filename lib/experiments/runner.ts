@@ -187,7 +187,7 @@ export async function runExperiment<C extends object, M extends MetricTree = Met
         const t0 = Date.now();
         let r: SeedResult<M>;
         try {
-          r = await exp.runSeed(config, { seed, dir: seedDir, progress, force: !!opts.force });
+          r = await exp.runSeed(config, { seed, dir: seedDir, runsRoot: path.resolve(runsRoot(opts.root)), progress, force: !!opts.force });
         } catch (e) {
           throw explainBackendError(e, `${exp.name} seed ${seed}`);
         }

@@ -13,6 +13,8 @@ export interface SeedContext {
   seed: number;
   /** Folder of this seed inside the run folder: checkpoints and per-seed artefacts live here. */
   dir: string;
+  /** Absolute root of the run store: artefacts shared by runs (bases) live under it. */
+  runsRoot: string;
   progress: Progress;
   force: boolean;
 }
