@@ -1,6 +1,6 @@
 /**
  * npm run exp -- <experiment> [--profile smoke|quick|paper] [--seeds N] [--jobs N | --shard i/n | --summarise]
- *                             [--force] [--set key.path=value ...] [--runs-dir DIR] [--list]
+ *                             [--workers N] [--force] [--set key.path=value ...] [--runs-dir DIR] [--list]
  * Runs (or re-uses) an experiment, shows progress with an ETA on stderr, prints the path of summary.json on stdout.
  * --shard i/n computes only seeds i+1, i+1+n, ... (i from 0, as Slurm array and Kubernetes indexed jobs count)
  * into a run store that other shards may share over NFS; the shard that finds every seed done writes the summary,
@@ -16,9 +16,10 @@ import { parseOverrides } from '../lib/config';
 import { terminalRenderer, formatSeconds } from '../lib/runs/progress';
 import { headlines } from '../lib/report/headlines';
 import { formatCi } from '../lib/report/format';
+import { defaultWorkers, setDefaultPool } from '../lib/train/data-parallel';
 
 const USAGE = `usage: npm run exp -- <experiment> [--profile ${PROFILES.join('|')}] [--seeds N] [--jobs N | --shard i/n | --summarise]
-                             [--force] [--set key=value ...] [--runs-dir DIR]
+                             [--workers N] [--force] [--set key=value ...] [--runs-dir DIR]
        npm run exp -- --list`;
 
 const HELP = `Experiments (profiles):
@@ -27,6 +28,9 @@ ${Object.values(EXPERIMENTS)
   .join('\n')}
 Profiles: smoke = seconds (CI), quick = minutes once the shared bases exist, paper = the paper's settings (hours),
 full = the in-project LM's full pretraining (~20 min). RESULTS.md gives each run's measured time per seed.
+--jobs N runs N seeds at once in N processes; --workers N splits each training step's micro-batches over N threads
+(bit-identical results; default: the cores divided by --jobs, so the two never oversubscribe the machine). Workers
+only help a step that has at least two micro-batches: see train.microBatchSize (docs/performance.md).
 
 Examples:
   npm run exp -- toy-copy --profile quick --seeds 3
@@ -41,6 +45,7 @@ function parseArgs(argv: string[]) {
     profile: 'quick' as ProfileName,
     seeds: 1,
     jobs: 1,
+    workers: 0,
     force: false,
     sets: [] as string[],
     runsDir: undefined as string | undefined,
@@ -58,6 +63,7 @@ function parseArgs(argv: string[]) {
     if (a === '--profile') out.profile = value() as ProfileName;
     else if (a === '--seeds') out.seeds = Number(value());
     else if (a === '--jobs') out.jobs = Number(value());
+    else if (a === '--workers') out.workers = Number(value());
     else if (a === '--worker-seeds') out.worker = value();
     else if (a === '--force') out.force = true;
     else if (a === '--set') out.sets.push(value());
@@ -78,6 +84,8 @@ function parseArgs(argv: string[]) {
   if (!PROFILES.includes(out.profile)) throw new Error(`--profile must be one of ${PROFILES.join(', ')}, got '${out.profile}'`);
   if (!Number.isInteger(out.seeds) || out.seeds < 1) throw new Error(`--seeds must be a positive integer`);
   if (!Number.isInteger(out.jobs) || out.jobs < 1) throw new Error(`--jobs must be a positive integer`);
+  if (out.workers === 0) out.workers = defaultWorkers(out.jobs);
+  if (!Number.isInteger(out.workers) || out.workers < 1) throw new Error(`--workers must be a positive integer`);
   if ([out.jobs > 1, out.shard !== null, out.summarise].filter(Boolean).length > 1)
     throw new Error(`--jobs, --shard and --summarise exclude each other\n${USAGE}`);
   if (out.force && (out.shard || out.summarise))
@@ -100,6 +108,8 @@ async function runWorkers(exp: ReturnType<typeof getExperiment>, args: ReturnTyp
     args.profile,
     '--seeds',
     String(args.seeds),
+    '--workers',
+    String(args.workers),
     ...args.sets.flatMap((s) => ['--set', s]),
     ...(args.runsDir ? ['--runs-dir', args.runsDir] : []),
   ];
@@ -128,6 +138,7 @@ async function main() {
   }
   const exp = getExperiment(args.experiment);
   const overrides = parseOverrides(args.sets);
+  setDefaultPool(args.workers);
   if (args.worker) {
     // A worker of a parallel run: compute the given seeds only; the parent writes the summary.
     await runExperiment(exp, {

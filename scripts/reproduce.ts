@@ -1,5 +1,5 @@
 /**
- * npm run reproduce -- [--profile smoke|quick|paper] [--seeds N] [--jobs N] [--only NAME]
+ * npm run reproduce -- [--profile smoke|quick|paper] [--seeds N] [--jobs N] [--workers N] [--only NAME]
  * Runs the experiments every notebook declares (metadata imrm.experiments; cached runs are re-used), executes
  * every notebook in notebooks/ headlessly with the project kernel and the parameters injected, and writes
  * reports/<notebook>.html and reports/index.html (links, status, environment stamp). Exits 1 if a notebook fails.
@@ -18,10 +18,11 @@ import { injectParameters, readNotebook, writeNotebook } from '../lib/report/not
 import { type NotebookReport, indexHtml } from '../lib/report/index-page';
 import { plotlyVersion } from '../lib/report/html';
 import { commits } from '../lib/report/results-page';
+import { defaultWorkers, setDefaultPool } from '../lib/train/data-parallel';
 
 const DEFAULT_SEEDS: Record<ProfileName, number> = { smoke: 2, quick: 3, paper: 3, full: 3 };
 
-const REPRODUCE_HELP = `usage: npm run reproduce -- [--profile ${PROFILES.join('|')}] [--seeds N] [--jobs N] [--only NOTEBOOK]
+const REPRODUCE_HELP = `usage: npm run reproduce -- [--profile ${PROFILES.join('|')}] [--seeds N] [--jobs N] [--workers N] [--only NOTEBOOK]
 
 Runs the experiments every notebook declares (cached runs are re-used), executes every notebook in notebooks/
 headlessly with the profile injected, and writes reports/<notebook>.html and reports/index.html.
@@ -29,6 +30,8 @@ headlessly with the profile injected, and writes reports/<notebook>.html and rep
              bases exist; the first run trains them), paper (hours)
   --seeds    seeds per experiment (default ${JSON.stringify(DEFAULT_SEEDS)})
   --jobs     compute each experiment's seeds in N processes (one core each)
+  --workers  threads per process that share each training step's micro-batches (bit-identical results;
+             default: the cores divided by --jobs)
   --only     one notebook, e.g. 05-controlled-token-cues
 
 Examples:
@@ -36,7 +39,7 @@ Examples:
   npm run reproduce -- --profile quick --seeds 3 --jobs 2 --only 05-controlled-token-cues`;
 
 function parseArgs(argv: string[]) {
-  const out = { profile: 'smoke' as ProfileName, seeds: 0, only: '', jobs: 1 };
+  const out = { profile: 'smoke' as ProfileName, seeds: 0, only: '', jobs: 1, workers: 0 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -47,16 +50,21 @@ function parseArgs(argv: string[]) {
     else if (a === '--seeds') out.seeds = Number(next());
     else if (a === '--only') out.only = next();
     else if (a === '--jobs') out.jobs = Number(next());
+    else if (a === '--workers') out.workers = Number(next());
     else if (a === '--help' || a === '-h') {
       console.log(REPRODUCE_HELP);
       process.exit(0);
     } else
-      throw new Error(`unknown argument '${a}' (usage: npm run reproduce -- [--profile ${PROFILES.join('|')}] [--seeds N] [--jobs N] [--only NAME]; --help)`);
+      throw new Error(
+        `unknown argument '${a}' (usage: npm run reproduce -- [--profile ${PROFILES.join('|')}] [--seeds N] [--jobs N] [--workers N] [--only NAME]; --help)`,
+      );
   }
   if (!PROFILES.includes(out.profile)) throw new Error(`--profile must be one of ${PROFILES.join(', ')}`);
   out.seeds = out.seeds || DEFAULT_SEEDS[out.profile];
   if (!Number.isInteger(out.seeds) || out.seeds < 1) throw new Error('--seeds must be a positive integer');
   if (!Number.isInteger(out.jobs) || out.jobs < 1) throw new Error('--jobs must be a positive integer');
+  out.workers ||= defaultWorkers(out.jobs);
+  if (!Number.isInteger(out.workers) || out.workers < 1) throw new Error('--workers must be a positive integer');
   return out;
 }
 
@@ -65,6 +73,8 @@ async function main() {
   const started = Date.now();
   const python = ensureJupyter({ install: true });
   await initBackend();
+  setDefaultPool(args.workers);
+  process.env.IMRM_WORKERS = String(args.workers); // notebook kernels train with as many workers
   const nbDir = path.join(PROJECT_ROOT, 'notebooks');
   const reportsDir = path.join(PROJECT_ROOT, 'reports');
   const workDir = path.join(reportsDir, '.work');
@@ -101,6 +111,8 @@ async function main() {
               String(args.seeds),
               '--jobs',
               String(args.jobs),
+              '--workers',
+              String(args.workers),
             ],
             { stdio: ['ignore', 'ignore', 'inherit'] },
           );

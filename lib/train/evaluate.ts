@@ -64,13 +64,14 @@ export function pairLogProbs(lm: LanguageModel, pairs: EncodedPair[], aggregate:
 }
 
 /** Reference log-probs of pairs [from, from + n) laid out as a pair batch: chosen then rejected. */
-export function referenceSlice(ref: PairValues, indices: number[]): tf.Tensor1D {
+/** The reference values of the pairs at `indices`: chosen ones, then rejected ones (the pair-batch row order). */
+export function referenceSlice(ref: PairValues, indices: number[]): Float32Array {
   const out = new Float32Array(indices.length * 2);
   indices.forEach((i, k) => {
     out[k] = ref.chosen[i];
     out[indices.length + k] = ref.rejected[i];
   });
-  return tf.tensor1d(out);
+  return out;
 }
 
 export function rewardsOnPairs(
@@ -82,7 +83,7 @@ export function rewardsOnPairs(
 ): PairValues {
   return mapPairs(pairs, opts, state.lm.config.contextLength, (batch, from) => {
     const idx = Array.from({ length: batch.B / 2 }, (_, k) => from + k);
-    const ref = reference ? referenceSlice(reference, idx) : null;
+    const ref = reference ? tf.tensor1d(referenceSlice(reference, idx)) : null;
     return sequenceRewards(spec, state, batch, batchTensors(batch), ref, opts.kernels);
   });
 }

@@ -11,7 +11,8 @@ import { Rng, deriveSeed } from '../random';
 import { check, mergeConfig } from '../config';
 import { AdamW } from './adamw';
 import { loadTrainingState, saveTrainingState } from './checkpointing';
-import { type LmTrainConfig, lmStep, validationPerplexity } from './lm';
+import { type LmTrainConfig, checkMicroBatchSize, lmStep, validationPerplexity } from './lm';
+import type { GradientPool } from './data-parallel';
 
 /** LmTrainConfig (steps, batch, window, optimizer, kernels) plus the schedule, evaluation and checkpoints. */
 export interface ScheduledLmConfig extends LmTrainConfig {
@@ -30,6 +31,7 @@ export const DEFAULT_SCHEDULED_LM: ScheduledLmConfig = {
   steps: 1000,
   batchSize: 16,
   seqLen: 128,
+  microBatchSize: undefined,
   optimizer: { lr: 3e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.01 },
   warmupSteps: 100,
   minLrFraction: 0.1,
@@ -47,6 +49,7 @@ export function resolveScheduledLmConfig(overrides: unknown, where = 'pretrainin
     check(Number.isInteger(c[k]) && c[k] >= 0, where, k, 'must be a non-negative integer', c[k]);
   check(c.optimizer.lr > 0, where, 'optimizer.lr', 'must be positive', c.optimizer.lr);
   check(c.minLrFraction >= 0 && c.minLrFraction <= 1, where, 'minLrFraction', 'must be in [0, 1]', c.minLrFraction);
+  checkMicroBatchSize(c, where);
   return c;
 }
 
@@ -78,6 +81,8 @@ export interface ScheduledLmInput {
   onStep?: (step: number, loss: number) => void;
   /** Training resumed from a checkpoint after `step` steps. */
   onResume?: (step: number) => void;
+  /** Data-parallel workers (default: the process's pool). */
+  pool?: GradientPool;
 }
 
 interface SavedState {
@@ -123,7 +128,12 @@ export async function trainScheduledLm(
     step++;
     const rng = new Rng(deriveSeed(input.seed, 'lm-window', step));
     const starts = Array.from({ length: c.batchSize }, () => rng.int(input.train.length - len + 1));
-    const value = lmStep(lm, vars, optimizer, input.train, starts, len, c.kernels, learningRateAt(c, step));
+    const value = lmStep(lm, vars, optimizer, input.train, starts, len, {
+      kernels: c.kernels,
+      lr: learningRateAt(c, step),
+      microBatchSize: c.microBatchSize,
+      pool: input.pool,
+    });
     if (!Number.isFinite(value)) throw new Error(`pretraining diverged at step ${step} (loss ${value}); lower optimizer.lr`);
     lossSum += value;
     lossCount++;

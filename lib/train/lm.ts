@@ -10,13 +10,20 @@ import { Rng, deriveSeed } from '../random';
 import { check, mergeConfig } from '../config';
 import { tokenLogProbs } from '../rewards/logprobs';
 import { AdamW, type AdamWConfig } from './adamw';
-import { gradsByName } from './checkpointing';
+import { type GradientPool, defaultPool } from './data-parallel';
+import { chunks } from './gradient-jobs';
 
 export interface LmTrainConfig {
   steps: number;
   batchSize: number;
   /** Tokens per window (<= the model context). */
   seqLen: number;
+  /**
+   * Windows (or documents) per forward/backward pass; a step sums the weighted passes. Unset: the whole batch in
+   * one pass (and absent from run identities). Data-parallel workers split a step by micro-batches, so `--workers`
+   * speeds up a step only when it has at least two.
+   */
+  microBatchSize?: number;
   optimizer: AdamWConfig;
   kernels: KernelName;
 }
@@ -25,6 +32,7 @@ export const DEFAULT_LM_TRAIN: LmTrainConfig = {
   steps: 100,
   batchSize: 16,
   seqLen: 64,
+  microBatchSize: undefined,
   optimizer: { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0 },
   kernels: 'fast',
 };
@@ -32,7 +40,15 @@ export const DEFAULT_LM_TRAIN: LmTrainConfig = {
 export function resolveLmTrainConfig(overrides: unknown, where = 'language-model training config'): LmTrainConfig {
   const c = mergeConfig(DEFAULT_LM_TRAIN, overrides, where);
   for (const k of ['steps', 'batchSize', 'seqLen'] as const) check(Number.isInteger(c[k]) && c[k] > 0, where, k, 'must be a positive integer', c[k]);
+  checkMicroBatchSize(c, where);
   return c;
+}
+
+/** microBatchSize, when set, is a positive integer no larger than batchSize. */
+export function checkMicroBatchSize(c: Pick<LmTrainConfig, 'batchSize' | 'microBatchSize'>, where: string): void {
+  const m = c.microBatchSize;
+  if (m !== undefined)
+    check(Number.isInteger(m) && m > 0 && m <= c.batchSize, where, 'microBatchSize', `must be a positive integer <= batchSize (${c.batchSize})`, m);
 }
 
 /** Mean next-token loss (nats) of windows (B, L) int32: every position after the first is predicted. */
@@ -44,10 +60,15 @@ export function windowLoss(lm: LanguageModel, windows: tf.Tensor2D, kernels?: Ke
     .div(-B * (L - 1)) as tf.Scalar;
 }
 
-export function windowsAt(stream: Int32Array, starts: number[], len: number): tf.Tensor2D {
+/** The windows of `len` tokens at `starts`, row-major. */
+export function windowIds(stream: Int32Array, starts: number[], len: number): Int32Array {
   const out = new Int32Array(starts.length * len);
   starts.forEach((s, b) => out.set(stream.subarray(s, s + len), b * len));
-  return tf.tensor2d(out, [starts.length, len], 'int32');
+  return out;
+}
+
+export function windowsAt(stream: Int32Array, starts: number[], len: number): tf.Tensor2D {
+  return tf.tensor2d(windowIds(stream, starts, len), [starts.length, len], 'int32');
 }
 
 export function validationPerplexity(lm: LanguageModel, stream: Int32Array, seqLen: number, batchSize: number, kernels?: KernelName): number {
@@ -64,7 +85,19 @@ export function validationPerplexity(lm: LanguageModel, stream: Int32Array, seqL
   return Math.exp(total / starts.length);
 }
 
-/** One optimizer step on the windows of `stream` starting at `starts`; returns the loss (nats/token) before the step. */
+export interface StepOptions {
+  kernels?: KernelName;
+  /** Overrides the optimizer's learning rate (schedules). */
+  lr?: number;
+  /** Windows per pass (default: all in one). */
+  microBatchSize?: number;
+  pool?: GradientPool;
+}
+
+/**
+ * One optimizer step on the windows of `stream` starting at `starts`; returns the loss (nats/token) before the
+ * step. Micro-batch b of m windows enters with weight m / starts.length, so the passes add up to the batch mean.
+ */
 export function lmStep(
   lm: LanguageModel,
   vars: Record<string, tf.Variable>,
@@ -72,15 +105,21 @@ export function lmStep(
   stream: Int32Array,
   starts: number[],
   len: number,
-  kernels?: KernelName,
-  lr?: number,
+  opts: StepOptions = {},
 ): number {
-  const { loss, grads } = gradsByName(() => tf.tidy(() => windowLoss(lm, windowsAt(stream, starts, len), kernels)), vars);
-  optimizer.apply(grads, lr);
+  const kernels = opts.kernels ?? 'fast';
+  const jobs = chunks(starts, opts.microBatchSize ?? starts.length).map((part) => ({
+    kind: 'windows' as const,
+    ids: windowIds(stream, part, len),
+    rows: part.length,
+    len,
+    weight: part.length / starts.length,
+    kernels,
+  }));
+  const { loss, grads } = (opts.pool ?? defaultPool()).gradients(jobs, lm.config, vars);
+  optimizer.apply(grads, opts.lr);
   for (const g of Object.values(grads)) g.dispose();
-  const value = loss.dataSync()[0];
-  loss.dispose();
-  return value;
+  return loss;
 }
 
 export interface LmTrainResult {
@@ -95,6 +134,7 @@ export function trainLanguageModel(
   stream: Int32Array,
   seed: number,
   onStep?: (step: number, loss: number) => void,
+  pool?: GradientPool,
 ): LmTrainResult {
   const len = Math.min(cfg.seqLen, lm.config.contextLength);
   if (stream.length <= len) throw new Error(`training stream of ${stream.length} tokens is shorter than one window of ${len}`);
@@ -103,7 +143,7 @@ export function trainLanguageModel(
   const losses: number[] = [];
   for (let step = 1; step <= cfg.steps; step++) {
     const starts = Array.from({ length: cfg.batchSize }, () => rng.int(stream.length - len + 1));
-    const value = lmStep(lm, vars, optimizer, stream, starts, len, cfg.kernels);
+    const value = lmStep(lm, vars, optimizer, stream, starts, len, { kernels: cfg.kernels, microBatchSize: cfg.microBatchSize, pool });
     losses.push(value);
     onStep?.(step, value);
   }

@@ -14,14 +14,15 @@ import type { KernelName } from '../model/kernels';
 import { cloneParams, disposeParams } from '../model/params';
 import { Rng, deriveSeed } from '../random';
 import { check, mergeConfig } from '../config';
-import { type EncodedPair, batchTensors, buildPairBatch } from '../rewards/sequences';
-import { type RewardModelState, rewardModelSpec, sequenceLogProbs, sequenceRewards } from '../rewards/reward-model';
-import { bradleyTerryLoss, verifierLoss } from '../rewards/loss';
+import { type EncodedPair, buildPairBatch } from '../rewards/sequences';
+import { type RewardModelState, rewardModelSpec } from '../rewards/reward-model';
 import { initExplicitHead } from '../rewards/explicit';
 import type { PreferenceMetrics } from '../rewards/metrics';
 import { AdamW, type AdamWConfig, DEFAULT_ADAMW } from './adamw';
 import { type PairValues, type SplitEvaluation, evaluateSplit, pairLogProbs, referenceSlice } from './evaluate';
-import { accumulate, fingerprint, gradsByName, loadTrainingState, saveTrainingState } from './checkpointing';
+import { fingerprint, loadTrainingState, saveTrainingState } from './checkpointing';
+import { type GradientPool, defaultPool } from './data-parallel';
+import { HEAD_VARIABLE, chunks } from './gradient-jobs';
 
 export interface PreferenceTrainConfig {
   /** A name from REWARD_MODELS: ex, ex-mean, im, im-noref, im-mean. */
@@ -100,6 +101,8 @@ export interface PreferenceTrainInput {
   onProgress?: (p: TrainProgress) => void;
   /** Stop (after checkpointing) once this many optimizer steps are done: simulates an interruption. */
   stopAfterSteps?: number;
+  /** Data-parallel workers (default: the process's pool). */
+  pool?: GradientPool;
 }
 
 export interface PreferenceTrainResult {
@@ -145,7 +148,7 @@ export async function trainPreference(cfg: PreferenceTrainConfig, input: Prefere
   let head: tf.Variable | null = null;
   if (spec.kind === 'ex') {
     head = initExplicitHead(base.config.dModel, deriveSeed(seed, 'ex-head'));
-    vars.__head__ = head;
+    vars[HEAD_VARIABLE] = head;
   }
   const state: RewardModelState = { lm: { config: base.config, params: lmParams }, head: head as tf.Tensor2D | null };
   const optimizer = new AdamW(vars, cfg.optimizer);
@@ -198,34 +201,21 @@ export async function trainPreference(cfg: PreferenceTrainConfig, input: Prefere
   while (step < totalSteps) {
     if (batchInEpoch === 0 || order.length === 0) order = new Rng(deriveSeed(seed, 'shuffle', epoch)).shuffle(train.map((_, i) => i));
     const batchIdx = order.slice(batchInEpoch * cfg.batchSize, (batchInEpoch + 1) * cfg.batchSize);
-    const acc: Record<string, tf.Tensor> = {};
-    let lossSum = 0;
-    for (let m = 0; m < batchIdx.length; m += cfg.microBatchSize) {
-      const micro = batchIdx.slice(m, m + cfg.microBatchSize);
-      const grm = spec.kind === 'grm';
-      const batch = buildPairBatch(
+    const grm = spec.kind === 'grm';
+    const jobs = chunks(batchIdx, cfg.microBatchSize).map((micro) => ({
+      kind: 'pairs' as const,
+      spec,
+      batch: buildPairBatch(
         micro.map((i) => train[i]),
         padId,
         base.config.contextLength,
         grm,
-      );
-      const weight = micro.length / batchIdx.length; // the weighted micro-batch means add up to the batch mean
-      const { loss, grads } = gradsByName(
-        () =>
-          tf.tidy(() => {
-            // EX-GRM: cross-entropy of " Yes" after the chosen and " No" after the rejected verification prompt.
-            if (grm) return verifierLoss(sequenceLogProbs(state.lm, batchTensors(batch), 'sum', cfg.kernels)).mul(weight) as tf.Scalar;
-            const ref = trainRef ? referenceSlice(trainRef, micro) : null;
-            const r = sequenceRewards(spec, state, batch, batchTensors(batch), ref, cfg.kernels);
-            const P = micro.length;
-            return bradleyTerryLoss(r.slice(0, P), r.slice(P, P)).mul(weight) as tf.Scalar;
-          }),
-        vars,
-      );
-      lossSum += loss.dataSync()[0];
-      loss.dispose();
-      accumulate(acc, grads);
-    }
+      ),
+      reference: trainRef ? referenceSlice(trainRef, micro) : null,
+      weight: micro.length / batchIdx.length, // the weighted micro-batch means add up to the batch mean
+      kernels: cfg.kernels,
+    }));
+    const { loss: lossSum, grads: acc } = (input.pool ?? defaultPool()).gradients(jobs, base.config, vars);
     optimizer.apply(acc);
     for (const g of Object.values(acc)) g.dispose();
     step++;

@@ -4,14 +4,14 @@
  * prompt together with its answer, so a task whose answer must be looked up in the prompt (the Hamiltonian
  * base's edge lookup) is learned from whole documents instead.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { LanguageModel } from '../model/transformer';
 import { Rng, deriveSeed } from '../random';
 import { AdamW } from './adamw';
-import { gradsByName } from './checkpointing';
 import type { LmTrainConfig } from './lm';
-import { batchTensors, buildSequenceBatch } from '../rewards/sequences';
-import { sequenceLogProbs } from '../rewards/reward-model';
+import { type GradientPool, defaultPool } from './data-parallel';
+import { chunks, jobLoss } from './gradient-jobs';
+import { buildSequenceBatch } from '../rewards/sequences';
 
 export interface Document {
   prompt: number[];
@@ -21,9 +21,8 @@ export interface Document {
 /** Mean negative log-likelihood per response token of `docs` (nats). */
 export function responseTokenLoss(lm: LanguageModel, docs: Document[], padId: number, cfg: Pick<LmTrainConfig, 'kernels'>): tf.Scalar {
   const batch = buildSequenceBatch(docs, padId, lm.config.contextLength);
-  const t = batchTensors(batch);
-  const tokens = batch.responseLengths.reduce((a, b) => a + b, 0);
-  return sequenceLogProbs(lm, t, 'sum', cfg.kernels).sum().div(-tokens) as tf.Scalar;
+  const stepTokens = batch.responseLengths.reduce((a, b) => a + b, 0);
+  return jobLoss({ kind: 'documents', batch, stepTokens, kernels: cfg.kernels }, { lm, head: null });
 }
 
 export interface DocumentTrainingOptions {
@@ -31,6 +30,8 @@ export interface DocumentTrainingOptions {
   optimizer?: AdamW;
   /** Steps already done: training runs steps stepsDone + 1 .. cfg.steps. */
   stepsDone?: number;
+  /** Data-parallel workers (default: the process's pool). */
+  pool?: GradientPool;
 }
 
 /**
@@ -54,11 +55,17 @@ export function trainOnDocuments(
   for (let step = (opts.stepsDone ?? 0) + 1; step <= cfg.steps; step++) {
     const rng = new Rng(deriveSeed(seed, 'sft-batch', step));
     const chosen = Array.from({ length: cfg.batchSize }, () => docs[rng.int(docs.length)]);
-    const { loss, grads } = gradsByName(() => tf.tidy(() => responseTokenLoss(lm, chosen, padId, cfg)), vars);
+    // Every micro-batch divides by the step's response tokens, so the passes add up to the per-token mean.
+    const stepTokens = chosen.reduce((n, d) => n + d.response.length, 0);
+    const jobs = chunks(chosen, cfg.microBatchSize ?? chosen.length).map((part) => ({
+      kind: 'documents' as const,
+      batch: buildSequenceBatch(part, padId, lm.config.contextLength),
+      stepTokens,
+      kernels: cfg.kernels,
+    }));
+    const { loss: value, grads } = (opts.pool ?? defaultPool()).gradients(jobs, lm.config, vars);
     optimizer.apply(grads);
-    Object.values(grads).forEach((g) => g.dispose());
-    const value = loss.dataSync()[0];
-    loss.dispose();
+    for (const g of Object.values(grads)) g.dispose();
     losses.push(value);
     onStep?.(step, value);
   }
