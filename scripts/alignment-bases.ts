@@ -1,5 +1,6 @@
 /**
  * npm run alignment-bases -- [--profile smoke|quick|paper] [--variant aligned|crossed|absent ...] [--set key=value ...]
+ *                             [--workers N]
  * Trains (or finds) the alignment experiment's bases — the same cached pretrain runs `npm run exp -- alignment`
  * uses — one after the other in this process; start one process per variant to train them in parallel.
  * Prints each base's folder, its training time and its validation perplexity.
@@ -12,6 +13,7 @@ import { resolveExperimentConfig, runExperiment } from '../lib/experiments/runne
 import { pretrain } from '../lib/experiments/pretrain';
 import type { ProfileName } from '../lib/experiments/types';
 import { formatSeconds, terminalRenderer } from '../lib/runs/progress';
+import { workersFromArgv } from '../lib/train/data-parallel';
 
 async function main() {
   const argv = process.argv.slice(2);
@@ -21,8 +23,9 @@ async function main() {
   for (const v of variants)
     if (!ALIGNMENT_VARIANT_NAMES.includes(v)) throw new Error(`--variant must be one of ${ALIGNMENT_VARIANT_NAMES.join(', ')}, got '${v}'`);
   const backend = await initBackend();
+  const workers = workersFromArgv(argv);
   for (const v of variants) {
-    console.error(`base ${v}: pretrain profile ${c.base.profile} on ${backend.backend}`);
+    console.error(`base ${v}: pretrain profile ${c.base.profile} on ${backend.backend}, ${workers} worker(s)`);
     const run = await runExperiment(pretrain, { profile: c.base.profile, seeds: 1, overrides: baseOverrides(c, v), progress: terminalRenderer() });
     const r = run.summary.results.lm;
     console.log(

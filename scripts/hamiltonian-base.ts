@@ -1,5 +1,5 @@
 /**
- * npm run ham-base -- [--profile smoke|quick|paper] [--set key=value ...] [--every K]
+ * npm run ham-base -- [--profile smoke|quick|paper] [--set key=value ...] [--every K] [--workers N]
  * Builds (or resumes, or finds) the cached base model of the hamiltonian experiment for this config — the same
  * base `npm run exp -- hamiltonian` uses, under runs/hamiltonian-base/<hash> — and shows whether it learns edge
  * lookup. Every K steps while training (and once for a finished base): one sampled answer for each of 100 fresh
@@ -22,6 +22,7 @@ import type { ProfileName } from '../lib/experiments/types';
 import { lookupDiagnostics } from '../lib/experiments/hamiltonian-lookup';
 import type { LanguageModel } from '../lib/model/transformer';
 import type { VocabTokenizer } from '../lib/tokenizers/vocab';
+import { workersFromArgv } from '../lib/train/data-parallel';
 
 function probeGraphs(n: number, p: number): Graph[] {
   const rng = new Rng(deriveSeed(1, 'base-probe-graphs', n));
@@ -55,11 +56,12 @@ async function main() {
   const every = Number(value('--every', '250'));
   if (!(Number.isInteger(every) && every > 0)) throw new Error(`--every must be a positive integer, got ${value('--every', '')}`);
   const backend = await initBackend();
+  const workers = workersFromArgv(argv);
   const task = baseTask(c);
   const tok = hamiltonianTokenizer();
   const total = baseSteps(c.base);
   console.log(
-    `backend ${backend.backend}; base ${hamiltonianBaseDir(process.env.IMRM_RUNS_DIR ?? 'runs', task, c.base)}; task n = ${c.task.n}, p = ${c.task.edgeProbability}; stages ${c.base.stages.map((s) => `${s.steps} steps on ${c.base.minVertices}..${s.maxVertices} vertices (walks ${s.walkLength}x, walk fraction ${s.walkFraction ?? c.base.walkFraction})`).join(', then ')}; ` +
+    `backend ${backend.backend}, ${workers} worker(s); base ${hamiltonianBaseDir(process.env.IMRM_RUNS_DIR ?? 'runs', task, c.base)}; task n = ${c.task.n}, p = ${c.task.edgeProbability}; stages ${c.base.stages.map((s) => `${s.steps} steps on ${c.base.minVertices}..${s.maxVertices} vertices (walks ${s.walkLength}x, walk fraction ${s.walkFraction ?? c.base.walkFraction})`).join(', then ')}; ` +
       `${c.base.graphs} graphs per stage, ${c.base.model.nLayers} layers x ${c.base.model.dModel}, lr ${c.base.lm.optimizer.lr}, batch ${c.base.lm.batchSize}`,
   );
   const t0 = Date.now();
