@@ -13,13 +13,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/backend';
-import { resolveModelConfig } from '../lib/model/config';
 import { initParams } from '../lib/model/params';
 import type { KernelName } from '../lib/model/kernels';
 import { AdamW } from '../lib/train/adamw';
 import { lmStep } from '../lib/train/lm';
+import { median } from '../lib/runs/stats';
 import { GradientPool } from '../lib/train/data-parallel';
-import { Rng } from '../lib/random';
+import { BENCH_BATCH, BENCH_CONTEXT, benchData, benchModelConfig } from '../lib/train/bench';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -31,11 +31,9 @@ async function main() {
   const steps = arg('--steps', 10);
   const warmup = arg('--warmup', 2);
   const info = await initBackend();
-  const config = resolveModelConfig({ vocabSize: 512, dModel: 128, nLayers: 2, nHeads: 4, nKvHeads: 4, contextLength: 64, dMlp: 512 });
-  const B = 16,
-    T = 64;
-  const rng = new Rng(1);
-  const stream = Int32Array.from({ length: 1 << 16 }, () => rng.int(config.vocabSize));
+  const config = benchModelConfig();
+  const [B, T] = [BENCH_BATCH, BENCH_CONTEXT];
+  const { stream, starts } = benchData();
   const one = new GradientPool(1);
   const two = new GradientPool(2);
   const variants: Array<{ name: string; kernels: KernelName; microBatchSize?: number; pool: GradientPool }> = [
@@ -49,9 +47,8 @@ async function main() {
     return { ...v, vars, opt: new AdamW(vars, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 }), times: [] as number[], before: 0, after: 0 };
   });
   const step = (s: (typeof state)[number]) => {
-    const starts = Array.from({ length: B }, () => rng.int(stream.length - T));
     const t0 = performance.now();
-    lmStep({ config, params: s.vars }, s.vars, s.opt, stream, starts, T, { kernels: s.kernels, microBatchSize: s.microBatchSize, pool: s.pool });
+    lmStep({ config, params: s.vars }, s.vars, s.opt, stream, starts(), T, { kernels: s.kernels, microBatchSize: s.microBatchSize, pool: s.pool });
     return performance.now() - t0; // lmStep reads the loss back, so the step has finished
   };
   for (let i = 0; i < warmup; i++) state.forEach((s) => step(s));
@@ -59,14 +56,13 @@ async function main() {
   for (let i = 0; i < steps; i++) state.forEach((s) => s.times.push(step(s)));
   state.forEach((s) => (s.after = tf.memory().numTensors));
   const rows = state.map((s) => {
-    const sorted = s.times.slice().sort((a, b) => a - b);
-    const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+    const ms = median(s.times);
     return {
       variant: s.name,
       backend: info.backend,
-      ms_per_step: Number(median.toFixed(1)),
-      steps_per_s: Number((1000 / median).toFixed(3)),
-      tokens_per_s: Math.round((B * T * 1000) / median),
+      ms_per_step: Number(ms.toFixed(1)),
+      steps_per_s: Number((1000 / ms).toFixed(3)),
+      tokens_per_s: Math.round((B * T * 1000) / ms),
       tensors_before: s.before,
       tensors_after: s.after,
     };

@@ -13,7 +13,7 @@ import * as t2 from '../lib/theory/theorem2';
 import { resolveModelConfig } from '../lib/model/config';
 import { initParams, normalArray } from '../lib/model/params';
 import { implicitReward, implicitRewardFromLogits } from '../lib/rewards/implicit';
-import { logLogSlope, pearson, signAgreement } from '../lib/runs/stats';
+import { logLogSlope, median, pearson, signAgreement } from '../lib/runs/stats';
 import { runExperiment } from '../lib/experiments/runner';
 import { dynamics } from '../lib/experiments/dynamics';
 import { theorem2 } from '../lib/experiments/theorem2';
@@ -90,6 +90,13 @@ describe('stats for the theory', () => {
     assertClose(pearson([1, 2, 3], [2, 4, 7]), 0.9933992677987828, 1e-12);
     assert.equal(signAgreement([1, -2, 0, 3], [2, -1, 0, -3]), 0.75);
     assertClose(logLogSlope([1, 10, 100], [3, 300, 30000]), 2, 1e-12);
+  });
+  it('median of odd and even counts, unsorted input left alone', () => {
+    const xs = [5, 1, 3];
+    assert.equal(median(xs), 3);
+    assert.deepEqual(xs, [5, 1, 3]);
+    assert.equal(median([4, 1, 3, 2]), 2.5);
+    assert.throws(() => median([]), /no values/);
   });
 });
 

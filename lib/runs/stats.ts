@@ -93,3 +93,11 @@ export function cisOverlap(a: Aggregate, b: Aggregate): boolean | null {
 export function consistentWithChance(a: Aggregate): boolean {
   return a.ci95 ? a.ci95[0] <= 0.5 && 0.5 <= a.ci95[1] : Math.abs(a.mean - 0.5) < 0.05;
 }
+
+/** The middle value (the mean of the two middle values for an even count). */
+export function median(values: number[]): number {
+  if (values.length === 0) throw new Error('median of no values');
+  const s = values.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
