@@ -19,7 +19,7 @@ import { formatCi } from '../lib/report/format';
 import { defaultWorkers, setDefaultPool } from '../lib/train/data-parallel';
 
 const USAGE = `usage: npm run exp -- <experiment> [--profile ${PROFILES.join('|')}] [--seeds N] [--jobs N | --shard i/n | --summarise]
-                             [--workers N] [--force] [--set key=value ...] [--runs-dir DIR]
+                             [--workers N] [--rebuild-bases] [--force] [--set key=value ...] [--runs-dir DIR]
        npm run exp -- --list`;
 
 const HELP = `Experiments (profiles):
@@ -64,6 +64,8 @@ function parseArgs(argv: string[]) {
     else if (a === '--seeds') out.seeds = Number(value());
     else if (a === '--jobs') out.jobs = Number(value());
     else if (a === '--workers') out.workers = Number(value());
+    else if (a === '--rebuild-bases')
+      process.env.IMRM_REBUILD_BASES = '1'; // children inherit it
     else if (a === '--worker-seeds') out.worker = value();
     else if (a === '--force') out.force = true;
     else if (a === '--set') out.sets.push(value());

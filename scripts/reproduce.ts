@@ -22,7 +22,7 @@ import { defaultWorkers, setDefaultPool } from '../lib/train/data-parallel';
 
 const DEFAULT_SEEDS: Record<ProfileName, number> = { smoke: 2, quick: 3, paper: 3, full: 3 };
 
-const REPRODUCE_HELP = `usage: npm run reproduce -- [--profile ${PROFILES.join('|')}] [--seeds N] [--jobs N] [--workers N] [--only NOTEBOOK]
+const REPRODUCE_HELP = `usage: npm run reproduce -- [--profile ${PROFILES.join('|')}] [--seeds N] [--jobs N] [--workers N] [--rebuild-bases] [--only NOTEBOOK]
 
 Runs the experiments every notebook declares (cached runs are re-used), executes every notebook in notebooks/
 headlessly with the profile injected, and writes reports/<notebook>.html and reports/index.html.
@@ -32,6 +32,8 @@ headlessly with the profile injected, and writes reports/<notebook>.html and rep
   --jobs     compute each experiment's seeds in N processes (one core each)
   --workers  threads per process that share each training step's micro-batches (bit-identical results;
              default: the cores divided by --jobs)
+  --rebuild-bases  train the one-off bases instead of installing the copies shipped under data/bases (which are
+             used only when their recorded identity, i.e. version, config, data and backend, is what the code builds)
   --only     one notebook, e.g. 05-controlled-token-cues
 
 Examples:
@@ -51,12 +53,13 @@ function parseArgs(argv: string[]) {
     else if (a === '--only') out.only = next();
     else if (a === '--jobs') out.jobs = Number(next());
     else if (a === '--workers') out.workers = Number(next());
+    else if (a === '--rebuild-bases') process.env.IMRM_REBUILD_BASES = '1';
     else if (a === '--help' || a === '-h') {
       console.log(REPRODUCE_HELP);
       process.exit(0);
     } else
       throw new Error(
-        `unknown argument '${a}' (usage: npm run reproduce -- [--profile ${PROFILES.join('|')}] [--seeds N] [--jobs N] [--workers N] [--only NAME]; --help)`,
+        `unknown argument '${a}' (usage: npm run reproduce -- [--profile ${PROFILES.join('|')}] [--seeds N] [--jobs N] [--workers N] [--rebuild-bases] [--only NAME]; --help)`,
       );
   }
   if (!PROFILES.includes(out.profile)) throw new Error(`--profile must be one of ${PROFILES.join(', ')}`);

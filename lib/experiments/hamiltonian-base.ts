@@ -25,6 +25,7 @@ import { loadTrainingState, saveTrainingState } from '../train/checkpointing';
 import { type Document, trainOnDocuments } from '../train/sft';
 import { type LockHolder, buildOnce } from '../runs/lock';
 import { hashOf } from '../runs/hash';
+import { installShipped } from '../runs/shipped';
 import { provenance } from '../runs/env';
 import { type Architecture, pretrainBase } from './base-lm';
 
@@ -289,6 +290,13 @@ export async function ensureHamiltonianBase(
   opts: BaseBuildOptions = {},
 ): Promise<{ dir: string; outcome: 'built' | 'found' | 'waited' }> {
   const dir = hamiltonianBaseDir(runsRoot, task, base);
+  if (!fs.existsSync(dir)) {
+    // A shipped base (data/bases) is copied whole into a temporary folder, then renamed into place.
+    const tmp = `${dir}.shipped-${process.pid}`;
+    const note = installShipped('hamiltonian-base', path.basename(dir), tmp);
+    if (note) console.error(note);
+    if (fs.existsSync(tmp)) fs.renameSync(tmp, dir);
+  }
   return { dir, outcome: await buildHamiltonianBase(task, base, dir, opts) };
 }
 

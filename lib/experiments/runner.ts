@@ -19,6 +19,7 @@ import { type Provenance, provenance } from '../runs/env';
 import { aggregate } from '../runs/stats';
 import { Progress, type ProgressRenderer } from '../runs/progress';
 import { buildOnce, writeFileAtomic } from '../runs/lock';
+import { installShipped } from '../runs/shipped';
 import { type Aggregated, type Experiment, type MetricTable, type MetricTree, PROFILES, type ProfileName, type SeedResult } from './types';
 
 export interface RunOptions {
@@ -168,6 +169,10 @@ export async function runExperiment<C extends object, M extends MetricTree = Met
   if (!Number.isInteger(opts.seeds) || opts.seeds < 1) throw new Error(`--seeds must be a positive integer, got ${opts.seeds}`);
   const { config, identity, hash, dir } = await resolveRun(exp, opts);
   if (opts.force) fs.rmSync(dir, { recursive: true, force: true });
+  else if (!fs.existsSync(path.join(dir, 'summary.json'))) {
+    const note = installShipped(exp.name, hash, dir); // bases committed under data/bases (lib/runs/shipped.ts)
+    if (note) console.error(note);
+  }
   const allSeeds = Array.from({ length: opts.seeds }, (_, i) => i + 1);
   const mine = opts.seedList ?? allSeeds;
   const done = (s: number) => fs.existsSync(path.join(dir, `seed-${s}`, 'result.json'));

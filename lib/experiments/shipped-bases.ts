@@ -1,0 +1,109 @@
+/**
+ * The bases that ship under data/bases (lib/runs/shipped.ts), each with how the code builds it today: its run
+ * identity (what must match for a shipped copy to be used) and the command that trains it. `npm run bases`
+ * builds and ships them; tests/shipped-bases.test.ts compares every shipped entry with `resolveBase`.
+ */
+import * as path from 'node:path';
+import { ALIGNMENT_VARIANT_NAMES, type AlignmentVariant } from '../data/answered-statements';
+import { alignment, baseOverrides } from './alignment';
+import { pretrain } from './pretrain';
+import { hamiltonian, baseTask } from './hamiltonian';
+import { baseIdentity, ensureHamiltonianBase, hamiltonianBaseDir } from './hamiltonian-base';
+import { resolveExperimentConfig, resolveRun, runExperiment, runsRoot } from './runner';
+import type { ProgressRenderer } from '../runs/progress';
+import { initBackend } from '../backend';
+import { type ShippedBase, verifyShipped } from '../runs/shipped';
+import { canonicalJson } from '../runs/hash';
+
+export interface ResolvedBase {
+  kind: string;
+  hash: string;
+  identity: unknown;
+  /** Its folder in the run store. */
+  dir: string;
+}
+
+export interface BaseRecipe {
+  name: string;
+  /** The command that trains it (and what `npm run bases -- --update <name>` runs in-process). */
+  producedBy: string;
+  resolve(root?: string): Promise<ResolvedBase>;
+  build(root?: string, progress?: ProgressRenderer): Promise<void>;
+}
+
+function pretrainRecipe(name: string, producedBy: string, request: () => { profile: 'full'; overrides?: unknown }): BaseRecipe {
+  return {
+    name,
+    producedBy,
+    async resolve(root) {
+      const { identity, hash, dir } = await resolveRun(pretrain, { ...request(), root });
+      return { kind: pretrain.name, hash, identity, dir };
+    },
+    async build(root, progress) {
+      await runExperiment(pretrain, { ...request(), seeds: 1, root, progress });
+    },
+  };
+}
+
+const alignmentBase = (variant: AlignmentVariant) =>
+  pretrainRecipe(`alignment-${variant}`, `npm run alignment-bases -- --variant ${variant}`, () => {
+    const c = resolveExperimentConfig(alignment, 'paper');
+    return { profile: c.base.profile as 'full', overrides: baseOverrides(c, variant) };
+  });
+
+function hamiltonianRecipe(): BaseRecipe {
+  const request = () => {
+    const c = resolveExperimentConfig(hamiltonian, 'paper');
+    return { task: baseTask(c), base: c.base };
+  };
+  return {
+    name: 'hamiltonian',
+    producedBy: 'npm run ham-base -- --profile paper',
+    async resolve(root) {
+      await initBackend(); // the base's identity names the backend
+      const { task, base } = request();
+      const dir = hamiltonianBaseDir(runsRoot(root), task, base);
+      return { kind: 'hamiltonian-base', hash: path.basename(dir), identity: baseIdentity(task, base), dir };
+    },
+    async build(root) {
+      const { task, base } = request();
+      await ensureHamiltonianBase(runsRoot(root), task, base);
+    },
+  };
+}
+
+/** Every base worth shipping: the Hamiltonian base, the in-project LM (`pretrained:full`), the alignment family. */
+export const BASE_RECIPES: BaseRecipe[] = [
+  hamiltonianRecipe(),
+  pretrainRecipe('in-project-lm', 'npm run exp -- pretrain --profile full', () => ({ profile: 'full' })),
+  ...ALIGNMENT_VARIANT_NAMES.map(alignmentBase),
+];
+
+export function baseRecipe(name: string): BaseRecipe {
+  const r = BASE_RECIPES.find((b) => b.name === name);
+  if (!r) throw new Error(`no base named '${name}' (known: ${BASE_RECIPES.map((b) => b.name).join(', ')})`);
+  return r;
+}
+
+/** How a shipped entry compares with what the code builds: problems (stale identity, damaged files), or none. */
+export async function shippedBaseProblems(entry: ShippedBase, root?: string): Promise<string[]> {
+  const recipe = BASE_RECIPES.find((b) => b.name === entry.name);
+  if (!recipe) return [`data/bases/${entry.name} is shipped but no recipe builds it (remove it from data/bases/manifest.json)`];
+  const now = await recipe.resolve(root);
+  const problems = verifyShipped(entry);
+  if (now.kind !== entry.kind || now.hash !== entry.hash)
+    problems.push(
+      `data/bases/${entry.name} was built for identity ${entry.kind}/${entry.hash}, but the code now builds ${now.kind}/${now.hash} ` +
+        `(what differs: ${identityDiff(entry.identity, now.identity).join(', ') || 'the data or backend'}); regenerate it: npm run bases -- --update ${entry.name}`,
+    );
+  return problems;
+}
+
+/** Paths of the leaves that differ between two identities (e.g. 'version', 'config.train.steps'). */
+export function identityDiff(a: unknown, b: unknown, where = ''): string[] {
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    return keys.flatMap((k) => identityDiff((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], where ? `${where}.${k}` : k));
+  }
+  return canonicalJson(a ?? null) === canonicalJson(b ?? null) ? [] : [where || '(root)'];
+}

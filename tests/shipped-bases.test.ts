@@ -1,0 +1,78 @@
+import { before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { setup } from './helpers';
+import { BASE_RECIPES, identityDiff, shippedBaseProblems } from '../lib/experiments/shipped-bases';
+import { installShipped, readManifest, shipRun, verifyShipped, writeManifest } from '../lib/runs/shipped';
+import { runExperiment } from '../lib/experiments/runner';
+import { pretrain } from '../lib/experiments/pretrain';
+
+before(setup);
+
+describe('shipped bases (data/bases)', () => {
+  const manifest = readManifest();
+  for (const entry of manifest.bases) {
+    it(`${entry.name}: its identity is what the code builds today, and its files are intact`, async () => {
+      assert.deepEqual(await shippedBaseProblems(entry), []);
+    });
+  }
+
+  it('a shipped base whose recorded version or config differs from the code is reported stale, naming what differs', async () => {
+    const entry = manifest.bases[0] ?? null;
+    if (!entry) return; // nothing shipped: nothing can be stale
+    const identity = structuredClone(entry.identity) as { version: number; config: { train: { steps: number } } };
+    identity.version += 1;
+    identity.config.train.steps += 1;
+    const stale = { ...entry, hash: '0000000000000000', identity };
+    const problems = await shippedBaseProblems(stale);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0], /was built for identity pretrain\/0000000000000000, but the code now builds/);
+    assert.match(problems[0], /what differs: config\.train\.steps, version/);
+    assert.match(problems[0], /npm run bases -- --update/);
+  });
+
+  it('every shipped base has a recipe, and names are unique', () => {
+    const names = BASE_RECIPES.map((b) => b.name);
+    assert.equal(new Set(names).size, names.length);
+    for (const e of manifest.bases) assert.ok(names.includes(e.name), e.name);
+  });
+
+  it('identityDiff names the differing leaves', () => {
+    assert.deepEqual(identityDiff({ a: 1, b: { c: [1, 2], d: 'x' } }, { a: 1, b: { c: [1, 3], e: 1 } }), ['b.c', 'b.d', 'b.e']);
+    assert.deepEqual(identityDiff({ a: 1 }, { a: 1 }), []);
+  });
+
+  it('a run is installed from a shipped copy with its identity (checksums verified), else computed, and says which', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shipped-'));
+    const [built, store, shipped] = ['built', 'store', 'shipped'].map((d) => path.join(tmp, d));
+    const run = await runExperiment(pretrain, { profile: 'smoke', seeds: 1, root: built });
+    const hash = path.basename(run.dir);
+    writeManifest({ bases: [shipRun('tiny', 'pretrain', hash, {}, run.dir, 'test', shipped)] }, shipped);
+    const entry = readManifest(shipped).bases[0];
+    assert.deepEqual(verifyShipped(entry, shipped), []);
+    assert.ok(Object.keys(entry.files).includes(path.join('seed-1', 'model', 'model.safetensors')));
+
+    const target = path.join(store, 'pretrain', hash);
+    assert.match(
+      installShipped('pretrain', hash, target, shipped) ?? '',
+      /installed the shipped base data\/bases\/tiny \(identity matches, \d+ files, sha256 verified\)/,
+    );
+    for (const rel of Object.keys(entry.files)) assert.deepEqual(fs.readFileSync(path.join(target, rel)), fs.readFileSync(path.join(run.dir, rel)), rel);
+    assert.match(
+      installShipped('pretrain', 'ffffffffffffffff', path.join(store, 'x'), shipped) ?? '',
+      /no shipped base has this identity \(shipped: tiny = .*\); computing it/,
+    );
+    assert.equal(installShipped('toy-copy', hash, path.join(store, 'y'), shipped), null);
+    process.env.IMRM_REBUILD_BASES = '1';
+    try {
+      assert.match(installShipped('pretrain', hash, path.join(store, 'z'), shipped) ?? '', /--rebuild-bases: computing it/);
+    } finally {
+      delete process.env.IMRM_REBUILD_BASES;
+    }
+    fs.appendFileSync(path.join(shipped, 'tiny', 'seed-1', 'result.json'), ' ');
+    assert.throws(() => installShipped('pretrain', hash, path.join(store, 'w'), shipped), /shipped base tiny is damaged: .*result\.json: sha256 differs/);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+});
