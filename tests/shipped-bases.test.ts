@@ -62,7 +62,7 @@ describe('shipped bases (data/bases)', () => {
     for (const rel of Object.keys(entry.files)) assert.deepEqual(fs.readFileSync(path.join(target, rel)), fs.readFileSync(path.join(run.dir, rel)), rel);
     assert.match(
       installShipped('pretrain', 'ffffffffffffffff', path.join(store, 'x'), shipped) ?? '',
-      /no shipped base has this identity \(shipped: tiny = .*\); computing it/,
+      /not a shipped base \(data\/bases has tiny\); computing it/,
     );
     assert.equal(installShipped('toy-copy', hash, path.join(store, 'y'), shipped), null);
     process.env.IMRM_REBUILD_BASES = '1';

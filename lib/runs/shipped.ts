@@ -86,7 +86,7 @@ export function installShipped(kind: string, hash: string, runDir: string, dir =
   const where = `${kind}/${hash}`;
   if (rebuildingBases()) return `${where}: --rebuild-bases: computing it, not installing a shipped base`;
   const entry = shipped.find((b) => b.hash === hash);
-  if (!entry) return `${where}: no shipped base has this identity (shipped: ${shipped.map((b) => `${b.name} = ${b.hash}`).join(', ')}); computing it`;
+  if (!entry) return `${where}: not a shipped base (data/bases has ${shipped.map((b) => b.name).join(', ')}); computing it`;
   const problems = verifyShipped(entry, dir);
   if (problems.length) throw new Error(`shipped base ${entry.name} is damaged: ${problems.join('; ')} (git checkout data/bases, or run with --rebuild-bases)`);
   for (const rel of Object.keys(entry.files)) {
