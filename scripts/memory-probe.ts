@@ -1,5 +1,5 @@
 /**
- * npm run memory-probe -- --model pythia-70m|pythia-160m|pythia-410m|pythia-1b [--train] [--reference] [--tokens T]
+ * npm run memory-probe -- --model pythia-70m|pythia-160m|pythia-410m|pythia-1b [--train [--workers N]] [--reference] [--tokens T]
  * Does a model of that shape fit this machine's backend? Builds random fp32 weights of the Pythia shape, runs one
  * forward pass (or, with --train, one AdamW training step on the next-token loss, plus a frozen reference copy
  * with --reference as an IM-RM needs) on one sequence of T tokens, and prints the bytes tfjs holds at the peak.
@@ -10,7 +10,7 @@ import { initBackend } from '../lib/backend';
 import { resolveModelConfig } from '../lib/model/config';
 import { paramSpecs } from '../lib/model/params';
 import { AdamW } from '../lib/train/adamw';
-import { gradsByName } from '../lib/train/checkpointing';
+import { GradientPool } from '../lib/train/data-parallel';
 import { windowLoss } from '../lib/train/lm';
 
 const SHAPES: Record<string, { dModel: number; nLayers: number; nHeads: number; dMlp: number }> = {
@@ -27,6 +27,7 @@ async function main() {
   if (!shape || !argv.includes('--model')) throw new Error(`--model must be one of ${Object.keys(SHAPES).join(', ')}`);
   const T = argv.includes('--tokens') ? Number(argv[argv.indexOf('--tokens') + 1]) : 128;
   const train = argv.includes('--train');
+  const workers = argv.includes('--workers') ? Number(argv[argv.indexOf('--workers') + 1]) : 1;
   const backend = await initBackend();
   const config = resolveModelConfig({
     ...shape,
@@ -62,11 +63,13 @@ async function main() {
     );
     if (train) {
       const opt = new AdamW(vars, { lr: 1e-5, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 });
-      const { loss, grads } = gradsByName(() => tf.tidy(() => windowLoss(lm, ids)), vars);
+      // With workers: one sequence per worker, summed here (this thread also holds every worker's gradients).
+      const jobs = Array.from({ length: workers }, () => ({ kind: 'windows' as const, ids: ids.dataSync() as Int32Array, rows: 1, len: T, weight: 1 / workers, kernels: 'fast' as const }));
+      const { grads } = new GradientPool(workers).gradients(jobs, config, vars);
       note();
       opt.apply(grads);
       note();
-      tf.dispose([loss, ...Object.values(grads)]);
+      tf.dispose(Object.values(grads));
       opt.dispose();
     } else {
       const out = tf.tidy(() => windowLoss(lm, ids));
@@ -76,7 +79,7 @@ async function main() {
     }
     if (reference) tf.dispose(Object.values(reference));
     console.log(
-      `${name} (${(params / 1e6).toFixed(0)}M params, ${backend.backend}): ${train ? 'training step' : 'forward'} on ${T} tokens fits; peak tfjs memory ${(peak / 2 ** 30).toFixed(2)} GiB, ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      `${name} (${(params / 1e6).toFixed(0)}M params, ${backend.backend}): ${train ? `training step (${workers} worker(s), ${workers} x ${T} tokens)` : `forward on ${T} tokens`} fits; peak tfjs memory ${(peak / 2 ** 30).toFixed(2)} GiB, ${((Date.now() - t0) / 1000).toFixed(1)} s`,
     );
   } catch (e) {
     console.log(
