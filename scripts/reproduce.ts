@@ -19,6 +19,7 @@ import { type NotebookReport, indexHtml } from '../lib/report/index-page';
 import { plotlyVersion } from '../lib/report/html';
 import { commits } from '../lib/report/results-page';
 import { defaultWorkers, setDefaultPool } from '../lib/train/data-parallel';
+import { basesUsedBy } from '../lib/experiments/shipped-bases';
 
 const DEFAULT_SEEDS: Record<ProfileName, number> = { smoke: 2, quick: 3, paper: 3, full: 3 };
 
@@ -88,6 +89,21 @@ async function main() {
     .sort()
     .filter((f) => !args.only || f.replace(/\.ipynb$/, '') === args.only);
   if (names.length === 0) throw new Error(`no notebook${args.only ? ` named '${args.only}'` : ''} in ${nbDir}`);
+
+  // The one-off bases first, on every core: installed when shipped (data/bases), else trained; each says which.
+  const declared = names.flatMap((f) => (readNotebook(path.join(nbDir, f)).metadata.imrm as { experiments?: string[] } | undefined)?.experiments ?? []);
+  for (const recipe of basesUsedBy(declared, args.profile)) {
+    const base = await recipe.resolve();
+    if (base.built) {
+      console.error(`[bases] ${recipe.name}: found in the run store (${base.kind}/${base.hash})`);
+      continue;
+    }
+    const t0 = Date.now();
+    setDefaultPool(defaultWorkers(1));
+    await recipe.build(undefined, terminalRenderer());
+    setDefaultPool(args.workers);
+    console.error(`[bases] ${recipe.name}: ready in ${formatSeconds((Date.now() - t0) / 1000)} (${base.kind}/${base.hash})`);
+  }
 
   const reports: NotebookReport[] = [];
   for (const file of names) {

@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setup } from './helpers';
-import { BASE_RECIPES, identityDiff, shippedBaseProblems } from '../lib/experiments/shipped-bases';
-import { installShipped, readManifest, shipRun, verifyShipped, writeManifest } from '../lib/runs/shipped';
+import { BASE_RECIPES, baseRecipe, basesUsedBy, identityDiff, shippedBaseProblems } from '../lib/experiments/shipped-bases';
+import { SHIPPED_DIR, installShipped, readManifest, shipRun, verifyShipped, writeManifest } from '../lib/runs/shipped';
 import { runExperiment } from '../lib/experiments/runner';
 import { pretrain } from '../lib/experiments/pretrain';
 
@@ -37,6 +37,27 @@ describe('shipped bases (data/bases)', () => {
     const names = BASE_RECIPES.map((b) => b.name);
     assert.equal(new Set(names).size, names.length);
     for (const e of manifest.bases) assert.ok(names.includes(e.name), e.name);
+  });
+
+  it('reproduce builds first the bases its experiments use in the profile', () => {
+    const names = (experiments: string[], profile: 'smoke' | 'quick' | 'paper') => basesUsedBy(experiments, profile).map((b) => b.name);
+    assert.deepEqual(names(['toy-copy', 'hamiltonian', 'alignment'], 'quick'), ['hamiltonian', 'alignment-crossed', 'alignment-absent', 'alignment-aligned']);
+    assert.deepEqual(names(['alignment'], 'paper'), ['alignment-crossed', 'alignment-absent', 'alignment-aligned']);
+    assert.deepEqual(names(['hamiltonian', 'alignment', 'token-cues'], 'smoke'), []);
+  });
+
+  it('a shipped base is what a fresh run store gets, through the runner, instead of training', async () => {
+    const entry = manifest.bases.find((b) => b.kind === 'pretrain');
+    if (!entry) return;
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'store-'));
+    const recipe = baseRecipe(entry.name);
+    assert.equal((await recipe.resolve(root)).built, false);
+    await recipe.build(root); // would take ~17 min if it trained
+    const r = await recipe.resolve(root);
+    assert.ok(r.built);
+    const model = path.join('seed-1', 'model', 'model.safetensors');
+    assert.deepEqual(fs.readFileSync(path.join(r.dir, model)), fs.readFileSync(path.join(SHIPPED_DIR, entry.name, model)));
+    fs.rmSync(root, { recursive: true, force: true });
   });
 
   it('identityDiff names the differing leaves', () => {

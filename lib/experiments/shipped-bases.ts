@@ -3,6 +3,7 @@
  * identity (what must match for a shipped copy to be used) and the command that trains it. `npm run bases`
  * builds and ships them; tests/shipped-bases.test.ts compares every shipped entry with `resolveBase`.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ALIGNMENT_VARIANT_NAMES, type AlignmentVariant } from '../data/answered-statements';
 import { alignment, baseOverrides } from './alignment';
@@ -11,6 +12,7 @@ import { hamiltonian, baseTask } from './hamiltonian';
 import { baseIdentity, ensureHamiltonianBase, hamiltonianBaseDir } from './hamiltonian-base';
 import { resolveExperimentConfig, resolveRun, runExperiment, runsRoot } from './runner';
 import type { ProgressRenderer } from '../runs/progress';
+import type { ProfileName } from './types';
 import { initBackend } from '../backend';
 import { type ShippedBase, verifyShipped } from '../runs/shipped';
 import { canonicalJson } from '../runs/hash';
@@ -19,25 +21,29 @@ export interface ResolvedBase {
   kind: string;
   hash: string;
   identity: unknown;
-  /** Its folder in the run store. */
+  /** Its folder in the run store, and whether the base is finished there. */
   dir: string;
+  built: boolean;
 }
 
 export interface BaseRecipe {
   name: string;
+  /** The experiment whose default config uses it, in these profiles (`npm run reproduce` builds it first). */
+  usedBy: { experiment: string; profiles: ProfileName[] };
   /** The command that trains it (and what `npm run bases -- --update <name>` runs in-process). */
   producedBy: string;
   resolve(root?: string): Promise<ResolvedBase>;
   build(root?: string, progress?: ProgressRenderer): Promise<void>;
 }
 
-function pretrainRecipe(name: string, producedBy: string, request: () => { profile: 'full'; overrides?: unknown }): BaseRecipe {
+function pretrainRecipe(name: string, producedBy: string, usedBy: BaseRecipe['usedBy'], request: () => { profile: 'full'; overrides?: unknown }): BaseRecipe {
   return {
     name,
     producedBy,
+    usedBy,
     async resolve(root) {
       const { identity, hash, dir } = await resolveRun(pretrain, { ...request(), root });
-      return { kind: pretrain.name, hash, identity, dir };
+      return { kind: pretrain.name, hash, identity, dir, built: fs.existsSync(path.join(dir, 'summary.json')) };
     },
     async build(root, progress) {
       await runExperiment(pretrain, { ...request(), seeds: 1, root, progress });
@@ -46,7 +52,7 @@ function pretrainRecipe(name: string, producedBy: string, request: () => { profi
 }
 
 const alignmentBase = (variant: AlignmentVariant) =>
-  pretrainRecipe(`alignment-${variant}`, `npm run alignment-bases -- --variant ${variant}`, () => {
+  pretrainRecipe(`alignment-${variant}`, `npm run alignment-bases -- --variant ${variant}`, { experiment: 'alignment', profiles: ['quick', 'paper'] }, () => {
     const c = resolveExperimentConfig(alignment, 'paper');
     return { profile: c.base.profile as 'full', overrides: baseOverrides(c, variant) };
   });
@@ -59,11 +65,12 @@ function hamiltonianRecipe(): BaseRecipe {
   return {
     name: 'hamiltonian',
     producedBy: 'npm run ham-base -- --profile paper',
+    usedBy: { experiment: 'hamiltonian', profiles: ['quick', 'paper'] },
     async resolve(root) {
       await initBackend(); // the base's identity names the backend
       const { task, base } = request();
       const dir = hamiltonianBaseDir(runsRoot(root), task, base);
-      return { kind: 'hamiltonian-base', hash: path.basename(dir), identity: baseIdentity(task, base), dir };
+      return { kind: 'hamiltonian-base', hash: path.basename(dir), identity: baseIdentity(task, base), dir, built: fs.existsSync(path.join(dir, 'base.json')) };
     },
     async build(root) {
       const { task, base } = request();
@@ -75,7 +82,8 @@ function hamiltonianRecipe(): BaseRecipe {
 /** Every base worth shipping: the Hamiltonian base, the in-project LM (`pretrained:full`), the alignment family. */
 export const BASE_RECIPES: BaseRecipe[] = [
   hamiltonianRecipe(),
-  pretrainRecipe('in-project-lm', 'npm run exp -- pretrain --profile full', () => ({ profile: 'full' })),
+  // Used by token cues and real-world shifts only when asked for (--set base=pretrained:full).
+  pretrainRecipe('in-project-lm', 'npm run exp -- pretrain --profile full', { experiment: 'token-cues', profiles: [] }, () => ({ profile: 'full' })),
   ...ALIGNMENT_VARIANT_NAMES.map(alignmentBase),
 ];
 
@@ -106,4 +114,9 @@ export function identityDiff(a: unknown, b: unknown, where = ''): string[] {
     return keys.flatMap((k) => identityDiff((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], where ? `${where}.${k}` : k));
   }
   return canonicalJson(a ?? null) === canonicalJson(b ?? null) ? [] : [where || '(root)'];
+}
+
+/** The bases the given experiments use in `profile`, in recipe order. */
+export function basesUsedBy(experiments: string[], profile: ProfileName): BaseRecipe[] {
+  return BASE_RECIPES.filter((b) => experiments.includes(b.usedBy.experiment) && b.usedBy.profiles.includes(profile));
 }
