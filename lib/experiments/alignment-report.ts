@@ -25,6 +25,8 @@ export interface AlignmentRow {
   paraphrased: Record<string, Aggregate>;
   /** reward model -> test-original accuracy (did it fit the task?) */
   original: Record<string, Aggregate>;
+  /** reward model -> test-same-prefix accuracy (only the answer word differs within a pair) */
+  samePrefix: Record<string, Aggregate>;
   imSamePrefix: Aggregate | null;
 }
 
@@ -43,6 +45,7 @@ export function alignmentRows(r: AlignmentResults): AlignmentRow[] {
       separatorPrediction: m.tokenCues.separator.predictedAccuracy,
       paraphrased: Object.fromEntries(Object.entries(rms).map(([rm, x]) => [rm, x.splits['test-paraphrased'].accuracy])),
       original: Object.fromEntries(Object.entries(rms).map(([rm, x]) => [rm, x.splits['test-original'].accuracy])),
+      samePrefix: Object.fromEntries(Object.entries(rms).map(([rm, x]) => [rm, x.splits['test-same-prefix'].accuracy])),
       imSamePrefix: rms.im ? rms.im.splits['test-same-prefix'].accuracy : null,
     };
   });
@@ -151,7 +154,7 @@ export function alignmentTable(r: AlignmentResults): Array<Record<string, string
     'unembedding alignment': formatCi(x.unembeddingAlignment),
     'separator prediction': formatCi(x.separatorPrediction),
     ...Object.fromEntries(Object.entries(x.paraphrased).map(([rm, a]) => [`${rewardModelLabel(rm)} test-paraphrased`, formatCi(a)])),
-    ...(x.imSamePrefix ? { 'IM-RM test-same-prefix': formatCi(x.imSamePrefix) } : {}),
+    ...Object.fromEntries(Object.entries(x.samePrefix).map(([rm, a]) => [`${rewardModelLabel(rm)} test-same-prefix`, formatCi(a)])),
     ...Object.fromEntries(Object.entries(x.original).map(([rm, a]) => [`${rewardModelLabel(rm)} test-original`, formatCi(a)])),
   }));
 }
