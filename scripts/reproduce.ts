@@ -5,6 +5,7 @@
  * reports/<notebook>.html and reports/index.html (links, status, environment stamp). Exits 1 if a notebook fails.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { getExperiment } from '../lib/experiments/registry';
@@ -21,16 +22,16 @@ import { commits } from '../lib/report/results-page';
 import { defaultWorkers, setDefaultPool } from '../lib/train/data-parallel';
 import { basesUsedBy } from '../lib/experiments/shipped-bases';
 
-const DEFAULT_SEEDS: Record<ProfileName, number> = { smoke: 2, quick: 3, paper: 3, full: 3 };
+const DEFAULT_SEEDS: Record<ProfileName, number> = { smoke: 2, quick: 2, paper: 3, full: 3 };
 
 const REPRODUCE_HELP = `usage: npm run reproduce -- [--profile ${PROFILES.join('|')}] [--seeds N] [--jobs N] [--workers N] [--rebuild-bases] [--only NOTEBOOK]
 
 Runs the experiments every notebook declares (cached runs are re-used), executes every notebook in notebooks/
 headlessly with the profile injected, and writes reports/<notebook>.html and reports/index.html.
-  --profile  smoke (default; seconds per notebook, what CI runs), quick (minutes per notebook once the shared
-             bases exist; the first run trains them), paper (hours)
+  --profile  quick (default: real, small runs, minutes per notebook with the shipped bases), smoke (seconds per
+             notebook on tiny models: what CI runs), paper (hours); times per notebook below
   --seeds    seeds per experiment (default ${JSON.stringify(DEFAULT_SEEDS)})
-  --jobs     compute each experiment's seeds in N processes (one core each)
+  --jobs     compute each experiment's seeds in N processes (default: one per seed, at most one per core)
   --workers  threads per process that share each training step's micro-batches (bit-identical results;
              default: the cores divided by --jobs)
   --rebuild-bases  train the one-off bases instead of installing the copies shipped under data/bases (which are
@@ -38,11 +39,12 @@ headlessly with the profile injected, and writes reports/<notebook>.html and rep
   --only     one notebook, e.g. 05-controlled-token-cues
 
 Examples:
+  npm run reproduce                         # quick, 2 seeds, every notebook
   npm run reproduce -- --profile smoke
   npm run reproduce -- --profile quick --seeds 3 --jobs 2 --only 05-controlled-token-cues`;
 
 function parseArgs(argv: string[]) {
-  const out = { profile: 'smoke' as ProfileName, seeds: 0, only: '', jobs: 1, workers: 0 };
+  const out = { profile: 'quick' as ProfileName, seeds: 0, only: '', jobs: 0, workers: 0 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -66,6 +68,7 @@ function parseArgs(argv: string[]) {
   if (!PROFILES.includes(out.profile)) throw new Error(`--profile must be one of ${PROFILES.join(', ')}`);
   out.seeds = out.seeds || DEFAULT_SEEDS[out.profile];
   if (!Number.isInteger(out.seeds) || out.seeds < 1) throw new Error('--seeds must be a positive integer');
+  out.jobs ||= Math.min(out.seeds, os.availableParallelism());
   if (!Number.isInteger(out.jobs) || out.jobs < 1) throw new Error('--jobs must be a positive integer');
   out.workers ||= defaultWorkers(out.jobs);
   if (!Number.isInteger(out.workers) || out.workers < 1) throw new Error('--workers must be a positive integer');
