@@ -23,6 +23,7 @@ import { lookupDiagnostics } from '../lib/experiments/hamiltonian-lookup';
 import type { LanguageModel } from '../lib/model/transformer';
 import type { VocabTokenizer } from '../lib/tokenizers/vocab';
 import { workersFromArgv } from '../lib/train/data-parallel';
+import { Progress, terminalRenderer } from '../lib/runs/progress';
 
 function probeGraphs(n: number, p: number): Graph[] {
   const rng = new Rng(deriveSeed(1, 'base-probe-graphs', n));
@@ -66,10 +67,16 @@ async function main() {
   );
   const t0 = Date.now();
   let window: number[] = [];
+  // A bar with an ETA on stderr (a line at least every 30 s without a terminal); the probes below on stdout.
+  const progress = new Progress(total, terminalRenderer());
   const { dir, outcome } = await ensureHamiltonianBase(process.env.IMRM_RUNS_DIR ?? 'runs', task, c.base, {
-    onResume: (step, prefix) => console.log(`resumed after step ${step}${prefix ? ` from the cached base ${prefix}` : ''}`),
+    onResume: (step, prefix) => {
+      progress.skip(step, 'resumed');
+      console.log(`resumed after step ${step}${prefix ? ` from the cached base ${prefix}` : ''}`);
+    },
     onWait: (h) => console.log(`${h ? `${h.host} pid ${h.pid}` : 'another process'} is building this base: waiting`),
     onStep: (step, loss, model, stage) => {
+      progress.tick(1, `hamiltonian base, stage ${stage + 1}`);
       window.push(loss);
       if (step % every !== 0 && step !== total) return;
       const mean = window.reduce((a, b) => a + b, 0) / window.length;
@@ -80,6 +87,7 @@ async function main() {
       );
     },
   });
+  progress.finish();
   if (outcome !== 'built') {
     const base = loadHamiltonianBase(dir);
     console.log(
