@@ -1,13 +1,15 @@
 /**
- * npm run bench -- [--json] [--steps N] [--warmup N]
+ * npm run bench -- [--json] [--steps N] [--warmup N] [--model bench|in-project-lm] [--variants a,b,...]
  * Trains the bench model (2 layers, width 128, 4 heads, context 64, batch 16, vocabulary 512; next-token loss,
  * AdamW) with four variants in the same process, interleaved step by step so machine noise hits all alike:
  *   baseline   tfjs default ops and autodiff (kernels 'reference': one-hot embedding, transpose-flag matmuls)
  *   default    the project's training path (kernels 'fast'), the batch in one pass
  *   micro-2    the default path with the batch in two micro-batches of 8, on this thread
  *   workers-2  the same two micro-batches on two workers (this thread and one worker thread): bit-identical to
- *              micro-2, so workers-2 vs micro-2 is the parallel speed-up and 2 x workers-2 - micro-2 the cost of
- *              moving parameters and gradients between the threads
+ *              micro-2, so workers-2 vs micro-2 is the parallel speed-up and 2 x workers-2 - micro-2 the overhead
+ *              (moving parameters and gradients between the threads; on a busy machine, waiting for a core)
+ * --model in-project-lm times the in-project LM's `full` pretraining step instead (1.07M parameters, 16 x 128 tokens,
+ * vocabulary 2048); --variants picks rows (e.g. default,micro-2,workers-2).
  * Prints one JSON line per variant: variant, backend, ms_per_step (median), steps_per_s, tokens_per_s,
  * tensors_before, tensors_after.
  */
@@ -19,7 +21,16 @@ import { AdamW } from '../lib/train/adamw';
 import { lmStep } from '../lib/train/lm';
 import { median } from '../lib/runs/stats';
 import { GradientPool } from '../lib/train/data-parallel';
-import { BENCH_BATCH, BENCH_CONTEXT, benchData, benchModelConfig } from '../lib/train/bench';
+import { BENCH_SHAPE, type BenchShape, benchData } from '../lib/train/bench';
+import { resolveModelConfig } from '../lib/model/config';
+import { resolveExperimentConfig } from '../lib/experiments/runner';
+import { pretrain } from '../lib/experiments/pretrain';
+
+/** The in-project LM's full pretraining step: its architecture, batch and window. */
+function inProjectLmShape(): BenchShape {
+  const c = resolveExperimentConfig(pretrain, 'full');
+  return { config: resolveModelConfig({ ...c.model, vocabSize: c.tokenizer.vocabSize }), batch: c.train.batchSize, context: c.train.seqLen };
+}
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -31,17 +42,23 @@ async function main() {
   const steps = arg('--steps', 10);
   const warmup = arg('--warmup', 2);
   const info = await initBackend();
-  const config = benchModelConfig();
-  const [B, T] = [BENCH_BATCH, BENCH_CONTEXT];
-  const { stream, starts } = benchData();
+  const modelName = process.argv.includes('--model') ? process.argv[process.argv.indexOf('--model') + 1] : 'bench';
+  const shape = modelName === 'in-project-lm' ? inProjectLmShape() : modelName === 'bench' ? BENCH_SHAPE() : null;
+  if (!shape) throw new Error(`--model must be bench or in-project-lm, got '${modelName}'`);
+  const { config } = shape;
+  const [B, T] = [shape.batch, shape.context];
+  const { stream, starts } = benchData(shape);
   const one = new GradientPool(1);
   const two = new GradientPool(2);
-  const variants: Array<{ name: string; kernels: KernelName; microBatchSize?: number; pool: GradientPool }> = [
+  const all: Array<{ name: string; kernels: KernelName; microBatchSize?: number; pool: GradientPool }> = [
     { name: 'baseline', kernels: 'reference', pool: one },
     { name: 'default', kernels: 'fast', pool: one },
     { name: 'micro-2', kernels: 'fast', microBatchSize: B / 2, pool: one },
     { name: 'workers-2', kernels: 'fast', microBatchSize: B / 2, pool: two },
   ];
+  const picked = process.argv.includes('--variants') ? process.argv[process.argv.indexOf('--variants') + 1].split(',') : all.map((v) => v.name);
+  const variants = all.filter((v) => picked.includes(v.name));
+  if (variants.length !== picked.length) throw new Error(`--variants must name some of ${all.map((v) => v.name).join(', ')}`);
   const state = variants.map((v) => {
     const vars = initParams(config, 1);
     return { ...v, vars, opt: new AdamW(vars, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 }), times: [] as number[], before: 0, after: 0 };
@@ -69,16 +86,20 @@ async function main() {
   });
   if (json) rows.forEach((r) => console.log(JSON.stringify(r)));
   else {
-    console.log(`bench model: 2 layers, width 128, 4 heads, context 64, batch 16, vocab 512; ${steps} steps after ${warmup} warm-up, backend ${info.backend}`);
+    console.log(
+      `${modelName} model: ${config.nLayers} layers, width ${config.dModel}, ${config.nHeads} heads, ${B} x ${T} tokens, vocab ${config.vocabSize}; ${steps} steps after ${warmup} warm-up, backend ${info.backend}`,
+    );
     for (const r of rows)
       console.log(
         `${r.variant.padEnd(9)} ${String(r.ms_per_step).padStart(8)} ms/step  ${r.steps_per_s.toFixed(2)} steps/s  ${r.tokens_per_s} tokens/s  tensors ${r.tensors_before} -> ${r.tensors_after}`,
       );
-    console.log(`speed-up of default over baseline: ${(rows[0].ms_per_step / rows[1].ms_per_step).toFixed(2)}x`);
-    const [micro, workers] = [rows[2].ms_per_step, rows[3].ms_per_step];
-    console.log(
-      `two workers: ${(micro / workers).toFixed(2)}x micro-2 (ideal 2x); moving parameters and gradients costs ~${(2 * workers - micro).toFixed(1)} ms/step`,
-    );
+    const ms = (name: string) => rows.find((r) => r.variant === name)?.ms_per_step;
+    const [base, def, micro, workers] = ['baseline', 'default', 'micro-2', 'workers-2'].map(ms);
+    if (base && def) console.log(`speed-up of default over baseline: ${(base / def).toFixed(2)}x`);
+    if (micro && workers)
+      console.log(
+        `two workers: ${(micro / workers).toFixed(2)}x micro-2 (ideal 2x); overhead 2 x workers-2 - micro-2 = ${(2 * workers - micro).toFixed(1)} ms/step (moving parameters and gradients, plus any time the second core is not free)`,
+      );
   }
   two.close();
 }

@@ -11,7 +11,7 @@ import type { KernelName } from '../lib/model/kernels';
 import { initParams } from '../lib/model/params';
 import { AdamW } from '../lib/train/adamw';
 import { lmStep } from '../lib/train/lm';
-import { BENCH_CONTEXT, benchData, benchModelConfig } from '../lib/train/bench';
+import { BENCH_SHAPE, benchData } from '../lib/train/bench';
 
 async function main() {
   const argv = process.argv.slice(2);
@@ -20,11 +20,12 @@ async function main() {
   const kernels = value('--kernels', 'fast') as KernelName;
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps must be a positive integer`);
   const info = await initBackend();
-  const config = benchModelConfig();
+  const shape = BENCH_SHAPE();
+  const { config } = shape;
   const vars = initParams(config, 1);
   const opt = new AdamW(vars, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 });
-  const { stream, starts } = benchData();
-  const step = () => lmStep({ config, params: vars }, vars, opt, stream, starts(), BENCH_CONTEXT, { kernels });
+  const { stream, starts } = benchData(shape);
+  const step = () => lmStep({ config, params: vars }, vars, opt, stream, starts(), shape.context, { kernels });
   for (let i = 0; i < 3; i++) step();
   const byKernel = new Map<string, { ms: number; calls: number }>();
   let wall = 0;
