@@ -9,9 +9,9 @@ import { ALIGNMENT_VARIANT_NAMES, type AlignmentVariant } from '../data/answered
 import { alignment, baseOverrides } from './alignment';
 import { pretrain } from './pretrain';
 import { hamiltonian, baseTask } from './hamiltonian';
-import { baseIdentity, ensureHamiltonianBase, hamiltonianBaseDir } from './hamiltonian-base';
+import { baseIdentity, baseSteps, ensureHamiltonianBase, hamiltonianBaseDir } from './hamiltonian-base';
 import { resolveExperimentConfig, resolveRun, runExperiment, runsRoot } from './runner';
-import type { ProgressRenderer } from '../runs/progress';
+import { Progress, type ProgressRenderer } from '../runs/progress';
 import type { ProfileName } from './types';
 import { initBackend } from '../backend';
 import { type ShippedBase, verifyShipped } from '../runs/shipped';
@@ -72,9 +72,15 @@ function hamiltonianRecipe(): BaseRecipe {
       const dir = hamiltonianBaseDir(runsRoot(root), task, base);
       return { kind: 'hamiltonian-base', hash: path.basename(dir), identity: baseIdentity(task, base), dir, built: fs.existsSync(path.join(dir, 'base.json')) };
     },
-    async build(root) {
+    async build(root, render) {
       const { task, base } = request();
-      await ensureHamiltonianBase(runsRoot(root), task, base);
+      const progress = new Progress(baseSteps(base), render);
+      await ensureHamiltonianBase(runsRoot(root), task, base, {
+        onStep: (step, loss) => progress.tick(1, `hamiltonian base step ${step} loss ${loss.toFixed(3)}`),
+        onResume: (step) => progress.skip(step, 'hamiltonian base resumed'),
+        onWait: (h) => progress.setLabel(`hamiltonian base: waiting (${h ? `${h.host} pid ${h.pid}` : 'another process'} trains it)`),
+      });
+      progress.finish();
     },
   };
 }
