@@ -141,6 +141,8 @@ async function main() {
   const exp = getExperiment(args.experiment);
   const overrides = parseOverrides(args.sets);
   setDefaultPool(args.workers);
+  // Nested runs found by name (pretrained:<profile> bases) use the same store.
+  if (args.runsDir) process.env.IMRM_RUNS_DIR = args.runsDir;
   if (args.worker) {
     // A worker of a parallel run: compute the given seeds only; the parent writes the summary.
     await runExperiment(exp, {
