@@ -10,7 +10,17 @@ import type { LanguageModel } from '../model/transformer';
 import { type SequenceBatch, batchTensors } from '../rewards/sequences';
 import { type RewardModelSpec, type RewardModelState, sequenceLogProbs, sequenceRewards } from '../rewards/reward-model';
 import { bradleyTerryLoss, verifierLoss } from '../rewards/loss';
-import { windowLoss } from './lm';
+import { forward } from '../model/transformer';
+import { tokenLogProbs } from '../rewards/logprobs';
+
+/** Mean next-token loss (nats) of windows (B, L) int32: every position after the first is predicted. */
+export function windowLoss(lm: LanguageModel, windows: tf.Tensor2D, kernels?: KernelName): tf.Scalar {
+  const { logits } = forward(lm, windows, { kernels });
+  const [B, L] = windows.shape;
+  return tokenLogProbs(logits as tf.Tensor3D, windows, kernels)
+    .sum()
+    .div(-B * (L - 1)) as tf.Scalar;
+}
 
 /** The EX-RM head's variable name among the trainable variables (the rest are the language model's). */
 export const HEAD_VARIABLE = '__head__';

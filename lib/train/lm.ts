@@ -4,14 +4,15 @@
  * exponential of the mean token loss over fixed, non-overlapping validation windows.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type LanguageModel, forward } from '../model/transformer';
+import type { LanguageModel } from '../model/transformer';
 import type { KernelName } from '../model/kernels';
 import { Rng, deriveSeed } from '../random';
 import { check, mergeConfig } from '../config';
-import { tokenLogProbs } from '../rewards/logprobs';
 import { AdamW, type AdamWConfig } from './adamw';
 import { type GradientPool, defaultPool } from './data-parallel';
-import { chunks } from './gradient-jobs';
+import { chunks, windowLoss } from './gradient-jobs';
+
+export { windowLoss };
 
 export interface LmTrainConfig {
   steps: number;
@@ -49,15 +50,6 @@ export function checkMicroBatchSize(c: Pick<LmTrainConfig, 'batchSize' | 'microB
   const m = c.microBatchSize;
   if (m !== undefined)
     check(Number.isInteger(m) && m > 0 && m <= c.batchSize, where, 'microBatchSize', `must be a positive integer <= batchSize (${c.batchSize})`, m);
-}
-
-/** Mean next-token loss (nats) of windows (B, L) int32: every position after the first is predicted. */
-export function windowLoss(lm: LanguageModel, windows: tf.Tensor2D, kernels?: KernelName): tf.Scalar {
-  const { logits } = forward(lm, windows, { kernels });
-  const [B, L] = windows.shape;
-  return tokenLogProbs(logits as tf.Tensor3D, windows, kernels)
-    .sum()
-    .div(-B * (L - 1)) as tf.Scalar;
 }
 
 /** The windows of `len` tokens at `starts`, row-major. */
