@@ -21,6 +21,7 @@ import { plotlyVersion } from '../lib/report/html';
 import { commits } from '../lib/report/results-page';
 import { defaultWorkers, setDefaultPool } from '../lib/train/data-parallel';
 import { basesUsedBy } from '../lib/experiments/shipped-bases';
+import { COSTS_MEASURED, notebookCostsMarkdown } from '../lib/report/notebook-costs';
 
 const DEFAULT_SEEDS: Record<ProfileName, number> = { smoke: 2, quick: 2, paper: 3, full: 3 };
 
@@ -37,6 +38,9 @@ headlessly with the profile injected, and writes reports/<notebook>.html and rep
   --rebuild-bases  train the one-off bases instead of installing the copies shipped under data/bases (which are
              used only when their recorded identity, i.e. version, config, data and backend, is what the code builds)
   --only     one notebook, e.g. 05-controlled-token-cues
+
+Time per notebook (${COSTS_MEASURED}):
+${notebookCostsMarkdown()}
 
 Examples:
   npm run reproduce                         # quick, 2 seeds, every notebook

@@ -1,3 +1,4 @@
+import { NOTEBOOK_COSTS, notebookCostsMarkdown } from '../lib/report/notebook-costs';
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -204,5 +205,19 @@ describe('notebooks', () => {
     const f = firstFailure(nb, 0);
     assert.equal(f.source, 'foo()');
     assert.equal(f.message, 'ReferenceError: foo is not defined');
+  });
+});
+
+describe('notebook costs', () => {
+  it('the README carries the table that reproduce --help prints', () => {
+    const readme = fs.readFileSync(path.resolve(__dirname, '..', 'README.md'), 'utf8');
+    assert.ok(readme.includes(notebookCostsMarkdown()), 'README.md: paste notebookCostsMarkdown() (lib/report/notebook-costs.ts) in place of its table');
+    assert.deepEqual(
+      NOTEBOOK_COSTS.map((c) => `${c.notebook}.ipynb`),
+      fs
+        .readdirSync(path.resolve(__dirname, '..', 'notebooks'))
+        .filter((f) => f.endsWith('.ipynb'))
+        .sort(),
+    );
   });
 });
