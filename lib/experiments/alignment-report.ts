@@ -27,7 +27,6 @@ export interface AlignmentRow {
   original: Record<string, Aggregate>;
   /** reward model -> test-same-prefix accuracy (only the answer word differs within a pair) */
   samePrefix: Record<string, Aggregate>;
-  imSamePrefix: Aggregate | null;
 }
 
 export function variantsOf(r: AlignmentResults): string[] {
@@ -46,7 +45,6 @@ export function alignmentRows(r: AlignmentResults): AlignmentRow[] {
       paraphrased: Object.fromEntries(Object.entries(rms).map(([rm, x]) => [rm, x.splits['test-paraphrased'].accuracy])),
       original: Object.fromEntries(Object.entries(rms).map(([rm, x]) => [rm, x.splits['test-original'].accuracy])),
       samePrefix: Object.fromEntries(Object.entries(rms).map(([rm, x]) => [rm, x.splits['test-same-prefix'].accuracy])),
-      imSamePrefix: rms.im ? rms.im.splits['test-same-prefix'].accuracy : null,
     };
   });
 }
@@ -108,15 +106,15 @@ export function alignmentVerdicts(r: AlignmentResults): Verdict[] {
     evidence: `separator prediction ${rows.map((x) => `${x.variant} ${formatCi(x.separatorPrediction)}`).join(', ')} (rising: ${sep.holds}); over ${sepFit.n} (base, seed) points from ${rows.length} bases Pearson r = ${formatR(sepFit.pearson)}, mean absolute gap ${sepFit.meanAbsGap.toFixed(3)}.`,
   });
 
-  if (rows.every((x) => x.imSamePrefix)) {
+  if (rows.every((x) => x.samePrefix.im)) {
     // With the prefix log-ratios cancelled (same-prefix pairs) only the answer words differ: does the IM-RM's
     // word-level ranking follow the base's unembedding alignment (the rows Eq. 5 moves)?
-    const imFit = perSeedFit(rows.map((x) => [x.unembeddingAlignment, x.imSamePrefix as Aggregate]));
-    const order = rises([...rows].sort((a, b) => a.unembeddingAlignment.mean - b.unembeddingAlignment.mean).map((x) => x.imSamePrefix as Aggregate));
+    const imFit = perSeedFit(rows.map((x) => [x.unembeddingAlignment, x.samePrefix.im]));
+    const order = rises([...rows].sort((a, b) => a.unembeddingAlignment.mean - b.unembeddingAlignment.mean).map((x) => x.samePrefix.im));
     verdicts.push({
       claim: 'With the prefixes cancelled (same-prefix control), the IM-RM’s ranking of the answer words follows the base’s unembedding alignment',
       holds: imFit.pearson > 0.5 && order.holds !== 'no' ? 'yes' : imFit.pearson > 0 ? 'in part' : 'no',
-      evidence: `IM-RM test-same-prefix accuracy ${rows.map((x) => `${x.variant} ${formatCi(x.imSamePrefix as Aggregate)}`).join(', ')} against unembedding alignment ${rows.map((x) => `${x.variant} ${formatCi(x.unembeddingAlignment)}`).join(', ')}; over ${imFit.n} (base, seed) points from ${rows.length} bases (the unembedding alignment varies only between bases) Pearson r = ${formatR(imFit.pearson)}.`,
+      evidence: `IM-RM test-same-prefix accuracy ${rows.map((x) => `${x.variant} ${formatCi(x.samePrefix.im)}`).join(', ')} against unembedding alignment ${rows.map((x) => `${x.variant} ${formatCi(x.unembeddingAlignment)}`).join(', ')}; over ${imFit.n} (base, seed) points from ${rows.length} bases (the unembedding alignment varies only between bases) Pearson r = ${formatR(imFit.pearson)}.`,
     });
   }
 
