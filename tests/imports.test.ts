@@ -2,24 +2,21 @@ import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { filesUnder } from '../lib/runs/hash';
 
 const LIB = path.resolve(__dirname, '..', 'lib');
 
 /** Static value imports (not `import type`) between lib/ files: file -> files it imports. */
 function importGraph(): Map<string, string[]> {
   const graph = new Map<string, string[]>();
-  const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts')) {
-        const src = fs.readFileSync(p, 'utf8');
-        const deps = [...src.matchAll(/^(?:import|export)\s+(?!type\b)[^;]*?from\s+'(\.[^']+)'/gm)].map((m) => path.resolve(path.dirname(p), `${m[1]}.ts`));
-        graph.set(p, deps);
-      }
-    }
-  };
-  walk(LIB);
+  for (const rel of filesUnder(LIB).filter((f) => f.endsWith('.ts'))) {
+    const p = path.join(LIB, rel);
+    const src = fs.readFileSync(p, 'utf8');
+    graph.set(
+      p,
+      [...src.matchAll(/^(?:import|export)\s+(?!type\b)[^;]*?from\s+'(\.[^']+)'/gm)].map((m) => path.resolve(path.dirname(p), `${m[1]}.ts`)),
+    );
+  }
   return graph;
 }
 

@@ -33,21 +33,26 @@ const codeHashCache = new Map<string, string>();
 export function libraryCodeHash(root = path.resolve(__dirname, '..')): string {
   const hit = codeHashCache.get(root);
   if (hit) return hit;
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts')) files.push(p);
-    }
-  };
-  walk(root);
   const h = crypto.createHash('sha256');
-  for (const f of files.sort()) {
-    h.update(path.relative(root, f));
-    h.update(fs.readFileSync(f));
+  for (const rel of filesUnder(root).filter((f) => f.endsWith('.ts'))) {
+    h.update(rel);
+    h.update(fs.readFileSync(path.join(root, rel)));
   }
   const out = h.digest('hex').slice(0, 16);
   codeHashCache.set(root, out);
   return out;
+}
+
+/** Every file under `dir`, as paths relative to it (sorted). */
+export function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.push(path.relative(dir, p));
+    }
+  };
+  walk(dir);
+  return out.sort();
 }

@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { sha256 } from './hash';
+import { filesUnder, sha256 } from './hash';
 
 export const SHIPPED_DIR = path.resolve(__dirname, '..', '..', 'data', 'bases');
 const MANIFEST = 'manifest.json';
@@ -44,20 +44,6 @@ export function writeManifest(m: Manifest, dir = SHIPPED_DIR): void {
   fs.mkdirSync(dir, { recursive: true });
   const sorted = { bases: [...m.bases].sort((a, b) => a.name.localeCompare(b.name)) };
   fs.writeFileSync(path.join(dir, MANIFEST), `${JSON.stringify(sorted, null, 1)}\n`);
-}
-
-/** Every file under `dir`, as paths relative to it (sorted). */
-export function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out.push(path.relative(dir, p));
-    }
-  };
-  walk(dir);
-  return out.sort();
 }
 
 const fileSha = (file: string) => sha256(fs.readFileSync(file));
