@@ -16,7 +16,7 @@ import { parseOverrides } from '../lib/config';
 import { terminalRenderer, formatSeconds } from '../lib/runs/progress';
 import { headlines } from '../lib/report/headlines';
 import { formatCi } from '../lib/report/format';
-import { defaultWorkers, setDefaultPool } from '../lib/train/data-parallel';
+import { resolveWorkers, setDefaultPool } from '../lib/train/data-parallel';
 
 const USAGE = `usage: npm run exp -- <experiment> [--profile ${PROFILES.join('|')}] [--seeds N] [--jobs N | --shard i/n | --summarise]
                              [--workers N] [--rebuild-bases] [--force] [--set key=value ...] [--runs-dir DIR]
@@ -47,7 +47,7 @@ function parseArgs(argv: string[]) {
     profile: 'quick' as ProfileName,
     seeds: 1,
     jobs: 1,
-    workers: 0,
+    workers: undefined as number | undefined,
     force: false,
     sets: [] as string[],
     runsDir: undefined as string | undefined,
@@ -88,14 +88,13 @@ function parseArgs(argv: string[]) {
   if (!PROFILES.includes(out.profile)) throw new Error(`--profile must be one of ${PROFILES.join(', ')}, got '${out.profile}'`);
   if (!Number.isInteger(out.seeds) || out.seeds < 1) throw new Error(`--seeds must be a positive integer`);
   if (!Number.isInteger(out.jobs) || out.jobs < 1) throw new Error(`--jobs must be a positive integer`);
-  if (out.workers === 0) out.workers = defaultWorkers(out.jobs);
-  if (!Number.isInteger(out.workers) || out.workers < 1) throw new Error(`--workers must be a positive integer`);
+  const workers = resolveWorkers(out.workers, out.jobs);
   if ([out.jobs > 1, out.shard !== null, out.summarise].filter(Boolean).length > 1)
     throw new Error(`--jobs, --shard and --summarise exclude each other\n${USAGE}`);
   if (out.force && (out.shard || out.summarise))
     throw new Error("--force would delete the other shards' seeds: remove the run folder once, before the shards start");
   if (out.shard) shardSeeds(out.seeds, out.shard.index, out.shard.count); // checks i/n
-  return out;
+  return { ...out, workers };
 }
 
 /**

@@ -15,11 +15,11 @@ import { initBackend } from '../lib/backend';
 import { provenance } from '../lib/runs/env';
 import { formatSeconds, terminalRenderer } from '../lib/runs/progress';
 import { ensureJupyter, executeNotebook, PROJECT_ROOT } from '../lib/report/jupyter';
-import { injectParameters, readNotebook, writeNotebook } from '../lib/report/notebook';
+import { type Notebook, declaredExperiments, injectParameters, readNotebook, writeNotebook } from '../lib/report/notebook';
 import { type NotebookReport, indexHtml } from '../lib/report/index-page';
 import { plotlyVersion } from '../lib/report/html';
 import { commits } from '../lib/report/results-page';
-import { defaultWorkers, setDefaultPool } from '../lib/train/data-parallel';
+import { defaultWorkers, resolveWorkers, setDefaultPool } from '../lib/train/data-parallel';
 import { basesUsedBy } from '../lib/experiments/shipped-bases';
 import { COSTS_MEASURED, notebookCostsMarkdown } from '../lib/report/notebook-costs';
 
@@ -48,7 +48,7 @@ Examples:
   npm run reproduce -- --profile quick --seeds 3 --jobs 2 --only 05-controlled-token-cues`;
 
 function parseArgs(argv: string[]) {
-  const out = { profile: 'quick' as ProfileName, seeds: 0, only: '', jobs: 0, workers: 0 };
+  const out = { profile: 'quick' as ProfileName, seeds: 0, only: '', jobs: 0, workers: undefined as number | undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -74,9 +74,7 @@ function parseArgs(argv: string[]) {
   if (!Number.isInteger(out.seeds) || out.seeds < 1) throw new Error('--seeds must be a positive integer');
   out.jobs ||= Math.min(out.seeds, os.availableParallelism());
   if (!Number.isInteger(out.jobs) || out.jobs < 1) throw new Error('--jobs must be a positive integer');
-  out.workers ||= defaultWorkers(out.jobs);
-  if (!Number.isInteger(out.workers) || out.workers < 1) throw new Error('--workers must be a positive integer');
-  return out;
+  return { ...out, workers: resolveWorkers(out.workers, out.jobs) };
 }
 
 async function main() {
@@ -98,7 +96,17 @@ async function main() {
   if (names.length === 0) throw new Error(`no notebook${args.only ? ` named '${args.only}'` : ''} in ${nbDir}`);
 
   // The one-off bases first, on every core: installed when shipped (data/bases), else trained; each says which.
-  const declared = names.flatMap((f) => (readNotebook(path.join(nbDir, f)).metadata.imrm as { experiments?: string[] } | undefined)?.experiments ?? []);
+  // Each notebook is read once; one that cannot be read fails in its own turn below, not here.
+  const loaded = new Map<string, Notebook | Error>(
+    names.map((f) => {
+      try {
+        return [f, readNotebook(path.join(nbDir, f))];
+      } catch (e) {
+        return [f, e as Error];
+      }
+    }),
+  );
+  const declared = [...loaded.values()].flatMap((nb) => (nb instanceof Error ? [] : declaredExperiments(nb)));
   for (const recipe of basesUsedBy(declared, args.profile)) {
     const base = await recipe.resolve();
     if (base.built) {
@@ -118,9 +126,9 @@ async function main() {
     const t0 = Date.now();
     const report: NotebookReport = { name, html: `${name}.html`, ok: false, seconds: 0, runs: [] };
     try {
-      const nb = readNotebook(path.join(nbDir, file));
-      const experiments = (nb.metadata.imrm as { experiments?: string[] } | undefined)?.experiments ?? [];
-      for (const e of experiments) {
+      const nb = loaded.get(file);
+      if (!nb || nb instanceof Error) throw nb ?? new Error(`${file}: not read`);
+      for (const e of declaredExperiments(nb)) {
         console.error(`[${name}] experiment ${e} (${args.profile}, ${args.seeds} seeds${args.jobs > 1 ? `, ${args.jobs} processes` : ''})`);
         if (args.jobs > 1) {
           // Seeds in parallel processes through the CLI; the call below then finds them cached.

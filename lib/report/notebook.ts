@@ -33,6 +33,11 @@ export function readNotebook(file: string): Notebook {
   return nb;
 }
 
+/** The experiments a notebook declares in its metadata (imrm.experiments): what `reproduce` runs before it. */
+export function declaredExperiments(nb: Notebook): string[] {
+  return (nb.metadata.imrm as { experiments?: string[] } | undefined)?.experiments ?? [];
+}
+
 export function writeNotebook(file: string, nb: Notebook): void {
   fs.writeFileSync(file, `${JSON.stringify(nb, null, 1)}\n`);
 }

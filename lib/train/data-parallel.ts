@@ -181,11 +181,15 @@ export function setDefaultPool(workers: number): GradientPool {
   return processPool;
 }
 
+/** A requested worker count, validated; unset: `defaultWorkers(jobs)`. */
+export function resolveWorkers(requested: number | undefined, jobs = 1): number {
+  const workers = requested ?? defaultWorkers(jobs);
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers must be a positive integer, got ${requested}`);
+  return workers;
+}
+
 /** The CLIs' `--workers N` (default: every core): validated, made the process's pool, and returned. */
 export function workersFromArgv(argv: string[], jobs = 1): number {
   const i = argv.indexOf('--workers');
-  const workers = i >= 0 ? Number(argv[i + 1]) : defaultWorkers(jobs);
-  if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers must be a positive integer, got '${argv[i + 1]}'`);
-  setDefaultPool(workers);
-  return workers;
+  return setDefaultPool(resolveWorkers(i >= 0 ? Number(argv[i + 1]) : undefined, jobs)).workers;
 }
