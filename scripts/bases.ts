@@ -18,9 +18,10 @@ async function main() {
   const names: string[] = argv.includes('--update-all') ? BASE_RECIPES.map((b) => b.name) : [];
   for (let i = argv.indexOf('--update') + 1; i > 0 && i < argv.length && !argv[i].startsWith('--'); i++) names.push(argv[i]);
   const manifest = readManifest();
+  // Built from the run store or by training, never from the shipped copy being replaced.
+  if (names.length) process.env.IMRM_REBUILD_BASES = '1';
   for (const name of names) {
     const recipe = baseRecipe(name);
-    process.env.IMRM_REBUILD_BASES = '1'; // build from the run store or by training, never from the copy being replaced
     await recipe.build(undefined, terminalRenderer());
     const r = await recipe.resolve();
     const entry = shipRun(name, r.kind, r.hash, r.identity, r.dir, recipe.producedBy);

@@ -64,15 +64,18 @@ async function main() {
     if (train) {
       const opt = new AdamW(vars, { lr: 1e-5, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 });
       // With workers: one sequence per worker, summed here (this thread also holds every worker's gradients).
+      const sequence = ids.dataSync() as Int32Array;
       const jobs = Array.from({ length: workers }, () => ({
         kind: 'windows' as const,
-        ids: ids.dataSync() as Int32Array,
+        ids: sequence,
         rows: 1,
         len: T,
         weight: 1 / workers,
         kernels: 'fast' as const,
       }));
-      const { grads } = new GradientPool(workers).gradients(jobs, config, vars);
+      const pool = new GradientPool(workers);
+      const { grads } = pool.gradients(jobs, config, vars);
+      pool.close();
       note();
       opt.apply(grads);
       note();
