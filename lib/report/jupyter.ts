@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { type Notebook, firstFailure, readNotebook } from './notebook';
+import { type Notebook, cellSource, firstFailure, readNotebook } from './notebook';
 
 export const KERNEL_NAME = 'imrm-tslab';
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -84,6 +84,28 @@ export class NotebookError extends Error {
   }
 }
 
+/** The kernel process died (crashed, killed, out of memory) while a cell ran: which cell, and its last words. */
+export class KernelDiedError extends Error {
+  constructor(
+    readonly notebook: string,
+    readonly cell: number,
+    readonly cellSource: string,
+    readonly detail: string,
+  ) {
+    super(
+      `${notebook}: the kernel died while cell ${cell} ran (${detail.split('\n')[0]}). Runs finished before it are kept in the run ` +
+        `store: running the same command again re-uses them.\n--- cell source ---\n${cellSource.trim()}\n--- end of the kernel's output ---\n${detail}`,
+    );
+    this.name = 'KernelDiedError';
+  }
+}
+
+/** The last `n` lines of a process's output that are worth showing (Jupyter's own chatter left out). */
+function lastLines(text: string, n: number): string {
+  const lines = text.split('\n').filter((l) => l.trim() && !/^\[(IPKernelApp|NbConvertApp)\]|^\s*warn\(/.test(l));
+  return lines.slice(-n).join('\n');
+}
+
 function nbconvert(python: string, args: string[], cwd: string): { status: number | null; output: string } {
   const r = spawnSync(python, ['-m', 'jupyter', 'nbconvert', ...args], { cwd, env: jupyterEnv(), encoding: 'utf8', maxBuffer: 1 << 28 });
   return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
@@ -103,7 +125,7 @@ export function executeNotebook(python: string, input: string, executedPath: str
     encoding: 'utf8',
     maxBuffer: 1 << 28,
   });
-  if (!fs.existsSync(executedPath) || (exec.status !== 0 && exec.status !== 3)) {
+  if (!fs.existsSync(executedPath) || (exec.status !== 0 && exec.status !== 3 && exec.status !== 4)) {
     throw new Error(`could not execute ${input} (exit ${exec.status}):\n${`${exec.stdout ?? ''}${exec.stderr ?? ''}`.trim()}`);
   }
   const executed = readNotebook(executedPath);
@@ -113,6 +135,11 @@ export function executeNotebook(python: string, input: string, executedPath: str
     PROJECT_ROOT,
   );
   if (html.status !== 0) throw new Error(`nbconvert could not export ${executedPath} to HTML:\n${html.output.trim()}`);
+  if (exec.status === 4) {
+    const { cell, died } = JSON.parse(exec.stdout.trim().split('\n').pop() as string) as { cell: number; died: string };
+    const source = executed.cells[cell] ? cellSource(executed.cells[cell]) : '';
+    throw new KernelDiedError(input, cell, source, `${died}\n${lastLines(exec.stderr ?? '', 30)}`.trim());
+  }
   if (exec.status === 3) {
     const failed = JSON.parse(exec.stdout.trim().split('\n').pop() as string).cell as number;
     const failure = firstFailure(executed, failed);
