@@ -11,7 +11,7 @@ import { formatCi, rewardModelLabel } from '../lib/report/format';
 import { toyCopyConclusion } from '../lib/experiments/toy-copy-report';
 import { toyCopy } from '../lib/experiments/toy-copy';
 import { aggregate, tQuantile975 } from '../lib/runs/stats';
-import { Progress, type ProgressState, terminalRenderer } from '../lib/runs/progress';
+import { formatSeconds, Progress, type ProgressState, terminalRenderer } from '../lib/runs/progress';
 import { buildOnce, isStale, tryLock } from '../lib/runs/lock';
 import { canonicalJson, hashOf } from '../lib/runs/hash';
 import { deriveSeed, Rng } from '../lib/random';
@@ -173,6 +173,22 @@ describe('backend failures', () => {
 });
 
 describe('progress', () => {
+  it('formats durations without a 60 in any field', () => {
+    const cases: Array<[number, string]> = [
+      [0.04, '0.0s'],
+      [59.9, '59.9s'],
+      [59.96, '1m00s'],
+      [61, '1m01s'],
+      [599.6, '10m00s'],
+      [3599.4, '59m59s'],
+      [3599.6, '1h00m'],
+      [7199, '2h00m'],
+      [7230, '2h01m'],
+      [Number.POSITIVE_INFINITY, '?'],
+    ];
+    for (const [s, text] of cases) assert.equal(formatSeconds(s), text, `${s} s`);
+  });
+
   it('after a resume the ETA counts only the work done in this process', async () => {
     const states: ProgressState[] = [];
     const p = new Progress(100, (st) => states.push(st), 0);

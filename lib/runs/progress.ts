@@ -12,11 +12,14 @@ export type ProgressRenderer = (s: ProgressState, final: boolean) => void;
 
 export function formatSeconds(s: number): string {
   if (!Number.isFinite(s)) return '?';
-  const m = Math.floor(s / 60);
-  const h = Math.floor(m / 60);
-  if (h > 0) return `${h}h${String(m % 60).padStart(2, '0')}m`;
-  if (m > 0) return `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
-  return `${s.toFixed(1)}s`;
+  if (s < 59.95) return `${s.toFixed(1)}s`;
+  // Round once, to the unit shown, before splitting: 599.6 s is 10m00s, never 9m60s.
+  if (s < 3599.5) {
+    const whole = Math.round(s);
+    return `${Math.floor(whole / 60)}m${String(whole % 60).padStart(2, '0')}s`;
+  }
+  const minutes = Math.round(s / 60);
+  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
 }
 
 export class Progress {
