@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { outputProblems, readNotebook, stripOutputs, writeNotebook } from '../lib/report/notebook';
+import { cellIdProblems, outputProblems, readNotebook, stripOutputs, writeNotebook } from '../lib/report/notebook';
 import { PROJECT_ROOT } from '../lib/report/jupyter';
 
 const dir = path.join(PROJECT_ROOT, 'notebooks');
@@ -16,6 +16,7 @@ for (const f of fs
   .sort()) {
   const file = path.join(dir, f);
   const nb = readNotebook(file);
+  problems = problems.concat(cellIdProblems(nb, `notebooks/${f}`));
   const found = outputProblems(nb, `notebooks/${f}`);
   if (found.length && fix) {
     writeNotebook(file, stripOutputs(nb));

@@ -8,6 +8,7 @@ import { escapeHtml, figureHtml, plotlyLoaderHtml, scriptJson, tableHtml } from 
 import {
   declaredParameters,
   injectParameters,
+  cellIdProblems,
   outputProblems,
   readNotebook,
   stripOutputs,
@@ -148,6 +149,7 @@ describe('notebooks', () => {
   it('are committed without outputs or execution counts', () => {
     assert.ok(notebooks.length > 0);
     for (const f of notebooks) assert.deepEqual(outputProblems(readNotebook(f), f), []);
+    for (const f of notebooks) assert.deepEqual(cellIdProblems(readNotebook(f), f), []);
   });
 
   it('are thin: every code cell reads as one step (at most 15 lines; analysis lives in lib/)', () => {
@@ -181,11 +183,30 @@ describe('notebooks', () => {
       assert.equal(twice.cells.length, nb.cells.length + 1, 'a second injection replaces the first');
       const p = twice.cells.findIndex((c) => c.metadata.tags?.includes('parameters'));
       assert.deepEqual(twice.cells[p + 1].metadata.tags, ['injected-parameters']);
+      assert.deepEqual(cellIdProblems(twice, f), [], 'the injected cell has a stable id of its own');
       assert.match(cellSource(twice.cells[p + 1]), /profile = "smoke";\n\s*seeds = 1;/);
       assert.deepEqual(JSON.parse(JSON.stringify(twice.cells.filter((_, i) => i !== p + 1))), JSON.parse(JSON.stringify(nb.cells)));
       assert.throws(() => injectParameters(nb, { sedes: 2 }, f), /unknown parameter 'sedes' \(declared: profile, seeds(, \w+)*\)/);
     });
   }
+
+  it('finds missing, malformed and repeated cell ids', () => {
+    const cell = (id?: string) => ({
+      cell_type: 'code' as const,
+      source: '',
+      metadata: {},
+      outputs: [],
+      execution_count: null,
+      ...(id === undefined ? {} : { id }),
+    });
+    const nb: Notebook = { cells: [cell('a'), cell(), cell('b c'), cell('a')], metadata: {}, nbformat: 4, nbformat_minor: 5 };
+    assert.deepEqual(cellIdProblems(nb, 'n'), [
+      'n: cell 1 has no id',
+      "n: cell 2 has the id 'b c' (allowed: 1-64 of A-Z a-z 0-9 - _)",
+      "n: cell 3 repeats the id 'a' of cell 0",
+    ]);
+    assert.deepEqual(cellIdProblems({ ...nb, cells: [cell('a')], nbformat_minor: 4 }, 'n'), ['n: nbformat 4.4; cell ids need 4.5']);
+  });
 
   it('reads the real message of a failed tslab cell from stderr', () => {
     const nb: Notebook = {

@@ -81,6 +81,7 @@ export function injectParameters(nb: Notebook, params: Record<string, unknown>, 
     if (!declared.includes(k)) throw new Error(`${where}: unknown parameter '${k}' (declared: ${declared.join(', ')})`);
   }
   out.cells.splice(index + 1, 0, {
+    id: INJECTED_CELL_ID,
     cell_type: 'code',
     source: parameterSource(params),
     metadata: { tags: ['injected-parameters'] },
@@ -88,6 +89,28 @@ export function injectParameters(nb: Notebook, params: Record<string, unknown>, 
     execution_count: null,
   });
   return out;
+}
+
+/** The stable id of the injected parameters cell (nbformat 4.5 requires an id on every cell). */
+export const INJECTED_CELL_ID = 'injected-parameters';
+const CELL_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Cell-id problems (nbformat 4.5): every cell needs an id of 1-64 letters, digits, '-' or '_', unique in the
+ * notebook. nbformat only warns about a missing one and invents it, so an id would change on every run.
+ */
+export function cellIdProblems(nb: Notebook, where: string): string[] {
+  const problems: string[] = [];
+  if (nb.nbformat < 4 || (nb.nbformat === 4 && nb.nbformat_minor < 5))
+    problems.push(`${where}: nbformat ${nb.nbformat}.${nb.nbformat_minor}; cell ids need 4.5`);
+  const seen = new Map<string, number>();
+  nb.cells.forEach((c, i) => {
+    if (c.id === undefined) problems.push(`${where}: cell ${i} has no id`);
+    else if (!CELL_ID.test(c.id)) problems.push(`${where}: cell ${i} has the id '${c.id}' (allowed: 1-64 of A-Z a-z 0-9 - _)`);
+    else if (seen.has(c.id)) problems.push(`${where}: cell ${i} repeats the id '${c.id}' of cell ${seen.get(c.id)}`);
+    else seen.set(c.id, i);
+  });
+  return problems;
 }
 
 /** Problems that make a notebook unfit to commit: outputs or execution counts. Empty when clean. */
