@@ -19,7 +19,7 @@ import { type Notebook, declaredExperiments, injectParameters, readNotebook, wri
 import { type NotebookReport, indexHtml } from '../lib/report/index-page';
 import { plotlyVersion } from '../lib/report/html';
 import { commits } from '../lib/report/results-page';
-import { defaultWorkers, resolveWorkers, setDefaultPool } from '../lib/train/data-parallel';
+import { defaultWorkers, resolveWorkers, setDefaultPool, withDefaultPool } from '../lib/train/data-parallel';
 import { basesUsedBy } from '../lib/experiments/shipped-bases';
 import { COSTS_MEASURED, notebookCostsMarkdown } from '../lib/report/notebook-costs';
 
@@ -114,9 +114,8 @@ async function main() {
       continue;
     }
     const t0 = Date.now();
-    setDefaultPool(defaultWorkers(1));
-    await recipe.build(undefined, terminalRenderer());
-    setDefaultPool(args.workers);
+    // Every core for the base; the notebooks' count is restored even if the build throws.
+    await withDefaultPool(defaultWorkers(1), () => recipe.build(undefined, terminalRenderer()));
     console.error(`[bases] ${recipe.name}: ready in ${formatSeconds((Date.now() - t0) / 1000)} (${base.kind}/${base.hash})`);
   }
 

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setup, tinyModel } from './helpers';
-import { GradientPool, defaultWorkers } from '../lib/train/data-parallel';
+import { GradientPool, type GradientSum, defaultPool, defaultWorkers, withDefaultPool } from '../lib/train/data-parallel';
 import { fingerprint } from '../lib/train/checkpointing';
 import { resolveLmTrainConfig, trainLanguageModel } from '../lib/train/lm';
 import { resolveScheduledLmConfig, trainScheduledLm } from '../lib/train/lm-schedule';
@@ -123,6 +123,78 @@ describe('data-parallel training (--workers)', () => {
     const { grads } = two.gradients([good, good], config, vars);
     Object.values(grads).forEach((g) => g.dispose());
     Object.values(vars).forEach((v) => v.dispose());
+  });
+
+  it('sums micro-batches as they come: peak tensor memory does not grow with their number', async () => {
+    const { config, vars } = tinyModel({ vocabSize: 64, dModel: 32, dMlp: 64 });
+    const gradientBytes = Object.values(vars).reduce((n, v) => n + v.size * 4, 0);
+    const job = { kind: 'windows' as const, ids: new Int32Array(8).fill(3), rows: 1, len: 8, weight: 1, kernels: 'fast' as const };
+    const peak = async (pool: GradientPool, n: number) => {
+      let sum: GradientSum | null = null;
+      const info = await tf.profile(() => {
+        sum = pool.gradients(
+          Array.from({ length: n }, () => job),
+          config,
+          vars,
+        );
+      });
+      Object.values((sum as unknown as GradientSum).grads).forEach((g) => g.dispose());
+      return info.peakBytes;
+    };
+    for (const pool of [one, two]) {
+      await peak(pool, 4); // warm: constants (masks) cached on first use
+      const few = await peak(pool, 4);
+      const many = await peak(pool, 12);
+      // Buffering every micro-batch would add 8 gradient copies; summing as they arrive adds none.
+      assert.ok(
+        many - few < gradientBytes,
+        `${pool.workers} worker(s): peak ${few} B with 4 micro-batches, ${many} B with 12 (one gradient copy: ${gradientBytes} B)`,
+      );
+    }
+    Object.values(vars).forEach((v) => v.dispose());
+  });
+
+  it('a worker that dies mid-step, or at start-up, fails the step within seconds, naming it', () => {
+    const { config, vars } = tinyModel();
+    const job = { kind: 'windows' as const, ids: new Int32Array([1, 2, 3]), rows: 1, len: 3, weight: 1, kernels: 'fast' as const };
+    const fixture = (name: string) => path.join(__dirname, 'fixtures', name);
+    const before = tf.memory().numTensors;
+    const dying = new GradientPool(2, { entry: fixture('worker-exits-mid-step.ts') });
+    assert.throws(() => dying.gradients([job, job], config, vars), /gradient worker 1 died \(exit code 7\)/);
+    dying.close();
+    const broken = new GradientPool(2, { entry: fixture('worker-fails-at-start.ts') });
+    assert.throws(() => broken.gradients([job, job, job, job], config, vars), /gradient worker 1 died \(exit code 1: .*this backend cannot start here/);
+    // The next step starts a new worker (which fails the same way here), rather than waiting on the dead one.
+    assert.throws(() => broken.gradients([job, job], config, vars), /gradient worker 1 died/);
+    broken.close();
+    assert.equal(tf.memory().numTensors, before);
+    Object.values(vars).forEach((v) => v.dispose());
+  });
+
+  it("an answer of an abandoned step is never read as the next step's", () => {
+    const { config, vars } = tinyModel();
+    const good = { kind: 'windows' as const, ids: new Int32Array([1, 2, 3]), rows: 1, len: 3, weight: 1, kernels: 'fast' as const };
+    const bad = { ...good, rows: 2 };
+    const reference = one.gradients([good, good], config, vars);
+    // This thread's job 0 fails while the worker computes job 1: its answer arrives after the step was abandoned.
+    assert.throws(() => two.gradients([bad, good], config, vars), /should have 6 values but has 3/);
+    const next = two.gradients([good, good], config, vars);
+    for (const [name, g] of Object.entries(reference.grads)) assert.deepEqual(next.grads[name].dataSync(), g.dataSync(), name);
+    assert.equal(next.loss, reference.loss);
+    for (const s of [reference, next]) Object.values(s.grads).forEach((g) => g.dispose());
+    Object.values(vars).forEach((v) => v.dispose());
+  });
+
+  it('restores the process pool when the work under it throws', async () => {
+    const before = defaultPool().workers;
+    await assert.rejects(
+      withDefaultPool(before + 1, async () => {
+        assert.equal(defaultPool().workers, before + 1);
+        throw new Error('base build failed');
+      }),
+      /base build failed/,
+    );
+    assert.equal(defaultPool().workers, before);
   });
 
   it('the default shares the cores among --jobs processes', () => {

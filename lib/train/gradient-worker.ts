@@ -1,11 +1,11 @@
 /**
  * A gradient worker thread (see data-parallel.ts): keeps a replica of the trained parameters on its own backend,
- * takes the parameters and jobs of each step, and answers with each job's loss and gradients.
+ * takes the parameters and jobs of each step, and answers each job with its loss and gradients as soon as it is done.
  */
-import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { type BackendName, initBackend } from '../backend';
-import { type WorkerAnswer, type WorkerRequest, jobGradients } from './data-parallel';
+import { SIGNAL_ANSWERS, type WorkerAnswer, type WorkerRequest, jobGradients } from './data-parallel';
 
 const { port, signal, backend } = workerData as { port: MessagePort; signal: Int32Array; backend: BackendName };
 const ready = initBackend(backend);
@@ -27,27 +27,27 @@ function sync(params: WorkerRequest['params']): void {
   }
 }
 
+/** Posts first, then counts: a reader woken by the count finds the message. */
 function answer(a: WorkerAnswer): void {
   port.postMessage(a);
-  Atomics.store(signal, 0, 1);
-  Atomics.notify(signal, 0);
+  Atomics.add(signal, SIGNAL_ANSWERS, 1);
+  Atomics.notify(signal, SIGNAL_ANSWERS);
 }
 
-parentPort?.on('message', async (request: WorkerRequest) => {
+port.on('message', async (request: WorkerRequest) => {
   try {
     await ready;
     sync(request.params);
-    const results = request.jobs.map((job) => {
+    request.jobs.forEach((job, k) => {
       const { loss, grads } = jobGradients(job, request.config, vars);
       const plain: Record<string, { shape: number[]; data: Float32Array }> = {};
       for (const [name, g] of Object.entries(grads)) {
         plain[name] = { shape: g.shape, data: g.dataSync() as Float32Array };
         g.dispose();
       }
-      return { loss, grads: plain };
+      answer({ step: request.step, job: k, loss, grads: plain });
     });
-    answer({ results });
   } catch (e) {
-    answer({ error: (e as Error).stack ?? String(e) });
+    answer({ step: request.step, error: (e as Error).stack ?? String(e) });
   }
 });
