@@ -1,23 +1,33 @@
 /**
- * Backend choice at run time: tensorflow (tfjs-node-gpu, only when its backend factory is registered) → wasm → cpu.
- * IMRM_BACKEND=tensorflow|wasm|cpu forces one (an error if it is unavailable). The chosen backend is recorded in
- * every run (see runs/env.ts) because numbers differ, slightly, between backends.
+ * Backend choice at run time: tensorflow (tfjs-node-gpu, only when its backend factory is registered) → wasm+openblas
+ * (the wasm backend with native OpenBLAS kernels, lib/native) → wasm → cpu. IMRM_BACKEND=tensorflow|wasm+openblas|
+ * wasm|cpu forces one (an error if it is unavailable); IMRM_NATIVE=0 leaves wasm+openblas out of the automatic
+ * choice. The chosen backend is recorded in every run (see runs/env.ts) because numbers differ, slightly, between
+ * backends; one line at start says which runs and why (`backendLine`).
  */
 import * as tf from '@tensorflow/tfjs';
+import { type NativeInfo, nativeInfo, nativeProblem, registerNativeKernels } from './native/openblas';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
-export const BACKEND_ORDER: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+/** A compute engine: a tfjs backend, or the wasm backend with native kernels. */
+export type BackendName = 'tensorflow' | 'wasm+openblas' | 'wasm' | 'cpu';
+export const BACKEND_ORDER: BackendName[] = ['tensorflow', 'wasm+openblas', 'wasm', 'cpu'];
 
 export interface BackendInfo {
   backend: BackendName;
+  /** The tfjs backend underneath ('wasm' for wasm+openblas). */
+  tfBackend: 'tensorflow' | 'wasm' | 'cpu';
   tfjsVersion: string;
   wasmSimd?: boolean;
   wasmThreads?: boolean;
+  /** wasm+openblas: the BLAS library, the processor kernel it chose and its threads. */
+  native?: NativeInfo;
   /** Why earlier backends in the order were skipped. */
   skipped: Record<string, string>;
 }
 
 let current: BackendInfo | null = null;
+
+const tfBackendOf = (name: BackendName): BackendInfo['tfBackend'] => (name === 'wasm+openblas' ? 'wasm' : name);
 
 function tryRegister(name: BackendName): string | null {
   try {
@@ -25,50 +35,77 @@ function tryRegister(name: BackendName): string | null {
       // Registers the 'tensorflow' backend factory when libtensorflow is installed; the require itself
       // can succeed with a broken binary, so the factory is what we check.
       require('@tensorflow/tfjs-node-gpu');
-    } else if (name === 'wasm') {
+    } else if (name === 'wasm' || name === 'wasm+openblas') {
       require('@tensorflow/tfjs-backend-wasm');
       // Threads off: Emscripten's blob: workers are rejected by Node's worker_threads (ERR_WORKER_PATH).
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      if (name === 'wasm+openblas' && !registerNativeKernels()) return nativeProblem() ?? 'the native kernels did not register';
     }
   } catch (e) {
     return (e as Error).message.split('\n')[0];
   }
-  return tf.findBackendFactory(name) ? null : 'backend factory not registered';
+  return tf.findBackendFactory(tfBackendOf(name)) ? null : 'backend factory not registered';
 }
 
 /**
  * Selects and initialises the backend once per process. `preferred` (or IMRM_BACKEND) forces one backend.
- * Later calls return the first result unless a different backend is forced.
+ * Later calls return the first result unless a different backend is forced. Native kernels, once registered,
+ * stay for the process: plain wasm cannot follow wasm+openblas in one process.
  */
 export async function initBackend(preferred: string | undefined = process.env.IMRM_BACKEND): Promise<BackendInfo> {
   if (current && (!preferred || preferred === current.backend)) return current;
   if (preferred && !BACKEND_ORDER.includes(preferred as BackendName)) {
     throw new Error(`IMRM_BACKEND must be one of ${BACKEND_ORDER.join(', ')}, got '${preferred}'`);
   }
+  if (preferred === 'wasm' && current?.backend === 'wasm+openblas') throw new Error('plain wasm was asked for after wasm+openblas in this process');
   // PROD silences tfjs's console advice to install tfjs-node (printed on the first cpu-kernel write).
   tf.env().set('PROD', true);
-  const candidates = preferred ? [preferred as BackendName] : BACKEND_ORDER;
-  const skipped: Record<string, string> = {};
+  const automatic = BACKEND_ORDER.filter((b) => b !== 'wasm+openblas' || process.env.IMRM_NATIVE !== '0');
+  const candidates = preferred ? [preferred as BackendName] : automatic;
+  const skipped: Record<string, string> = preferred || process.env.IMRM_NATIVE !== '0' ? {} : { 'wasm+openblas': 'IMRM_NATIVE=0' };
   for (const name of candidates) {
     const problem = tryRegister(name);
     if (problem) {
       skipped[name] = problem;
       continue;
     }
-    if (!(await tf.setBackend(name))) {
+    const tfName = tfBackendOf(name);
+    if (!(await tf.setBackend(tfName))) {
       skipped[name] = 'setBackend returned false';
       continue;
     }
     await tf.ready();
     current = {
       backend: name,
+      tfBackend: tfName,
       tfjsVersion: tf.version.tfjs,
       skipped,
-      ...(name === 'wasm' ? { wasmSimd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'), wasmThreads: tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') } : {}),
+      ...(tfName === 'wasm' ? { wasmSimd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'), wasmThreads: tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') } : {}),
+      ...(name === 'wasm+openblas' ? { native: nativeInfo() as NativeInfo } : {}),
     };
     return current;
   }
   throw new Error(`no tfjs backend could be initialised: ${JSON.stringify(skipped)}`);
+}
+
+/**
+ * The engines whose bases (pretrained models and other artefacts later runs start from) this engine may use, its own
+ * first: wasm and wasm+openblas share the tfjs backend, so a base one of them made loads on the other like any
+ * downloaded checkpoint. Runs that use a base made by another engine say so in their identity (runner.ts).
+ */
+export function artefactBackends(engine: BackendName = backendInfo().backend): BackendName[] {
+  if (engine === 'wasm+openblas') return ['wasm+openblas', 'wasm'];
+  if (engine === 'wasm') return ['wasm', 'wasm+openblas'];
+  return [engine];
+}
+
+/** One line for the start of a run: which backend runs, and why the ones before it in the order did not. */
+export function backendLine(info: BackendInfo = backendInfo()): string {
+  const native = info.native ? ` (${info.native.blas.split(' ').slice(0, 2).join(' ')}, core ${info.native.core}, ${info.native.threads} BLAS thread(s))` : '';
+  const why = Object.entries(info.skipped)
+    .filter(([name]) => name !== 'tensorflow' || process.env.IMRM_BACKEND === 'tensorflow')
+    .map(([name, reason]) => `${name}: ${reason}`);
+  return `backend ${info.backend}${native}${why.length ? `; not ${why.join('; not ')}` : ''}`;
 }
 
 /** The backend chosen by initBackend; throws if initBackend has not run. */
@@ -86,7 +123,7 @@ const WASM_HEAP_FAILURE = /memory access out of bounds|Aborted\(|Cannot enlarge 
  */
 export function explainBackendError(e: unknown, where: string): unknown {
   const message = e instanceof Error ? e.message : String(e);
-  if (!WASM_HEAP_FAILURE.test(message) || (current && current.backend !== 'wasm')) return e;
+  if (!WASM_HEAP_FAILURE.test(message) || (current && current.tfBackend !== 'wasm')) return e;
   return new Error(
     `${where}: the wasm heap (4 GB at most per process) overflowed (${message.split('\n')[0]}). Long sequences need smaller ` +
       'micro-batches: lower train.microBatchSize (the effective batch and the summed gradient stay the same) or ' +

@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [--json] [--steps N] [--warmup N] [--model bench|in-project-lm] [--variants a,b,...]
+ * npm run bench -- [--json] [--steps N] [--warmup N] [--model bench|in-project-lm] [--variants a,b,...] [--engine wasm|native]
  * Trains the bench model (2 layers, width 128, 4 heads, context 64, batch 16, vocabulary 512; next-token loss,
  * AdamW) with four variants in the same process, interleaved step by step so machine noise hits all alike:
  *   baseline   tfjs default ops and autodiff (kernels 'reference': one-hot embedding, transpose-flag matmuls)
@@ -10,9 +10,14 @@
  *              (moving parameters and gradients between the threads; on a busy machine, waiting for a core)
  * --model in-project-lm times the in-project LM's `full` pretraining step instead (1.07M parameters, 16 x 128 tokens,
  * vocabulary 2048); --variants picks rows (e.g. default,micro-2,workers-2).
+ * Each engine runs in a process of its own (a process has one backend): wasm (XNNPACK) gives the rows above, native
+ * (wasm+openblas, lib/native) the same rows prefixed native- (native, native-micro-2, native-workers-2, ...). Without
+ * --engine, both run one after the other (native only where its addon loads); --engine picks one.
  * Prints one JSON line per variant: variant, backend, ms_per_step (median), steps_per_s, tokens_per_s,
  * tensors_before, tensors_after.
  */
+import { spawnSync } from 'node:child_process';
+import { nativeProblem } from '../lib/native/openblas';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/backend';
 import { initParams } from '../lib/model/params';
@@ -37,7 +42,33 @@ function arg(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
+const ENGINES: Record<string, string> = { wasm: 'wasm', native: 'wasm+openblas' };
+
+/** Row name of a variant on an engine: the wasm rows keep their names, native ones are prefixed. */
+function rowName(variant: string, backend: string): string {
+  if (backend !== 'wasm+openblas') return variant;
+  return variant === 'default' ? 'native' : `native-${variant}`;
+}
+
+/** Without --engine: this same command once per engine, each in its own process, their lines passed through. */
+function runEngines(): void {
+  const engines = nativeProblem() ? ['wasm'] : ['wasm', 'native'];
+  if (nativeProblem()) console.error(`bench: native rows skipped (${nativeProblem()})`);
+  for (const engine of engines) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, ...process.argv.slice(2), '--engine', engine], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, IMRM_BACKEND: ENGINES[engine] },
+    });
+    if (r.status !== 0) process.exit(r.status ?? 1);
+  }
+}
+
 async function main() {
+  const engineAt = process.argv.indexOf('--engine');
+  if (engineAt < 0) return runEngines();
+  const engine = process.argv[engineAt + 1];
+  if (!ENGINES[engine]) throw new Error(`--engine must be wasm or native, got '${engine}'`);
+  process.env.IMRM_BACKEND = ENGINES[engine];
   const json = process.argv.includes('--json');
   const steps = arg('--steps', 10);
   const warmup = arg('--warmup', 2);
@@ -75,7 +106,7 @@ async function main() {
   const rows = state.map((s) => {
     const ms = median(s.times);
     return {
-      variant: s.name,
+      variant: rowName(s.name, info.backend),
       backend: info.backend,
       ms_per_step: Number(ms.toFixed(1)),
       steps_per_s: Number((1000 / ms).toFixed(3)),
@@ -91,10 +122,10 @@ async function main() {
     );
     for (const r of rows)
       console.log(
-        `${r.variant.padEnd(9)} ${String(r.ms_per_step).padStart(8)} ms/step  ${r.steps_per_s.toFixed(2)} steps/s  ${r.tokens_per_s} tokens/s  tensors ${r.tensors_before} -> ${r.tensors_after}`,
+        `${r.variant.padEnd(16)} ${String(r.ms_per_step).padStart(8)} ms/step  ${r.steps_per_s.toFixed(2)} steps/s  ${r.tokens_per_s} tokens/s  tensors ${r.tensors_before} -> ${r.tensors_after}`,
       );
     const ms = (name: string) => rows.find((r) => r.variant === name)?.ms_per_step;
-    const [base, def, micro, workers] = ['baseline', 'default', 'micro-2', 'workers-2'].map(ms);
+    const [base, def, micro, workers] = ['baseline', 'default', 'micro-2', 'workers-2'].map((v) => ms(rowName(v, info.backend)));
     if (base && def) console.log(`speed-up of default over baseline: ${(base / def).toFixed(2)}x`);
     if (micro && workers)
       console.log(

@@ -7,10 +7,11 @@
  * or --summarise does it afterwards.
  */
 import { getExperiment, ALIASES, EXPERIMENTS } from '../lib/experiments/registry';
-import { runDirectory, runExperiment, shardSeeds } from '../lib/experiments/runner';
+import { resolveExperimentConfig, runDirectory, runExperiment, shardSeeds } from '../lib/experiments/runner';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { backendLine, initBackend } from '../lib/backend';
 import { PROFILES, type ProfileName } from '../lib/experiments/types';
 import { parseOverrides } from '../lib/config';
 import { terminalRenderer, formatSeconds } from '../lib/runs/progress';
@@ -144,6 +145,9 @@ async function main() {
   setDefaultPool(args.workers);
   // Nested runs found by name (pretrained:<profile> bases) use the same store.
   if (args.runsDir) process.env.IMRM_RUNS_DIR = args.runsDir;
+  // Bad input first, as one error, before the backend says anything or anything is allocated.
+  resolveExperimentConfig(exp, args.profile, overrides);
+  if (!args.worker) console.error(backendLine(await initBackend()));
   if (args.worker) {
     // A worker of a parallel run: compute the given seeds only; the parent writes the summary.
     await runExperiment(exp, {

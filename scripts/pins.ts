@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import { initBackend } from '../lib/backend';
 import { EXPERIMENTS } from '../lib/experiments/registry';
-import { comparePins, computePins, pinFilePath, pinVersions, readPinFile, updatedPinFile } from '../lib/experiments/pins';
+import { comparePins, computePins, pinFilePath, pinVersions, readPinFile, sameVersions, updatedPinFile } from '../lib/experiments/pins';
 
 async function main() {
   const argv = process.argv.slice(2);
@@ -27,7 +27,7 @@ async function main() {
     }
     const diff = old?.backends[backend] ? comparePins(old.backends[backend], metrics) : [`no pins for backend ${backend}`];
     const stale =
-      old && JSON.stringify(old.versions) !== JSON.stringify(pinVersions(name))
+      old && !sameVersions(old.versions, pinVersions(name))
         ? [`pinned under ${JSON.stringify(old.versions)}, the code is ${JSON.stringify(pinVersions(name))}`]
         : [];
     const problems = [...stale, ...diff];

@@ -11,10 +11,10 @@ import { spawnSync } from 'node:child_process';
 import { getExperiment } from '../lib/experiments/registry';
 import { runExperiment } from '../lib/experiments/runner';
 import { PROFILES, type ProfileName } from '../lib/experiments/types';
-import { initBackend } from '../lib/backend';
+import { backendLine, initBackend } from '../lib/backend';
 import { provenance } from '../lib/runs/env';
 import { formatSeconds, terminalRenderer } from '../lib/runs/progress';
-import { ensureJupyter, executeNotebook, PROJECT_ROOT } from '../lib/report/jupyter';
+import { ensureJupyter, ensureNativeBuilt, executeNotebook, PROJECT_ROOT } from '../lib/report/jupyter';
 import { type Notebook, declaredExperiments, injectParameters, readNotebook, writeNotebook } from '../lib/report/notebook';
 import { type NotebookReport, indexHtml } from '../lib/report/index-page';
 import { plotlyVersion } from '../lib/report/html';
@@ -81,7 +81,8 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   const started = Date.now();
   const python = ensureJupyter({ install: true });
-  await initBackend();
+  ensureNativeBuilt();
+  console.error(backendLine(await initBackend()));
   setDefaultPool(args.workers);
   process.env.IMRM_WORKERS = String(args.workers); // notebook kernels train with as many workers
   const nbDir = path.join(PROJECT_ROOT, 'notebooks');

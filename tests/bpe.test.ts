@@ -1,4 +1,5 @@
 /** Byte-level BPE: training (hand-computed merges, determinism), encode/decode round trips, tokenizer.json I/O. */
+import './helpers'; // guards the default run store
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { BYTE_TO_CHAR, BpeTokenizer, toJsRegexSource } from '../lib/tokenizers/bpe';

@@ -1,3 +1,4 @@
+import './helpers'; // guards the default run store
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';

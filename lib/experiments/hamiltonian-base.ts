@@ -11,7 +11,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { check } from '../config';
 import { Rng, deriveSeed } from '../random';
 import { resolveModelConfig } from '../model/config';
@@ -25,7 +24,8 @@ import { loadTrainingState, saveTrainingState } from '../train/checkpointing';
 import { type Document, trainOnDocuments } from '../train/sft';
 import { type LockHolder, buildOnce } from '../runs/lock';
 import { hashOf } from '../runs/hash';
-import { installShipped } from '../runs/shipped';
+import { installShipped, isShipped } from '../runs/shipped';
+import { artefactBackends, backendInfo } from '../backend';
 import { provenance } from '../runs/env';
 import { type Architecture, pretrainBase } from './base-lm';
 
@@ -165,18 +165,31 @@ export function baseContext(task: BaseTask, tok: VocabTokenizer): number {
   return tok.encode(graphPrompt(complete)).length + task.maxNewTokens + 1;
 }
 
-/** Folder of the cached base for this task, config and backend under the runs root. */
-export function hamiltonianBaseDir(runsRoot: string, task: BaseTask, base: HamiltonianBaseConfig): string {
-  return path.join(runsRoot, 'hamiltonian-base', baseHash(task, base));
+/** Folder of the cached base for this task, config and engine (default: the running one) under the runs root. */
+export function hamiltonianBaseDir(runsRoot: string, task: BaseTask, base: HamiltonianBaseConfig, backend?: string): string {
+  return path.join(runsRoot, 'hamiltonian-base', baseHash(task, base, backend));
 }
 
-function baseHash(task: BaseTask, base: HamiltonianBaseConfig): string {
-  return hashOf(baseIdentity(task, base)).slice(0, 16);
+function baseHash(task: BaseTask, base: HamiltonianBaseConfig, backend?: string): string {
+  return hashOf(baseIdentity(task, base, backend)).slice(0, 16);
 }
 
 /** What a base is: equal identities give equal weights (the checkpoint interval changes nothing). */
-export function baseIdentity(task: BaseTask, base: HamiltonianBaseConfig) {
-  return { version: HAMILTONIAN_BASE_VERSION, task, base: { ...base, checkpointEverySteps: undefined }, backend: tf.getBackend() };
+export function baseIdentity(task: BaseTask, base: HamiltonianBaseConfig, backend: string = backendInfo().backend) {
+  return { version: HAMILTONIAN_BASE_VERSION, task, base: { ...base, checkpointEverySteps: undefined }, backend };
+}
+
+/**
+ * The base to use (an artefact, as in runner.ts's resolveArtefactRun): this engine's if finished in the store,
+ * else one another engine made that is finished there or shipped, else this engine's, to be trained.
+ */
+export function resolveHamiltonianBase(runsRoot: string, task: BaseTask, base: HamiltonianBaseConfig): { dir: string; backend: string } {
+  const candidates = artefactBackends().map((backend) => ({ dir: hamiltonianBaseDir(runsRoot, task, base, backend), backend }));
+  return (
+    candidates.find((c) => finished(c.dir)) ??
+    candidates.find((c) => isShipped('hamiltonian-base', path.basename(c.dir))) ??
+    (candidates[0] as { dir: string; backend: string })
+  );
 }
 
 const finished = (dir: string) => fs.existsSync(path.join(dir, 'base.json'));
@@ -289,7 +302,9 @@ export async function ensureHamiltonianBase(
   base: HamiltonianBaseConfig,
   opts: BaseBuildOptions = {},
 ): Promise<{ dir: string; outcome: 'built' | 'found' | 'waited' }> {
-  const dir = hamiltonianBaseDir(runsRoot, task, base);
+  const { dir, backend } = resolveHamiltonianBase(runsRoot, task, base);
+  if (backend !== backendInfo().backend)
+    console.error(`hamiltonian-base/${path.basename(dir)}: a base made by the ${backend} engine, used by ${backendInfo().backend}`);
   if (!fs.existsSync(dir)) {
     // A shipped base (data/bases) is copied whole into a temporary folder, then renamed into place.
     const tmp = `${dir}.shipped-${process.pid}`;

@@ -34,11 +34,13 @@ import { DEFAULT_PREFERENCE_TRAIN, type PreferenceTrainConfig, resolvePreference
 import { rewardModelSpec } from '../rewards/reward-model';
 import type { Experiment, MetricTable, SeedContext } from './types';
 import { lookupDiagnostics } from './hamiltonian-lookup';
+import { runsRoot } from './runner';
 import {
   type BaseTask,
   type HamiltonianBaseConfig,
   MAX_VERTICES,
   baseIdentity,
+  resolveHamiltonianBase,
   baseSteps,
   ensureHamiltonianBase,
   hamiltonianTokenizer,
@@ -241,7 +243,11 @@ export const hamiltonian: Experiment<HamiltonianConfig> = {
   },
   workUnits: (c) => baseSteps(c.base) + preferenceWorkUnits(c.task.nTrain, c.train, c.rewardModels.length) + 2,
   // The base's identity (its own version, config and backend) is part of every run's.
-  dataIdentity: (c) => ({ generator: 'hamiltonian v1', base: baseIdentity(baseTask(c), c.base) }),
+  // The base actually used: a shipped one made by another engine is named as such.
+  dataIdentity: (c, store) => {
+    const task = baseTask(c);
+    return { generator: 'hamiltonian v1', base: baseIdentity(task, c.base, resolveHamiltonianBase(store?.root ?? runsRoot(), task, c.base).backend) };
+  },
   async runSeed(c, ctx) {
     const rng = new Rng(deriveSeed(ctx.seed, 'hamiltonian-data'));
     const seen = new Set<string>();

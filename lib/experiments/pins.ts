@@ -11,6 +11,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import type { ProfileName } from './types';
 import { EXPERIMENTS } from './registry';
 import { runExperiment } from './runner';
@@ -34,6 +35,14 @@ function upstreamVersions(name: string): Record<string, number> {
   if (name === 'alignment') return { pretrain: pretrain.version, 'token-cues': EXPERIMENTS['token-cues'].version }; // its bases are pretrain runs
   return {};
 }
+
+/** Whether two version maps are equal, whatever their key order (as the pins test compares them). */
+export function sameVersions(a: Record<string, number> | undefined, b: Record<string, number>): boolean {
+  return a !== undefined && isDeepStrictEqual(a, b);
+}
+
+/** Backends whose pins must exist: the ones CI runs (a missing pin there fails, never skips). */
+export const PINNED_BACKENDS = ['wasm', 'wasm+openblas'];
 
 export function pinVersions(name: string): Record<string, number> {
   return { [name]: EXPERIMENTS[name].version, ...upstreamVersions(name) };
@@ -102,9 +111,9 @@ export function readPinFile(file: string): PinFile | null {
  */
 export function updatedPinFile(name: string, old: PinFile | null, backend: string, computed: Record<string, number>): PinFile {
   const versions = pinVersions(name);
-  const sameVersions = old !== null && JSON.stringify(old.versions) === JSON.stringify(versions);
+  const unchanged = old !== null && sameVersions(old.versions, versions);
   const pinned = old?.backends[backend];
-  if (sameVersions && pinned) {
+  if (unchanged && pinned) {
     const diff = comparePins(pinned, computed);
     if (diff.length > 0) {
       throw new Error(
@@ -114,6 +123,6 @@ export function updatedPinFile(name: string, old: PinFile | null, backend: strin
     }
   }
   // A version bump invalidates the pins of every backend: the other backends are re-pinned when next updated there.
-  const backends = sameVersions ? { ...old.backends } : {};
+  const backends = unchanged ? { ...old.backends } : {};
   return { experiment: name, profile: PIN_PROFILE, overrides: PIN_OVERRIDES[name] ?? {}, versions, backends: { ...backends, [backend]: computed } };
 }

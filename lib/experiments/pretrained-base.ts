@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ProfileName } from './types';
-import { resolveExperimentConfig, resolveRun, runExperiment } from './runner';
+import { ensureArtefactRun, resolveArtefactRun, resolveExperimentConfig } from './runner';
 import { pretrain } from './pretrain';
 import type { ProgressRenderer } from '../runs/progress';
 
@@ -21,10 +21,17 @@ export function holdingOut(trait?: string): unknown {
   return trait === undefined ? undefined : { corpus: { heldOutTraits: [trait] } };
 }
 
+/** The base of a profile if the store has it (made by this engine, else by one that may share it); nothing is run. */
 export async function findPretrainedBase(profile: ProfileName, seed = 1, root?: string, heldOutTrait?: string): Promise<PretrainedLocation | null> {
-  const { dir } = await resolveRun(pretrain, { profile, root, overrides: holdingOut(heldOutTrait) });
+  const { dir } = await resolveArtefactRun(pretrain, { profile, root, overrides: holdingOut(heldOutTrait) });
   const model = path.join(dir, `seed-${seed}`, 'model');
   return fs.existsSync(path.join(model, 'config.json')) ? { dir: model, runDir: dir } : null;
+}
+
+/** The run that is (or will be) the base of a profile, as kind/hash: what names it in other runs' identities. */
+export async function pretrainedBaseRun(profile: ProfileName, root?: string, heldOutTrait?: string): Promise<string> {
+  const { hash } = await resolveArtefactRun(pretrain, { profile, root, overrides: holdingOut(heldOutTrait) });
+  return `${pretrain.name}/${hash}`;
 }
 
 /** The base model of a profile, training it (cached, resumable) when no run exists yet. */
@@ -37,6 +44,6 @@ export async function ensurePretrainedBase(
   resolveExperimentConfig(pretrain, profile, holdingOut(heldOutTrait));
   const found = await findPretrainedBase(profile, 1, root, heldOutTrait);
   if (found) return found;
-  const run = await runExperiment(pretrain, { profile, seeds: 1, progress, root, overrides: holdingOut(heldOutTrait) });
+  const run = await ensureArtefactRun(pretrain, { profile, seeds: 1, progress, root, overrides: holdingOut(heldOutTrait) });
   return { dir: path.join(run.dir, 'seed-1', 'model'), runDir: run.dir };
 }

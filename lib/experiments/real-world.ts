@@ -156,15 +156,15 @@ export const realWorld: Experiment<RealWorldConfig, RealWorldMetrics> = {
   },
   workUnits: (c) =>
     c.trainSets.reduce((units, t) => units + preferenceWorkUnits(trainPairsUsed(c, t), c.train, c.rewardModels.length) + c.rewardModels.length, 0),
-  dataIdentity: async (c) => ({
+  dataIdentity: async (c, store) => ({
     files: Object.entries(DATA_FILES)
       .filter(([k]) => k.startsWith('exrm-vs-imrm/'))
       .map(([, v]) => v.sha256),
     ultrafeedbackTrainFile: c.data.ultrafeedbackTrainFile ? fileSha256(c.data.ultrafeedbackTrainFile) : null,
-    base: await baseModelIdentity(c.base),
+    base: await baseModelIdentity(c.base, { root: store?.root }),
   }),
   async runSeed(c, ctx) {
-    const base = await loadBaseModel(c.base);
+    const base = await loadBaseModel(c.base, { root: ctx.runsRoot });
     check(
       c.format.maxLength <= base.lm.config.contextLength,
       'experiment real-world',

@@ -12,14 +12,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { explainBackendError, initBackend } from '../backend';
+import { artefactBackends, backendInfo, explainBackendError, initBackend } from '../backend';
 import { mergeConfig } from '../config';
 import { hashOf } from '../runs/hash';
 import { type Provenance, provenance } from '../runs/env';
 import { aggregate } from '../runs/stats';
 import { Progress, type ProgressRenderer } from '../runs/progress';
 import { buildOnce, writeFileAtomic } from '../runs/lock';
-import { installShipped } from '../runs/shipped';
+import { installShipped, isShipped } from '../runs/shipped';
 import { type Aggregated, type Experiment, type MetricTable, type MetricTree, PROFILES, type ProfileName, type SeedResult } from './types';
 
 export interface RunOptions {
@@ -31,6 +31,11 @@ export interface RunOptions {
   /** Root of the run store; default runs/ in the working folder (or IMRM_RUNS_DIR). */
   root?: string;
   progress?: ProgressRenderer;
+  /**
+   * The engine whose run this is (default: the one running). Only a base made by another engine is asked for so
+   * (`ensureArtefactRun`): such a run is found in the store or installed from data/bases, never computed here.
+   */
+  backend?: string;
   /** Compute only these seeds (a shard or a worker of a parallel run); default 1..seeds. */
   seedList?: number[];
   /**
@@ -84,13 +89,43 @@ export interface RunIdentity {
 /** The run's identity, id, folder and resolved config (nothing is run). */
 export async function resolveRun<C extends object, M extends MetricTree>(
   exp: Experiment<C, M>,
-  opts: Pick<RunOptions, 'profile' | 'overrides' | 'root'>,
+  opts: Pick<RunOptions, 'profile' | 'overrides' | 'root' | 'backend'>,
 ): Promise<{ config: C; identity: RunIdentity; hash: string; dir: string }> {
   const backend = await initBackend();
   const config = resolveExperimentConfig(exp, opts.profile, opts.overrides);
-  const identity: RunIdentity = { experiment: exp.name, version: exp.version, config, data: await exp.dataIdentity(config), backend: backend.backend };
+  const data = await exp.dataIdentity(config, { root: path.resolve(runsRoot(opts.root)) });
+  const identity: RunIdentity = { experiment: exp.name, version: exp.version, config, data, backend: opts.backend ?? backend.backend };
   const hash = hashOf(identity).slice(0, 16);
   return { config, identity, hash, dir: path.join(runsRoot(opts.root), exp.name, hash) };
+}
+
+/**
+ * A base (a run other runs start from) is an artefact, like a downloaded checkpoint: the request's run made by this
+ * engine if the store has it finished, else one made by another engine that may share it (`artefactBackends`) and
+ * is finished in the store or shipped in data/bases, else this engine's, to be computed. The engine chosen is in
+ * the returned identity, so the runs that start from the base can name it.
+ */
+export async function resolveArtefactRun<C extends object, M extends MetricTree>(
+  exp: Experiment<C, M>,
+  opts: Pick<RunOptions, 'profile' | 'overrides' | 'root'>,
+): Promise<{ config: C; identity: RunIdentity; hash: string; dir: string; backend: string }> {
+  await initBackend();
+  const engines = artefactBackends();
+  const candidates = await Promise.all(engines.map(async (backend) => ({ ...(await resolveRun(exp, { ...opts, backend })), backend })));
+  const finished = candidates.find((c) => fs.existsSync(path.join(c.dir, 'summary.json')));
+  return finished ?? candidates.find((c) => isShipped(exp.name, c.hash)) ?? candidates[0];
+}
+
+/** Runs (finds, installs or computes) the artefact run `resolveArtefactRun` picks; says which engine made it when not this one. */
+export async function ensureArtefactRun<C extends object, M extends MetricTree>(
+  exp: Experiment<C, M>,
+  opts: RunOptions,
+): Promise<RunOutput<C, M> & { backend: string }> {
+  const chosen = await resolveArtefactRun(exp, opts);
+  const run = await runExperiment(exp, { ...opts, backend: chosen.backend });
+  if (chosen.backend !== backendInfo().backend)
+    console.error(`${exp.name}/${chosen.hash}: a base made by the ${chosen.backend} engine, used by ${backendInfo().backend}`);
+  return { ...run, backend: chosen.backend };
 }
 
 export function runsRoot(root?: string): string {
@@ -177,6 +212,8 @@ export async function runExperiment<C extends object, M extends MetricTree = Met
   const mine = opts.seedList ?? allSeeds;
   const done = (s: number) => fs.existsSync(path.join(dir, `seed-${s}`, 'result.json'));
   const pending = mine.filter((s) => !done(s));
+  if (pending.length > 0 && identity.backend !== backendInfo().backend)
+    throw new Error(`${exp.name}/${hash}: seeds ${pending.join(', ')} of a ${identity.backend} run cannot be computed on ${backendInfo().backend}`);
   fs.mkdirSync(dir, { recursive: true });
   if (!fs.existsSync(path.join(dir, 'config.json'))) writeJson(path.join(dir, 'config.json'), { ...identity, profile: opts.profile });
 

@@ -9,8 +9,8 @@ import { ALIGNMENT_VARIANT_NAMES, type AlignmentVariant } from '../data/answered
 import { alignment, baseOverrides } from './alignment';
 import { pretrain } from './pretrain';
 import { hamiltonian, baseTask } from './hamiltonian';
-import { baseIdentity, baseSteps, ensureHamiltonianBase, hamiltonianBaseDir } from './hamiltonian-base';
-import { resolveExperimentConfig, resolveRun, runExperiment, runsRoot } from './runner';
+import { baseIdentity, baseSteps, ensureHamiltonianBase, hamiltonianBaseDir, resolveHamiltonianBase } from './hamiltonian-base';
+import { ensureArtefactRun, resolveArtefactRun, resolveExperimentConfig, resolveRun, runsRoot } from './runner';
 import { Progress, type ProgressRenderer } from '../runs/progress';
 import type { ProfileName } from './types';
 import { initBackend } from '../backend';
@@ -32,7 +32,11 @@ export interface BaseRecipe {
   usedBy: { experiment: string; profiles: ProfileName[] };
   /** The command that trains it (and what `npm run bases -- --update <name>` runs in-process). */
   producedBy: string;
-  resolve(root?: string): Promise<ResolvedBase>;
+  /**
+   * The base a run would use now (resolveArtefactRun: this engine's, or a finished or shipped one of an engine that
+   * may share it), or with `backend` the identity that engine builds.
+   */
+  resolve(root?: string, backend?: string): Promise<ResolvedBase>;
   build(root?: string, progress?: ProgressRenderer): Promise<void>;
 }
 
@@ -41,12 +45,14 @@ function pretrainRecipe(name: string, producedBy: string, usedBy: BaseRecipe['us
     name,
     producedBy,
     usedBy,
-    async resolve(root) {
-      const { identity, hash, dir } = await resolveRun(pretrain, { ...request(), root });
+    async resolve(root, backend) {
+      const { identity, hash, dir } = backend
+        ? await resolveRun(pretrain, { ...request(), root, backend })
+        : await resolveArtefactRun(pretrain, { ...request(), root });
       return { kind: pretrain.name, hash, identity, dir, built: fs.existsSync(path.join(dir, 'summary.json')) };
     },
     async build(root, progress) {
-      await runExperiment(pretrain, { ...request(), seeds: 1, root, progress });
+      await ensureArtefactRun(pretrain, { ...request(), seeds: 1, root, progress });
     },
   };
 }
@@ -66,11 +72,17 @@ function hamiltonianRecipe(): BaseRecipe {
     name: 'hamiltonian',
     producedBy: 'npm run ham-base -- --profile paper',
     usedBy: { experiment: 'hamiltonian', profiles: ['quick', 'paper'] },
-    async resolve(root) {
-      await initBackend(); // the base's identity names the backend
+    async resolve(root, backend) {
+      await initBackend(); // the base's identity names the engine
       const { task, base } = request();
-      const dir = hamiltonianBaseDir(runsRoot(root), task, base);
-      return { kind: 'hamiltonian-base', hash: path.basename(dir), identity: baseIdentity(task, base), dir, built: fs.existsSync(path.join(dir, 'base.json')) };
+      const chosen = backend ? { dir: hamiltonianBaseDir(runsRoot(root), task, base, backend), backend } : resolveHamiltonianBase(runsRoot(root), task, base);
+      return {
+        kind: 'hamiltonian-base',
+        hash: path.basename(chosen.dir),
+        identity: baseIdentity(task, base, chosen.backend),
+        dir: chosen.dir,
+        built: fs.existsSync(path.join(chosen.dir, 'base.json')),
+      };
     },
     async build(root, render) {
       const { task, base } = request();
@@ -103,7 +115,9 @@ export function baseRecipe(name: string): BaseRecipe {
 export async function shippedBaseProblems(entry: ShippedBase, root?: string): Promise<string[]> {
   const recipe = BASE_RECIPES.find((b) => b.name === entry.name);
   if (!recipe) return [`data/bases/${entry.name} is shipped but no recipe builds it (remove it from data/bases/manifest.json)`];
-  const now = await recipe.resolve(root);
+  // Compared with what the engine that made it would build now: a base is an artefact that other engines use too.
+  const madeBy = (entry.identity as { backend?: string } | null)?.backend;
+  const now = await recipe.resolve(root, madeBy);
   const problems = verifyShipped(entry);
   if (now.kind !== entry.kind || now.hash !== entry.hash)
     problems.push(

@@ -97,13 +97,16 @@ export const tokenCues: Experiment<TokenCuesConfig, TokenCuesMetrics> = {
   workUnits: (c) => preferenceWorkUnits(c.data.nTrain, c.train, c.rewardModels.length),
   // The base model's weights (their checksums) are part of the run identity.
   // An in-project base (pretrained:<profile>) holds out the experiment's trait.
-  dataIdentity: async (c) => {
+  dataIdentity: async (c, store) => {
     const statements = await loadPersona(c.data.trait as PersonaTrait);
     checkTokenCueConfig(c.data, statements.filter((s) => s.matchingAnswer === 'Yes').length, 'experiment token-cues'); // before the base is trained or loaded
-    return { persona: DATA_FILES[personaFileName(c.data.trait as PersonaTrait)].sha256, base: await baseModelIdentity(c.base, { heldOutTrait: c.data.trait }) };
+    return {
+      persona: DATA_FILES[personaFileName(c.data.trait as PersonaTrait)].sha256,
+      base: await baseModelIdentity(c.base, { heldOutTrait: c.data.trait, root: store?.root }),
+    };
   },
   async runSeed(c, ctx) {
-    const base = await loadBaseModel(c.base, { heldOutTrait: c.data.trait });
+    const base = await loadBaseModel(c.base, { heldOutTrait: c.data.trait, root: ctx.runsRoot });
     try {
       return await runTokenCuesOnBase(c, ctx, base);
     } finally {

@@ -52,7 +52,10 @@ export interface Experiment<C extends object, M extends MetricTree = MetricTable
   validate(config: C): void;
   /** Units of work per seed, for the progress bar (e.g. optimizer steps). */
   workUnits(config: C): number;
-  /** What identifies the data beyond the config (e.g. file checksums); part of the run hash. */
-  dataIdentity(config: C): unknown | Promise<unknown>;
+  /**
+   * What identifies the data beyond the config (e.g. file checksums, the bases it starts from); part of the run
+   * hash. `store.root` is the run store the run belongs to, where its bases are looked up.
+   */
+  dataIdentity(config: C, store?: { root: string }): unknown | Promise<unknown>;
   runSeed(config: C, ctx: SeedContext): Promise<SeedResult<M>>;
 }

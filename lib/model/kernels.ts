@@ -4,9 +4,11 @@
  *    gradient kernel on wasm). Readable; the baseline of `npm run bench`; the oracle of the kernel tests.
  *  - 'fast': custom gradients shaped for the wasm backend, where only a plain 2-D matMul without transpose flags
  *    reaches XNNPACK (explicit transposes), tanh/exp are scalar loops (GELU through sigmoid, log-probs through
- *    softmax), and column sums are faster in two steps (see ../shared/docs/wasm-performance.md).
+ *    softmax), and column sums are faster in two steps (see ../shared/docs/wasm-performance.md). On wasm+openblas
+ *    (lib/native) products take transpose flags and batches, so those paths drop the explicit transposes.
  */
 import * as tf from '@tensorflow/tfjs';
+import { nativeKernelsActive } from '../native/openblas';
 
 export type KernelName = 'fast' | 'reference';
 
@@ -122,11 +124,35 @@ const depthwiseAttention = (q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, mask
     };
   })(q, k, v);
 
+/**
+ * Attention with batched products that take transpose flags (native BLAS honours them: no explicit transposes),
+ * and the same closed-form gradient as depthwiseAttention.
+ */
+const flaggedAttention = (q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, mask: tf.Tensor2D, scale: number): tf.Tensor3D =>
+  customOp((qi: tf.Tensor3D, ki: tf.Tensor3D, vi: tf.Tensor3D, save: tf.GradSaveFunc) => {
+    const p = tf.softmax(tf.matMul(qi, ki, false, true).mul(scale).add(mask)) as tf.Tensor3D; // (C, T, T)
+    save([qi, ki, vi, p]);
+    return {
+      value: tf.matMul(p, vi), // P V
+      gradFunc: (dO: tf.Tensor3D, [sq, sk, sv, sp]: tf.Tensor[]) => {
+        const dP = tf.matMul(dO, sv as tf.Tensor3D, false, true); // dO V^T
+        const dV = tf.matMul(sp as tf.Tensor3D, dO, true, false); // P^T dO
+        const dS = sp.mul(dP.sub(dP.mul(sp).sum(2, true))).mul(scale) as tf.Tensor3D;
+        return [tf.matMul(dS, sk as tf.Tensor3D), tf.matMul(dS, sq as tf.Tensor3D, true, false), dV]; // dS K, dS^T Q
+      },
+    };
+  })(q, k, v);
+
 const fastMatmul: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D = customOp((a: tf.Tensor2D, b: tf.Tensor2D, save: tf.GradSaveFunc) => {
   save([a, b]);
+  // XNNPACK takes plain 2-D products only, so the wasm path transposes explicitly; native BLAS takes the flags.
+  const flags = nativeKernelsActive();
   return {
     value: tf.matMul(a, b),
-    gradFunc: (dy: tf.Tensor2D, [sa, sb]: tf.Tensor[]) => [tf.matMul(dy, tf.transpose(sb as tf.Tensor2D)), tf.matMul(tf.transpose(sa as tf.Tensor2D), dy)],
+    gradFunc: (dy: tf.Tensor2D, [sa, sb]: tf.Tensor[]) =>
+      flags
+        ? [tf.matMul(dy, sb as tf.Tensor2D, false, true), tf.matMul(sa as tf.Tensor2D, dy, true, false)]
+        : [tf.matMul(dy, tf.transpose(sb as tf.Tensor2D)), tf.matMul(tf.transpose(sa as tf.Tensor2D), dy)],
   };
 });
 
@@ -155,8 +181,9 @@ const fastGelu: (x: tf.Tensor2D) => tf.Tensor2D = customOp((x: tf.Tensor2D, save
 const fast: Kernels = {
   name: 'fast',
   attention(q, k, v, mask, scale) {
-    // Native backends have fast batched matmuls; the depthwise trick is for wasm (and cpu).
+    // Native products take batches and transpose flags; the depthwise trick is for plain wasm (and cpu).
     if (tf.getBackend() === 'tensorflow') return reference.attention(q, k, v, mask, scale);
+    if (nativeKernelsActive()) return flaggedAttention(q, k, v, mask, scale);
     return depthwiseAttention(q, k, v, mask, scale);
   },
   matmul: fastMatmul,

@@ -101,6 +101,8 @@ type ResolvedSpec = { kind: 'llama2c'; model: string; tokenizer: string } | { ki
 /** Options of a spec that trains on demand: `pretrained:<profile>` holds out this persona trait (default agreeableness). */
 export interface SpecOptions {
   heldOutTrait?: string;
+  /** The run store where `pretrained:<profile>` is looked up (and trained when missing); default runs/ or IMRM_RUNS_DIR. */
+  root?: string;
 }
 
 async function resolveSpec(spec: string, opts: SpecOptions = {}): Promise<ResolvedSpec> {
@@ -116,7 +118,7 @@ async function resolveSpec(spec: string, opts: SpecOptions = {}): Promise<Resolv
   if (spec.startsWith('hf:')) return { kind: 'hf', dir: await resolveHfDir(spec.slice(3)) };
   if (spec.startsWith('pretrained:')) {
     const { ensurePretrainedBase } = await import('../experiments/pretrained-base');
-    const found = await ensurePretrainedBase(spec.slice('pretrained:'.length) as 'quick', undefined, undefined, opts.heldOutTrait);
+    const found = await ensurePretrainedBase(spec.slice('pretrained:'.length) as 'quick', undefined, opts.root, opts.heldOutTrait);
     return { kind: 'checkpoint', dir: found.dir };
   }
   if (!fs.existsSync(spec)) {
@@ -143,10 +145,15 @@ export async function loadBaseModel(spec: string, opts: SpecOptions = {}): Promi
 }
 
 /**
- * What identifies a model spec's weights in run hashes, without loading them: the sha256 of its weights file(s).
- * pretrained:<profile> is trained first if no run exists (an experiment that names it needs it anyway).
+ * What identifies a model spec's weights in run hashes, without loading them: the sha256 of its weights file(s), or
+ * for pretrained:<profile> the pretrain run that makes them (kind/hash: its identity fixes the weights), so that
+ * nothing is trained to name it.
  */
-export async function baseModelIdentity(spec: string, opts: SpecOptions = {}): Promise<{ spec: string; sha256: string[] }> {
+export async function baseModelIdentity(spec: string, opts: SpecOptions = {}): Promise<{ spec: string; sha256?: string[]; run?: string }> {
+  if (spec.startsWith('pretrained:')) {
+    const { pretrainedBaseRun } = await import('../experiments/pretrained-base');
+    return { spec, run: await pretrainedBaseRun(spec.slice('pretrained:'.length) as 'quick', opts.root, opts.heldOutTrait) };
+  }
   const r = await resolveSpec(spec, opts);
   const files =
     r.kind === 'llama2c'

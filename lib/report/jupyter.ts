@@ -44,6 +44,23 @@ export function installJupyter(log: (s: string) => void = console.error): boolea
   return r.status === 0;
 }
 
+/**
+ * The native kernels (lib/native) when npm ci could not build them for want of OpenBLAS: as root on Debian, installs
+ * libopenblas-dev and pkg-config, then builds the addon (which prints one line either way); otherwise the wasm
+ * kernels run. Call it before the backend starts.
+ */
+export function ensureNativeBuilt(log: (s: string) => void = console.error): void {
+  const addon = path.join(PROJECT_ROOT, 'lib', 'native', 'build', 'Release', 'imrm_native.node');
+  if (process.env.IMRM_NATIVE === '0' || fs.existsSync(addon)) return;
+  const hasBlas = spawnSync('pkg-config', ['--exists', 'openblas']).status === 0;
+  if (!hasBlas && fs.existsSync('/usr/bin/apt-get') && process.getuid?.() === 0) {
+    log('installing OpenBLAS for the native kernels: apt-get install libopenblas-dev pkg-config');
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    spawnSync('apt-get', ['install', '-y', '-qq', 'libopenblas-dev', 'pkg-config'], { stdio: 'inherit', env });
+  }
+  spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'lib', 'native', 'build.cjs')], { stdio: 'inherit' });
+}
+
 /** Writes .jupyter/kernels/imrm-tslab/kernel.json pointing at scripts/tslab-kernel. */
 export function writeKernelspec(): string {
   const dir = path.join(JUPYTER_DIR, 'kernels', KERNEL_NAME);

@@ -19,6 +19,8 @@ export interface Provenance {
   backend: string;
   wasmSimd?: boolean;
   wasmThreads?: boolean;
+  /** wasm+openblas: the BLAS library, the processor kernel it chose and its threads. */
+  native?: { blas: string; core: string; threads: number };
   packages: Record<string, string>;
   node: string;
   host: string;
@@ -76,6 +78,7 @@ export function provenance(): Provenance {
     codeHash: libraryCodeHash(),
     backend: b.backend,
     ...(b.wasmSimd === undefined ? {} : { wasmSimd: b.wasmSimd, wasmThreads: b.wasmThreads }),
+    ...(b.native ? { native: b.native } : {}),
     packages: packageVersions(),
     node: process.version,
     host: os.hostname(),

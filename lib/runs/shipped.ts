@@ -61,6 +61,11 @@ export function rebuildingBases(): boolean {
   return process.env.IMRM_REBUILD_BASES === '1';
 }
 
+/** Whether data/bases ships runs/<kind>/<hash> (and it is used: not under --rebuild-bases). */
+export function isShipped(kind: string, hash: string, dir = SHIPPED_DIR): boolean {
+  return !rebuildingBases() && readManifest(dir).bases.some((b) => b.kind === kind && b.hash === hash);
+}
+
 /**
  * Before computing runs/<kind>/<hash> (folder `runDir`), installs the shipped base with that identity, if any.
  * Returns what it did, for the caller's log: installed, or why it computes the run instead; null when `kind` has no

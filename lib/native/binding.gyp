@@ -1,0 +1,11 @@
+{
+  "targets": [
+    {
+      "target_name": "imrm_native",
+      "sources": ["src/imrm_native.c"],
+      "cflags": ["-O3", "-std=c11", "<!@(pkg-config --cflags openblas)"],
+      "libraries": ["<!@(pkg-config --libs openblas)"],
+      "defines": ["NAPI_VERSION=8"]
+    }
+  ]
+}

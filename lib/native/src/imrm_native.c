@@ -1,0 +1,111 @@
+/*
+ * Native kernels for the wasm backend: they read and write tensors in place in the WebAssembly heap (the
+ * ArrayBuffer of the module's memory), so nothing is copied between JavaScript, wasm and BLAS.
+ *
+ *   sgemm(heap, batch, m, n, k, transA, transB, aOffset, bOffset, cOffset, aStride, bStride)
+ *     C[b] = op(A[b]) op(B[b]) for b < batch, row-major float32; offsets in bytes, strides in floats (0: the same
+ *     matrix for every b, as tfjs broadcasts a batch of one). op(A) is m x k, op(B) is k x n, C[b] is m x n.
+ *   blasInfo() -> { config, core, threads }
+ *   setThreads(n)
+ */
+#include <node_api.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <cblas.h>
+
+#define CHECK(call)                                                   \
+  do {                                                                \
+    if ((call) != napi_ok) {                                          \
+      napi_throw_error(env, NULL, "imrm-native: N-API call failed: " #call); \
+      return NULL;                                                    \
+    }                                                                 \
+  } while (0)
+
+static int64_t int_arg(napi_env env, napi_value v, int *ok) {
+  int64_t out = 0;
+  if (napi_get_value_int64(env, v, &out) != napi_ok) *ok = 0;
+  return out;
+}
+
+static napi_value sgemm(napi_env env, napi_callback_info info) {
+  size_t argc = 12;
+  napi_value argv[12];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 12) {
+    napi_throw_type_error(env, NULL, "sgemm: expected 12 arguments");
+    return NULL;
+  }
+  void *heap = NULL;
+  size_t heap_bytes = 0;
+  if (napi_get_arraybuffer_info(env, argv[0], &heap, &heap_bytes) != napi_ok) {
+    napi_throw_type_error(env, NULL, "sgemm: the first argument must be the wasm heap's ArrayBuffer");
+    return NULL;
+  }
+  int ok = 1;
+  int64_t batch = int_arg(env, argv[1], &ok), m = int_arg(env, argv[2], &ok), n = int_arg(env, argv[3], &ok);
+  int64_t k = int_arg(env, argv[4], &ok), trans_a = int_arg(env, argv[5], &ok), trans_b = int_arg(env, argv[6], &ok);
+  int64_t a_off = int_arg(env, argv[7], &ok), b_off = int_arg(env, argv[8], &ok), c_off = int_arg(env, argv[9], &ok);
+  int64_t a_stride = int_arg(env, argv[10], &ok), b_stride = int_arg(env, argv[11], &ok);
+  if (!ok || batch < 0 || m < 0 || n < 0 || k < 0 || a_off < 0 || b_off < 0 || c_off < 0 || a_stride < 0 || b_stride < 0) {
+    napi_throw_range_error(env, NULL, "sgemm: sizes, offsets and strides must be non-negative integers");
+    return NULL;
+  }
+  /* Every matrix must lie inside the heap: a wrong offset is an error here, never a write elsewhere. */
+  const uint64_t bytes = (uint64_t)heap_bytes;
+  const uint64_t last = batch > 0 ? (uint64_t)(batch - 1) : 0;
+  if (batch > 0 && ((uint64_t)a_off + 4 * (last * a_stride + (uint64_t)(m * k)) > bytes ||
+                    (uint64_t)b_off + 4 * (last * b_stride + (uint64_t)(k * n)) > bytes ||
+                    (uint64_t)c_off + 4 * ((uint64_t)batch * (uint64_t)(m * n)) > bytes)) {
+    napi_throw_range_error(env, NULL, "sgemm: a matrix lies outside the heap");
+    return NULL;
+  }
+  float *a = (float *)((char *)heap + a_off), *b = (float *)((char *)heap + b_off), *c = (float *)((char *)heap + c_off);
+  const int lda = trans_a ? (int)m : (int)k, ldb = trans_b ? (int)k : (int)n;
+  for (int64_t i = 0; i < batch; i++) {
+    if (k == 0) {
+      for (int64_t j = 0; j < m * n; j++) c[i * m * n + j] = 0.0f;
+      continue;
+    }
+    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, 1.0f,
+                a + i * a_stride, lda, b + i * b_stride, ldb, 0.0f, c + i * m * n, (int)n);
+  }
+  return NULL;
+}
+
+static napi_value blas_info(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out, config, core, threads;
+  CHECK(napi_create_object(env, &out));
+  CHECK(napi_create_string_utf8(env, openblas_get_config(), NAPI_AUTO_LENGTH, &config));
+  CHECK(napi_create_string_utf8(env, openblas_get_corename(), NAPI_AUTO_LENGTH, &core));
+  CHECK(napi_create_int32(env, openblas_get_num_threads(), &threads));
+  CHECK(napi_set_named_property(env, out, "config", config));
+  CHECK(napi_set_named_property(env, out, "core", core));
+  CHECK(napi_set_named_property(env, out, "threads", threads));
+  return out;
+}
+
+static napi_value set_threads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t n = 0;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 1 || napi_get_value_int32(env, argv[0], &n) != napi_ok || n < 1) {
+    napi_throw_range_error(env, NULL, "setThreads: expected a positive integer");
+    return NULL;
+  }
+  openblas_set_num_threads(n);
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_default, NULL},
+      {"blasInfo", NULL, blas_info, NULL, NULL, NULL, napi_default, NULL},
+      {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
+  };
+  CHECK(napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
+  return exports;
+}
+
+NAPI_MODULE_INIT() { return init(env, exports); }

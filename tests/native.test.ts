@@ -1,0 +1,129 @@
+/**
+ * The native kernels (lib/native): cblas_sgemm on the wasm heap against a plain JavaScript product (the oracle), every
+ * transpose flag and broadcast; bounds checks; the engine choice and its fallback. On a machine where the addon
+ * cannot build, the product tests are skipped and say why, except in CI, which installs OpenBLAS: there the engine
+ * must be native unless IMRM_NATIVE=0 asks for the fallback (.ci/run runs both).
+ */
+import { before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { setup } from './helpers';
+import { backendInfo, backendLine } from '../lib/backend';
+import { blasThreads, defaultCoreType, loadAddon, nativeKernelsActive, nativeProblem } from '../lib/native/openblas';
+import { Rng } from '../lib/random';
+
+before(setup);
+const native = () => backendInfo().backend === 'wasm+openblas';
+/** Skips (saying why) where the native engine is not running; returns whether it is. */
+function nativeOrSkip(t: { skip(reason: string): void }): boolean {
+  if (native()) return true;
+  t.skip(`native kernels not active (${nativeProblem() ?? `IMRM_BACKEND=${process.env.IMRM_BACKEND}`})`);
+  return false;
+}
+
+/** op(A) op(B) for row-major A, B of one batch entry, in float64. */
+function product(a: Float32Array, b: Float32Array, m: number, n: number, k: number, ta: boolean, tb: boolean): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += (ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
+      out[i * n + j] = s;
+    }
+  return out;
+}
+
+const randn = (n: number, rng: Rng) => Float32Array.from({ length: n }, () => rng.normal());
+
+describe('engine choice', () => {
+  it('CI runs the native engine unless IMRM_NATIVE=0 asks for the fallback', () => {
+    if (process.env.CI !== 'true') return;
+    const expected = process.env.IMRM_NATIVE === '0' ? 'wasm' : 'wasm+openblas';
+    assert.equal(backendInfo().backend, expected, backendLine());
+  });
+
+  it('records the BLAS library, its processor kernel and threads in the backend info', (t) => {
+    if (!nativeOrSkip(t)) return;
+    const info = backendInfo().native;
+    assert.ok(info, 'backend info without native details');
+    assert.match(info.blas, /OpenBLAS \d+\.\d+/);
+    assert.ok(info.core.length > 0 && info.threads >= 1, JSON.stringify(info));
+    assert.match(backendLine(), /^backend wasm\+openblas \(OpenBLAS/);
+    assert.ok(nativeKernelsActive());
+  });
+
+  it('IMRM_NATIVE=0 gives plain wasm and one line that says why', () => {
+    const code = "require('./lib/backend').initBackend().then((b) => console.log(require('./lib/backend').backendLine(b)))";
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], {
+      cwd: path.resolve(__dirname, '..'),
+      env: { ...process.env, IMRM_NATIVE: '0', IMRM_BACKEND: '' },
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'backend wasm; not wasm+openblas: IMRM_NATIVE=0');
+  });
+
+  it('picks Haswell kernels for an AVX2+FMA processor only when OPENBLAS_CORETYPE is unset, and validates IMRM_BLAS_THREADS', () => {
+    assert.equal(defaultCoreType(undefined, new Set(['sse2', 'avx2', 'fma'])), 'Haswell');
+    assert.equal(defaultCoreType(undefined, new Set(['sse2', 'avx'])), null);
+    assert.equal(defaultCoreType('Zen', new Set(['avx2', 'fma'])), null);
+    assert.equal(blasThreads(undefined), 1);
+    assert.equal(blasThreads('2'), 2);
+    assert.throws(() => blasThreads('two'), /IMRM_BLAS_THREADS must be a positive integer, got 'two'/);
+  });
+});
+
+describe('native products (cblas_sgemm on the wasm heap)', () => {
+  it('equal the plain product for every transpose flag, batch and broadcast', (t) => {
+    if (!nativeOrSkip(t)) return;
+    const rng = new Rng(3);
+    const [m, n, k] = [5, 4, 7];
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
+      for (const [batchA, batchB] of [
+        [3, 3],
+        [1, 3],
+        [3, 1],
+      ]) {
+        const a = randn(batchA * m * k, rng);
+        const b = randn(batchB * k * n, rng);
+        const at = tf.tensor3d(a, ta ? [batchA, k, m] : [batchA, m, k]);
+        const bt = tf.tensor3d(b, tb ? [batchB, n, k] : [batchB, k, n]);
+        const c = tf.matMul(at, bt, ta, tb);
+        const got = c.dataSync();
+        assert.deepEqual(c.shape, [Math.max(batchA, batchB), m, n]);
+        for (let i = 0; i < Math.max(batchA, batchB); i++) {
+          const want = product(a.subarray((batchA === 1 ? 0 : i) * m * k), b.subarray((batchB === 1 ? 0 : i) * k * n), m, n, k, ta, tb);
+          for (let j = 0; j < m * n; j++) assert.ok(Math.abs(got[i * m * n + j] - want[j]) < 1e-4, `ta ${ta} tb ${tb} batch ${batchA}/${batchB} [${i}, ${j}]`);
+        }
+        tf.dispose([at, bt, c]);
+      }
+    }
+  });
+
+  it('an empty inner dimension gives zeros; rank-4 batches work', (t) => {
+    if (!nativeOrSkip(t)) return;
+    const z = tf.matMul(tf.zeros([2, 3, 0]), tf.zeros([2, 0, 4]));
+    assert.deepEqual(Array.from(z.dataSync()), new Array(24).fill(0));
+    const a = tf.ones([2, 2, 3, 4]);
+    const c = tf.matMul(a, tf.ones([2, 2, 4, 5]));
+    assert.deepEqual(c.shape, [2, 2, 3, 5]);
+    assert.ok(Array.from(c.dataSync()).every((v) => v === 4));
+    tf.dispose([z, a, c]);
+  });
+
+  it('refuses a matrix outside the heap instead of writing there', (t) => {
+    if (!nativeOrSkip(t)) return;
+    const addon = loadAddon();
+    assert.ok(addon);
+    const heap = new ArrayBuffer(64);
+    assert.throws(() => addon.sgemm(heap, 1, 4, 4, 4, 0, 0, 0, 0, 16, 16, 16), /outside the heap/);
+    assert.throws(() => addon.sgemm(heap, 1, 2, 2, 2, 0, 0, -4, 0, 0, 4, 4), /non-negative/);
+  });
+});
