@@ -43,6 +43,19 @@ describe('seeds and hashes', () => {
     assert.equal(canonicalJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: null } }), '{"a":{"c":null,"d":[2,{"e":0,"f":1}]},"b":1}');
     assert.equal(hashOf({ x: 1, y: 2 }), hashOf({ y: 2, x: 1 }));
   });
+
+  it('refuses what JSON would blur, so different configs never share an identity', () => {
+    // JSON.stringify turns each of these into {} or null or drops it: {a: new Map([[1, 2]])} and {a: new Map()} would collide.
+    assert.throws(() => canonicalJson({ a: new Map([[1, 2]]) }), /the value\.a is a Map/);
+    assert.throws(() => canonicalJson({ s: new Set([1]) }), /the value\.s is a Set/);
+    assert.throws(() => canonicalJson({ when: new Date(0) }), /the value\.when is a Date/);
+    assert.throws(() => canonicalJson({ ids: new Int32Array(2) }), /the value\.ids is a Int32Array/);
+    assert.throws(() => canonicalJson({ xs: [1, undefined] }), /the value\.xs\[1\] is undefined/);
+    assert.throws(() => canonicalJson({ f: () => 1 }), /the value\.f is a function/);
+    assert.throws(() => canonicalJson({ x: Number.NaN }), /non-finite/);
+    assert.equal(canonicalJson({ a: 1, gone: undefined }), '{"a":1}', 'an undefined key is left out, as in JSON');
+    assert.equal(canonicalJson(Object.assign(Object.create(null), { b: 2 })), '{"b":2}');
+  });
 });
 
 describe('building a shared artefact once across processes and hosts', () => {

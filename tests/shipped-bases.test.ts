@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { setup } from './helpers';
 import { BASE_RECIPES, baseRecipe, basesUsedBy, identityDiff, shippedBaseProblems } from '../lib/experiments/shipped-bases';
 import { SHIPPED_DIR, installShipped, readManifest, shipRun, verifyShipped, writeManifest } from '../lib/runs/shipped';
-import { runExperiment } from '../lib/experiments/runner';
+import { resolveRun, runExperiment } from '../lib/experiments/runner';
 import { pretrain } from '../lib/experiments/pretrain';
 
 before(setup);
@@ -19,9 +19,13 @@ describe('shipped bases (data/bases)', () => {
     });
   }
 
+  it('ships bases at all (the checks below would otherwise pass on nothing)', () => {
+    assert.ok(manifest.bases.length > 0, `data/bases/manifest.json lists no base`);
+  });
+
   it('a shipped base whose recorded version or config differs from the code is reported stale, naming what differs', async () => {
-    const entry = manifest.bases[0] ?? null;
-    if (!entry) return; // nothing shipped: nothing can be stale
+    const entry = manifest.bases.find((b) => b.kind === 'pretrain');
+    assert.ok(entry, 'no shipped pretrain base to check');
     const identity = structuredClone(entry.identity) as { version: number; config: { train: { steps: number } } };
     identity.version += 1;
     identity.config.train.steps += 1;
@@ -48,11 +52,14 @@ describe('shipped bases (data/bases)', () => {
 
   it('a shipped base is what a fresh run store gets, through the runner, instead of training', async () => {
     const entry = manifest.bases.find((b) => b.kind === 'pretrain');
-    if (!entry) return;
+    assert.ok(entry, 'no shipped pretrain base to check');
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'store-'));
     const recipe = baseRecipe(entry.name);
-    assert.equal((await recipe.resolve(root)).built, false);
-    await recipe.build(root); // would take ~17 min if it trained
+    const before = await recipe.resolve(root);
+    assert.equal(before.built, false);
+    // Fail fast rather than train for 17 minutes when the code no longer builds the shipped identity.
+    assert.equal(`${before.kind}/${before.hash}`, `${entry.kind}/${entry.hash}`, 'the code resolves another identity than the shipped one');
+    await recipe.build(root);
     const r = await recipe.resolve(root);
     assert.ok(r.built);
     const model = path.join('seed-1', 'model', 'model.safetensors');
@@ -70,7 +77,8 @@ describe('shipped bases (data/bases)', () => {
     const [built, store, shipped] = ['built', 'store', 'shipped'].map((d) => path.join(tmp, d));
     const run = await runExperiment(pretrain, { profile: 'smoke', seeds: 1, root: built });
     const hash = path.basename(run.dir);
-    writeManifest({ bases: [shipRun('tiny', 'pretrain', hash, {}, run.dir, 'test', shipped)] }, shipped);
+    const { identity } = await resolveRun(pretrain, { profile: 'smoke', root: built });
+    writeManifest({ bases: [shipRun('tiny', 'pretrain', hash, identity, run.dir, 'test', shipped)] }, shipped);
     const entry = readManifest(shipped).bases[0];
     assert.deepEqual(verifyShipped(entry, shipped), []);
     assert.ok(Object.keys(entry.files).includes(path.join('seed-1', 'model', 'model.safetensors')));
@@ -92,6 +100,10 @@ describe('shipped bases (data/bases)', () => {
     } finally {
       delete process.env.IMRM_REBUILD_BASES;
     }
+    // A manifest entry whose identity is not the one its hash names is refused.
+    writeManifest({ bases: [{ ...entry, identity: { edited: true } }] }, shipped);
+    assert.throws(() => installShipped('pretrain', hash, path.join(store, 'v'), shipped), /records identity hash [0-9a-f]{16} under hash/);
+    writeManifest({ bases: [entry] }, shipped);
     fs.appendFileSync(path.join(shipped, 'tiny', 'seed-1', 'result.json'), ' ');
     assert.throws(() => installShipped('pretrain', hash, path.join(store, 'w'), shipped), /shipped base tiny is damaged: .*result\.json: sha256 differs/);
     fs.rmSync(tmp, { recursive: true, force: true });

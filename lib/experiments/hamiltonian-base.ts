@@ -306,11 +306,9 @@ export async function ensureHamiltonianBase(
   if (backend !== backendInfo().backend)
     console.error(`hamiltonian-base/${path.basename(dir)}: a base made by the ${backend} engine, used by ${backendInfo().backend}`);
   if (!fs.existsSync(dir)) {
-    // A shipped base (data/bases) is copied whole into a temporary folder, then renamed into place.
-    const tmp = `${dir}.shipped-${process.pid}`;
-    const note = installShipped('hamiltonian-base', path.basename(dir), tmp);
+    // A shipped base (data/bases) is installed whole (a temporary folder renamed into place), or nothing is.
+    const note = installShipped('hamiltonian-base', path.basename(dir), dir);
     if (note) console.error(note);
-    if (fs.existsSync(tmp)) fs.renameSync(tmp, dir);
   }
   return { dir, outcome: await buildHamiltonianBase(task, base, dir, opts) };
 }

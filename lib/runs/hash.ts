@@ -3,17 +3,33 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.keys(value as object)
+/**
+ * JSON with sorted keys: the text a run identity is hashed from. Only plain data may enter: anything JSON would
+ * silently turn into {} or null or drop (a Map, a Set, a Date, a typed array, a class instance, a function,
+ * undefined in an array, a non-finite number) is an error naming where it is, so two different configs can never
+ * share an identity. An object key whose value is undefined is left out, as in JSON.
+ */
+export function canonicalJson(value: unknown, where = 'the value'): string {
+  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`canonicalJson: ${where} is the non-finite number ${value}`);
+    return JSON.stringify(value);
+  }
+  if (Array.isArray(value)) return `[${value.map((v, i) => canonicalJson(v, `${where}[${i}]`)).join(',')}]`;
+  if (typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null)
+      throw new Error(
+        `canonicalJson: ${where} is a ${proto?.constructor?.name ?? 'non-plain object'}; an identity holds only plain objects, arrays, strings, numbers, booleans and null`,
+      );
+    const record = value as Record<string, unknown>;
+    const entries = Object.keys(record)
       .sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+      .filter((k) => record[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k], `${where}.${k}`)}`);
     return `{${entries.join(',')}}`;
   }
-  if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`canonicalJson: non-finite number ${value}`);
-  return JSON.stringify(value);
+  throw new Error(`canonicalJson: ${where} is ${value === undefined ? 'undefined' : `a ${typeof value}`}, which JSON cannot hold`);
 }
 
 export function sha256(text: string | Buffer): string {

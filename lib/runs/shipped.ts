@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { filesUnder, sha256 } from './hash';
+import { filesUnder, hashOf, sha256 } from './hash';
 
 export const SHIPPED_DIR = path.resolve(__dirname, '..', '..', 'data', 'bases');
 const MANIFEST = 'manifest.json';
@@ -78,14 +78,30 @@ export function installShipped(kind: string, hash: string, runDir: string, dir =
   if (rebuildingBases()) return `${where}: --rebuild-bases: computing it, not installing a shipped base`;
   const entry = shipped.find((b) => b.hash === hash);
   if (!entry) return `${where}: not a shipped base (data/bases has ${shipped.map((b) => b.name).join(', ')}); computing it`;
+  // The manifest's identity must be the one its hash names: a hand-edited entry never passes for another run.
+  const recorded = hashOf(entry.identity).slice(0, 16);
+  if (recorded !== entry.hash)
+    throw new Error(
+      `shipped base ${entry.name}: data/bases/${MANIFEST} records identity hash ${recorded} under hash ${entry.hash} (regenerate it: npm run bases -- --update ${entry.name})`,
+    );
   const problems = verifyShipped(entry, dir);
   if (problems.length) throw new Error(`shipped base ${entry.name} is damaged: ${problems.join('; ')} (git checkout data/bases, or run with --rebuild-bases)`);
+  // Copied whole into a temporary folder first, then renamed into place: a reader never sees half a base.
+  const tmp = `${runDir}.shipped-${process.pid}-${Date.now()}`;
   for (const rel of Object.keys(entry.files)) {
-    const target = path.join(runDir, rel);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    const tmp = `${target}.${process.pid}.tmp`;
-    fs.copyFileSync(path.join(dir, entry.name, rel), tmp);
-    fs.renameSync(tmp, target);
+    fs.mkdirSync(path.dirname(path.join(tmp, rel)), { recursive: true });
+    fs.copyFileSync(path.join(dir, entry.name, rel), path.join(tmp, rel));
+  }
+  if (!fs.existsSync(runDir)) {
+    fs.mkdirSync(path.dirname(runDir), { recursive: true });
+    fs.renameSync(tmp, runDir);
+  } else {
+    // A folder left by an interrupted computation: each file replaced atomically.
+    for (const rel of Object.keys(entry.files)) {
+      fs.mkdirSync(path.dirname(path.join(runDir, rel)), { recursive: true });
+      fs.renameSync(path.join(tmp, rel), path.join(runDir, rel));
+    }
+    fs.rmSync(tmp, { recursive: true, force: true });
   }
   return `${where}: installed the shipped base data/bases/${entry.name} (identity matches, ${Object.keys(entry.files).length} files, sha256 verified)`;
 }
