@@ -63,6 +63,25 @@ describe('RESULTS.md generator', () => {
     fs.rmSync(root, { recursive: true });
   });
 
+  it('an older run with another metric layout, or a damaged summary, is marked, never crashing the page', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'imrm-results-'));
+    const put = (id: string, text: string) => {
+      fs.mkdirSync(path.join(root, id), { recursive: true });
+      fs.writeFileSync(path.join(root, id, 'summary.json'), text);
+    };
+    // A token-cues summary from before its metrics were grouped by reward model (the layout headlines read now).
+    put('token-cues/old', JSON.stringify(summary({ experiment: 'token-cues', version: 0, results: { accuracy: aggregate([0.5, 0.6]) } })));
+    put('toy-copy/torn', '{"experiment": "toy-co');
+    const runs = readRunStore(root);
+    assert.deepEqual(
+      runs.map((r) => r.id),
+      ['token-cues/old'],
+    );
+    const page = resultsMarkdown(runs, ['token-cues'], { versions: { 'token-cues': 2 }, profileConfig: () => ({}), generatedAt: '2026-12-04' });
+    assert.match(page, /run `token-cues\/old` · version 0 · older metric layout \(.+\): \*\*older version: recompute before citing\*\*/);
+    fs.rmSync(root, { recursive: true });
+  });
+
   it('shows overrides as key=value leaves and marks dirty commits', () => {
     assert.deepEqual(configDifferences({ a: { b: 1, c: [1, 2] }, d: 'x' }, { a: { b: 1, c: [1] }, d: 'y' }), ['a.c=[1,2]', 'd="x"']);
     assert.equal(

@@ -77,14 +77,19 @@ describe('building a shared artefact once across processes and hosts', () => {
     fs.writeFileSync(`${second}.lock`, holder(os.hostname(), 4194304999));
     assert.equal(await buildOnce(second, async () => fs.mkdirSync(second)), 'built');
     assert.ok(!fs.existsSync(`${second}.lock`));
-    // Another host's lock: live while its heartbeat is fresh, stale once it is older than staleMs.
+    // Another host's lock, whose clock is two hours behind ours: live while its heartbeat moves, stale once it has
+    // not moved for staleMs of our own watching (never judged by comparing the two clocks).
     const remote = path.join(dir, 'remote.lock');
     fs.writeFileSync(remote, holder('some-other-host', 1));
-    assert.equal(isStale(remote, 60_000), false);
-    const old = new Date(Date.now() - 120_000);
-    fs.utimesSync(remote, old, old);
-    assert.equal(isStale(remote, 60_000), true);
-    const taken = tryLock(remote, { staleMs: 60_000 });
+    const behind = (s: number) => new Date(Date.now() - 2 * 3600_000 + s * 1000);
+    fs.utimesSync(remote, behind(0), behind(0));
+    assert.equal(isStale(remote, 40), false, 'first seen: not judged yet');
+    await new Promise((r) => setTimeout(r, 60));
+    fs.utimesSync(remote, behind(1), behind(1)); // a heartbeat
+    assert.equal(isStale(remote, 40), false, 'its heartbeat moved: alive, however old its clock');
+    await new Promise((r) => setTimeout(r, 60));
+    assert.equal(isStale(remote, 40), true, 'no heartbeat for longer than staleMs');
+    const taken = tryLock(remote, { staleMs: 40 });
     assert.ok(taken, 'a stale remote lock is taken over');
     assert.equal(tryLock(remote), null, 'a held lock is not taken twice');
     taken.release();
@@ -111,6 +116,22 @@ describe('building a shared artefact once across processes and hosts', () => {
       buildOnce(path.join(dir, 'never'), async () => undefined),
       /did not create/,
     );
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('a holder whose lock was taken over during its build does not commit (fencing)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'imrm-lock-'));
+    const target = path.join(dir, 'result.json');
+    await assert.rejects(
+      buildOnce(target, async (fence) => {
+        // Another process judged us dead and took the lock over while we computed.
+        fs.writeFileSync(`${target}.lock`, holder('other-host', 7));
+        fence();
+        fs.writeFileSync(target, 'committed');
+      }),
+      /taken over by another process during the build; not committing/,
+    );
+    assert.ok(!fs.existsSync(target), 'nothing committed');
     fs.rmSync(dir, { recursive: true });
   });
 

@@ -18,7 +18,7 @@ import { hashOf } from '../runs/hash';
 import { type Provenance, provenance } from '../runs/env';
 import { aggregate } from '../runs/stats';
 import { Progress, type ProgressRenderer } from '../runs/progress';
-import { buildOnce, writeFileAtomic } from '../runs/lock';
+import { UnreadableFileError, buildOnce, moveAside, readJsonFile, writeFileAtomic } from '../runs/lock';
 import { installShipped, isShipped } from '../runs/shipped';
 import { type Aggregated, type Experiment, type MetricTable, type MetricTree, PROFILES, type ProfileName, type SeedResult } from './types';
 
@@ -196,7 +196,24 @@ export interface StoredSeedResult<M extends MetricTree = MetricTable> extends Se
 }
 
 function readSeedResult<M extends MetricTree>(dir: string, seed: number): StoredSeedResult<M> {
-  return JSON.parse(fs.readFileSync(path.join(dir, `seed-${seed}`, 'result.json'), 'utf8'));
+  return readJsonFile(path.join(dir, `seed-${seed}`, 'result.json'));
+}
+
+/**
+ * Whether seed `s` has a readable result. One that exists but cannot be read (truncated by a crash, damaged) is
+ * moved aside, with one line saying so, and the seed counts as not done: it is computed again.
+ */
+function seedDone(dir: string, s: number): boolean {
+  const file = path.join(dir, `seed-${s}`, 'result.json');
+  if (!fs.existsSync(file)) return false;
+  try {
+    readJsonFile(file);
+    return true;
+  } catch (e) {
+    if (!(e instanceof UnreadableFileError)) throw e;
+    console.error(`${e.message}: moved aside to ${path.basename(moveAside(file))}; seed ${s} is computed again`);
+    return false;
+  }
 }
 
 export async function runExperiment<C extends object, M extends MetricTree = MetricTable>(exp: Experiment<C, M>, opts: RunOptions): Promise<RunOutput<C, M>> {
@@ -210,7 +227,7 @@ export async function runExperiment<C extends object, M extends MetricTree = Met
   }
   const allSeeds = Array.from({ length: opts.seeds }, (_, i) => i + 1);
   const mine = opts.seedList ?? allSeeds;
-  const done = (s: number) => fs.existsSync(path.join(dir, `seed-${s}`, 'result.json'));
+  const done = (s: number) => seedDone(dir, s);
   const pending = mine.filter((s) => !done(s));
   if (pending.length > 0 && identity.backend !== backendInfo().backend)
     throw new Error(`${exp.name}/${hash}: seeds ${pending.join(', ')} of a ${identity.backend} run cannot be computed on ${backendInfo().backend}`);
@@ -224,7 +241,7 @@ export async function runExperiment<C extends object, M extends MetricTree = Met
     // Under a lock: another process (a shard on another host) computing this seed is waited for, not repeated.
     await buildOnce(
       path.join(seedDir, 'result.json'),
-      async () => {
+      async (fence) => {
         progress.setLabel(`${exp.name} seed ${seed}`);
         const t0 = Date.now();
         let r: SeedResult<M>;
@@ -234,6 +251,7 @@ export async function runExperiment<C extends object, M extends MetricTree = Met
           throw explainBackendError(e, `${exp.name} seed ${seed}`);
         }
         const stored: StoredSeedResult<M> = { ...r, seconds: (Date.now() - t0) / 1000, provenance: provenance() };
+        fence(); // still the lock's holder: commit
         writeJson(path.join(seedDir, 'result.json'), stored);
       },
       {

@@ -30,7 +30,7 @@ export function writeSafetensors(path: string, tensors: Record<string, RawTensor
   const headerBytes = Buffer.from(json, 'utf8');
   const size = Buffer.alloc(8);
   size.writeBigUInt64LE(BigInt(headerBytes.length), 0);
-  const tmp = `${path}.tmp`;
+  const tmp = `${path}.${process.pid}.${Math.random().toString(16).slice(2, 10)}.tmp`; // unique: two writers never share it
   const fd = fs.openSync(tmp, 'w');
   try {
     fs.writeSync(fd, size);

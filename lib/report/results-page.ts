@@ -10,6 +10,7 @@ import { PROFILES, type ProfileName } from '../experiments/types';
 import { formatSeconds } from '../runs/progress';
 import { formatCi, formatSeeds } from './format';
 import { headlines } from './headlines';
+import { readJsonFile } from '../runs/lock';
 
 export interface StoredRun {
   /** Run folder relative to the store root, e.g. token-cues/930d3d5c2a1b4c5d. */
@@ -25,7 +26,14 @@ export function readRunStore(root: string): StoredRun[] {
     if (!fs.statSync(dir).isDirectory()) return [];
     return fs.readdirSync(dir).flatMap((hash) => {
       const file = path.join(dir, hash, 'summary.json');
-      return fs.existsSync(file) ? [{ id: `${experiment}/${hash}`, summary: JSON.parse(fs.readFileSync(file, 'utf8')) as Summary<object> }] : [];
+      if (!fs.existsSync(file)) return [];
+      try {
+        return [{ id: `${experiment}/${hash}`, summary: readJsonFile<Summary<object>>(file) }];
+      } catch (e) {
+        // A damaged summary is rewritten from its seeds by running the same request again.
+        console.error(`results: skipped ${(e as Error).message}; run its request again to rewrite it`);
+        return [];
+      }
     });
   });
 }
@@ -74,7 +82,19 @@ function runSection(run: StoredRun, opts: ResultsPageOptions): string {
   const current = opts.versions[s.experiment];
   const stale = current !== undefined && s.version !== current ? ` — **version ${s.version}; the code is at version ${current}: recompute before citing**` : '';
   const overrides = overridesOf(run, opts);
-  const rows = headlines(s);
+  let rows: ReturnType<typeof headlines>;
+  try {
+    rows = headlines(s);
+  } catch (e) {
+    // A run stored by an older version can have another metric layout: shown as such, never crashing the page.
+    const why = `older metric layout (${(e as Error).message.split('\n')[0]})`;
+    return [
+      `### ${s.experiment} · ${s.profile}`,
+      '',
+      `run \`${run.id}\` · version ${s.version ?? '?'} · ${why}: **older version: recompute before citing**`,
+      '',
+    ].join('\n');
+  }
   const head = [
     `### ${s.experiment} · ${s.profile}${overrides.length ? ` with ${overrides.map((o) => `\`${shorten(o)}\``).join(', ')}` : ''}`,
     '',

@@ -24,11 +24,50 @@ function alive(pid: number): boolean {
 
 const unique = () => `${os.hostname()}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
 
-/** Writes `text` to `file` through a uniquely named temporary file and a rename: a reader never sees half a file. */
-export function writeFileAtomic(file: string, text: string): void {
+/**
+ * Writes `text` to `file` through a uniquely named temporary file and a rename: a reader never sees half a file. A
+ * failed write (a full disk, a quota) removes its temporary file and says which file could not be written.
+ */
+export function writeFileAtomic(file: string, text: string | Uint8Array): void {
   const tmp = `${file}.${unique()}.tmp`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    const err = e as NodeJS.ErrnoException;
+    throw new Error(
+      `could not write ${file}: ${err.code ? `${err.code}, ` : ''}${err.message}${err.code === 'ENOSPC' ? ' (the disk is full: free space and run again; finished seeds are kept)' : ''}`,
+    );
+  }
+}
+
+/** A JSON file that exists but cannot be read (truncated by a crash, or damaged). */
+export class UnreadableFileError extends Error {
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
+    super(`${file} is unreadable (${reason})`);
+    this.name = 'UnreadableFileError';
+  }
+}
+
+/** Parses a JSON file; an unreadable one is an UnreadableFileError naming it (JSON.parse names no file). */
+export function readJsonFile<T>(file: string): T {
+  const text = fs.readFileSync(file, 'utf8');
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new UnreadableFileError(file, (e as Error).message);
+  }
+}
+
+/** Moves an unreadable file aside (kept for a post-mortem) and returns its new name. */
+export function moveAside(file: string): string {
+  const aside = `${file}.unreadable-${Date.now()}`;
+  fs.renameSync(file, aside);
+  return aside;
 }
 
 export interface LockOptions {
@@ -45,6 +84,8 @@ export interface LockHolder {
 }
 
 export interface Lock {
+  /** Whether the lock file still names this holder (false once another process took it over). */
+  held(): boolean;
   release(): void;
 }
 
@@ -56,17 +97,31 @@ function readHolder(lock: string): LockHolder | null {
   }
 }
 
-/** Whether the lock at `lock` belongs to nobody alive: a dead pid on this host, or no heartbeat for staleMs. */
+/**
+ * When this process first saw each lock's heartbeat (mtime) value, on its own clock: staleness is judged from how
+ * long the heartbeat has not moved while we watched, never by comparing the holder's clock with ours (hosts differ).
+ */
+const observed = new Map<string, { mtimeMs: number; since: number }>();
+
+/**
+ * Whether the lock at `lock` belongs to nobody alive: a dead pid on this host, or a heartbeat that has not moved for
+ * staleMs of this process's own watching.
+ */
 export function isStale(lock: string, staleMs: number): boolean {
-  let mtime: number;
+  let mtimeMs: number;
   try {
-    mtime = fs.statSync(lock).mtimeMs;
+    mtimeMs = fs.statSync(lock).mtimeMs;
   } catch {
     return false; // gone: not ours to judge
   }
   const holder = readHolder(lock);
   if (holder && holder.host === os.hostname() && holder.pid > 0 && !alive(holder.pid)) return true;
-  return Date.now() - mtime > staleMs;
+  const seen = observed.get(lock);
+  if (!seen || seen.mtimeMs !== mtimeMs) {
+    observed.set(lock, { mtimeMs, since: Date.now() });
+    return false;
+  }
+  return Date.now() - seen.since > staleMs;
 }
 
 /**
@@ -81,7 +136,8 @@ function takeOver(lock: string, judged: LockHolder | null): void {
     return; // someone else took it over first
   }
   const moved = readHolder(aside);
-  if (judged && moved && moved.token !== judged.token) {
+  // A readable lock that is not the one judged stale (or when the judged one could not be read) is put back.
+  if (moved && (!judged || moved.token !== judged.token)) {
     try {
       fs.linkSync(aside, lock);
     } catch {
@@ -106,7 +162,12 @@ export function tryLock(lock: string, opts: LockOptions = {}): Lock | null {
   const staleMs = opts.staleMs ?? 5 * 60_000;
   const me: LockHolder = { host: os.hostname(), pid: process.pid, token: crypto.randomBytes(8).toString('hex') };
   const mine = `${lock}.${unique()}.claim`;
-  fs.writeFileSync(mine, JSON.stringify(me));
+  try {
+    fs.writeFileSync(mine, JSON.stringify(me));
+  } catch (e) {
+    fs.rmSync(mine, { force: true });
+    throw new Error(`could not write the lock claim ${mine}: ${(e as Error).message}`);
+  }
   try {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
@@ -124,6 +185,7 @@ export function tryLock(lock: string, opts: LockOptions = {}): Lock | null {
       }
       const heartbeat = startHeartbeat(lock, opts.heartbeatMs ?? 30_000);
       return {
+        held: () => readHolder(lock)?.token === me.token,
         release() {
           void heartbeat.terminate();
           if (readHolder(lock)?.token === me.token) fs.rmSync(lock, { force: true });
@@ -140,12 +202,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Builds `target` once: the first process takes `<target>.lock` and builds; the others wait until the target
- * exists (a stale lock is taken over and the build resumed). The builder must create `target` atomically (e.g.
+ * exists (a stale lock is taken over and the build resumed). The builder checks `fence` before committing. The builder must create `target` atomically (e.g.
  * rename a finished temporary folder or write it with writeFileAtomic), so a waiter never sees half an artefact.
  */
 export async function buildOnce(
   target: string,
-  build: () => Promise<void>,
+  build: (fence: () => void) => Promise<void>,
   opts: LockOptions & { onWait?: (holder: LockHolder | null) => void; pollMs?: number } = {},
 ): Promise<'built' | 'found' | 'waited'> {
   const lockPath = `${target}.lock`;
@@ -159,8 +221,13 @@ export async function buildOnce(
       await sleep(opts.pollMs ?? 2000);
       continue;
     }
+    // The builder calls fence() right before it commits: it throws if another process has taken the lock over
+    // meanwhile (a takeover judged this holder dead), so two holders never both commit.
+    const fence = () => {
+      if (!lock.held()) throw new Error(`the lock ${lockPath} was taken over by another process during the build; not committing (run again)`);
+    };
     try {
-      if (!fs.existsSync(target)) await build();
+      if (!fs.existsSync(target)) await build(fence);
       if (!fs.existsSync(target)) throw new Error(`buildOnce: the build did not create ${target}`);
       return 'built';
     } finally {

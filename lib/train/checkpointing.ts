@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readSafetensors, writeSafetensors } from '../model/safetensors';
 import { rawToTensors, tensorsToRaw } from '../model/checkpoint';
 import type { AdamW } from './adamw';
+import { readJsonFile, writeFileAtomic } from '../runs/lock';
 
 export async function saveTrainingState(dir: string, vars: Record<string, tf.Variable>, optimizer: AdamW, state: Record<string, unknown>): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
@@ -16,17 +17,28 @@ export async function saveTrainingState(dir: string, vars: Record<string, tf.Var
   for (const [k, v] of Object.entries(vars)) tensors[`param.${k}`] = v;
   for (const [k, v] of Object.entries(optimizer.stateTensors())) tensors[`opt.${k}`] = v;
   writeSafetensors(path.join(dir, 'weights.safetensors'), await tensorsToRaw(tensors));
-  const tmp = path.join(dir, 'state.json.tmp');
-  fs.writeFileSync(tmp, JSON.stringify({ ...state, optimizerStep: optimizer.step }));
-  fs.renameSync(tmp, path.join(dir, 'state.json'));
+  writeFileAtomic(path.join(dir, 'state.json'), JSON.stringify({ ...state, optimizerStep: optimizer.step }));
 }
 
-/** Restores variables and optimizer in place; returns the saved state, or null when there is no checkpoint. */
+/**
+ * Restores variables and optimizer in place; returns the saved state, or null when there is no checkpoint. A
+ * checkpoint that cannot be read (a crash mid-write, a damaged file) is moved aside, with one line naming it, and
+ * null is returned: training starts over and, being deterministic, reaches the same result.
+ */
 export function loadTrainingState<S>(dir: string, vars: Record<string, tf.Variable>, optimizer: AdamW): S | null {
   const statePath = path.join(dir, 'state.json');
   if (!fs.existsSync(statePath)) return null;
-  const state = JSON.parse(fs.readFileSync(statePath, 'utf8'));
-  const raw = readSafetensors(path.join(dir, 'weights.safetensors')).tensors;
+  let state: { optimizerStep: number };
+  let raw: ReturnType<typeof readSafetensors>['tensors'];
+  try {
+    state = readJsonFile(statePath);
+    raw = readSafetensors(path.join(dir, 'weights.safetensors')).tensors;
+  } catch (e) {
+    const aside = `${dir}.unreadable-${Date.now()}`;
+    fs.renameSync(dir, aside);
+    console.error(`checkpoint ${dir} is unreadable (${(e as Error).message.split('\n')[0]}): moved aside to ${path.basename(aside)}; training starts over`);
+    return null;
+  }
   tf.tidy(() => {
     const params = rawToTensors(raw, 'param.');
     for (const [k, v] of Object.entries(vars)) {
