@@ -4,6 +4,7 @@
  * pretrained:<profile>, hf:...) as a Hugging Face folder: config.json + model.safetensors (+ tokenizer.json for
  * byte-level BPE tokenizers). A reward model's EX-RM head becomes 'score.weight' of <Arch>ForSequenceClassification.
  */
+import '../lib/experiments/pretrained-base'; // makes pretrained:<profile> specs resolvable
 import * as fs from 'node:fs';
 import { initBackend } from '../lib/backend';
 import { loadBaseModel } from '../lib/model/load';

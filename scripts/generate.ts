@@ -4,6 +4,7 @@
  * stories260K, llama2c:<model.bin>,<tokenizer.bin>, hf:<folder or hub id>, pretrained:<profile>, or a
  * checkpoint / run folder. Temperature 0 decodes greedily; sampling uses no top-k / top-p.
  */
+import '../lib/experiments/pretrained-base'; // makes pretrained:<profile> specs resolvable
 import { initBackend } from '../lib/backend';
 import { loadBaseModel, promptIds } from '../lib/model/load';
 import { generate } from '../lib/model/generate';

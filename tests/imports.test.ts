@@ -21,7 +21,67 @@ function importGraph(): Map<string, string[]> {
   return graph;
 }
 
+/**
+ * The layers of lib/, lowest first: a file may import its own layer and those below, never above. Files at the top
+ * of lib/ (backend, config, random) and lib/native belong with runs, the lowest.
+ */
+export const LAYERS: string[][] = [
+  ['runs', 'native', 'backend.ts', 'config.ts', 'random.ts'],
+  ['data', 'tokenizers'],
+  ['model'],
+  ['rewards'],
+  ['train', 'baselines'],
+  ['theory'],
+  ['experiments'],
+  ['report'],
+];
+
+function layerOf(rel: string): number {
+  const top = rel.split(path.sep)[0];
+  const i = LAYERS.findIndex((l) => l.includes(top));
+  if (i < 0) throw new Error(`lib/${rel}: its folder '${top}' is in no layer of tests/imports.test.ts`);
+  return i;
+}
+
+/** Every import of a lib/ file by lib/ files, static, dynamic (import('...')) or require('...'), type-only ones aside. */
+function allImports(): Array<{ from: string; to: string }> {
+  return filesUnder(LIB)
+    .filter((f) => f.endsWith('.ts'))
+    .flatMap((rel) => {
+      const p = path.join(LIB, rel);
+      const src = fs.readFileSync(p, 'utf8');
+      const specs = [
+        ...src.matchAll(/^(?:import|export)\s+(?!type\b)[^;]*?from\s+'(\.[^']+)'/gm),
+        ...src.matchAll(/^import\s+'(\.[^']+)'/gm),
+        ...src.matchAll(/\b(?:import|require)\(\s*'(\.[^']+)'\s*\)/g),
+      ].map((m) => m[1]);
+      return specs.map((s) => {
+        const to = path.relative(LIB, path.resolve(path.dirname(p), s));
+        return { from: rel, to: fs.existsSync(path.join(LIB, `${to}.ts`)) ? `${to}.ts` : to };
+      });
+    });
+}
+
 describe('lib imports', () => {
+  it('follow the layer order runs -> data/tokenizers -> model -> rewards -> train -> theory -> experiments -> report, dynamic imports included', () => {
+    const upward = allImports()
+      .filter(({ from, to }) => !to.startsWith('..') && layerOf(to) > layerOf(from))
+      .map(({ from, to }) => `lib/${from} imports lib/${to} (layer ${layerOf(to)} above ${layerOf(from)})`);
+    assert.deepEqual(upward, []);
+  });
+
+  it('the layer check sees dynamic imports and requires', () => {
+    const found = allImports().filter(({ from }) => from === path.join('native', 'openblas.ts'));
+    assert.ok(
+      found.every(({ to }) => layerOf(to) === 0),
+      JSON.stringify(found),
+    );
+    assert.ok(
+      [..."x = require('./a'); await import('../b')".matchAll(/\b(?:import|require)\(\s*'(\.[^']+)'\s*\)/g)].length === 2,
+      'the patterns match both forms',
+    );
+  });
+
   it('have no cycles (tslab, which loads lib/ in the notebooks, recurses forever on one)', () => {
     const graph = importGraph();
     const state = new Map<string, 'open' | 'done'>();

@@ -6,8 +6,7 @@
  * between bases are aggregated per seed (a paired 95% CI), not from the bases' separate CIs.
  */
 import { type Aggregate, aggregate, fitOfPoints, reliablyAbove, reliablyBelow } from '../runs/stats';
-import { formatCi, rewardModelLabel } from '../report/format';
-import { type FigureSpec, scatter } from '../report/figures';
+import { formatCi, rewardModelLabel } from '../runs/format';
 import type { Aggregated } from './types';
 import type { AlignmentMetrics } from './alignment';
 
@@ -155,27 +154,4 @@ export function alignmentTable(r: AlignmentResults): Array<Record<string, string
     ...Object.fromEntries(Object.entries(x.samePrefix).map(([rm, a]) => [`${rewardModelLabel(rm)} test-same-prefix`, formatCi(a)])),
     ...Object.fromEntries(Object.entries(x.original).map(([rm, a]) => [`${rewardModelLabel(rm)} test-original`, formatCi(a)])),
   }));
-}
-
-const ciLo = (a: Aggregate) => (a.ci95 ? a.ci95[0] : a.mean);
-const ciHi = (a: Aggregate) => (a.ci95 ? a.ci95[1] : a.mean);
-
-/** The family as one figure: each reward model's test-paraphrased accuracy against the base's hidden-state alignment, CIs both ways. */
-export function alignmentScatter(r: AlignmentResults, rewardModels: string[]): FigureSpec {
-  const rows = alignmentRows(r);
-  return scatter({
-    name: 'alignment-vs-accuracy',
-    title: "Test-paraphrased accuracy vs the base's hidden-state alignment (chance = 0.5)",
-    xTitle: 'hidden-state alignment of the base (centred cosines)',
-    yTitle: 'test-paraphrased accuracy',
-    series: rewardModels.map((rm) => ({
-      name: rewardModelLabel(rm),
-      text: rows.map((x) => x.variant),
-      showText: true,
-      x: rows.map((x) => x.hiddenAlignment.mean),
-      xCi: { lo: rows.map((x) => ciLo(x.hiddenAlignment)), hi: rows.map((x) => ciHi(x.hiddenAlignment)) },
-      y: rows.map((x) => x.paraphrased[rm].mean),
-      yCi: { lo: rows.map((x) => ciLo(x.paraphrased[rm])), hi: rows.map((x) => ciHi(x.paraphrased[rm])) },
-    })),
-  });
 }

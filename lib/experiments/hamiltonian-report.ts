@@ -1,5 +1,5 @@
 /** The computed conclusion of the Hamiltonian run (notebook 01), from its summary: tested with hand-made aggregates. */
-import { formatCi } from '../report/format';
+import { formatCi } from '../runs/format';
 import type { Summary } from './runner';
 
 const f3 = (x: number) => x.toFixed(3);

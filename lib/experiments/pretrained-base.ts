@@ -9,6 +9,7 @@ import type { ProfileName } from './types';
 import { ensureArtefactRun, resolveArtefactRun, resolveExperimentConfig } from './runner';
 import { pretrain } from './pretrain';
 import type { ProgressRenderer } from '../runs/progress';
+import { setPretrainedResolver } from '../model/load';
 
 export interface PretrainedLocation {
   /** The model folder (config.json + model.safetensors). */
@@ -47,3 +48,9 @@ export async function ensurePretrainedBase(
   const run = await ensureArtefactRun(pretrain, { profile, seeds: 1, progress, root, overrides: holdingOut(heldOutTrait) });
   return { dir: path.join(run.dir, 'seed-1', 'model'), runDir: run.dir };
 }
+
+// pretrained:<profile> model specs (lib/model/load.ts) resolve through this module.
+setPretrainedResolver({
+  ensure: async (profile, root, trait) => (await ensurePretrainedBase(profile as ProfileName, undefined, root, trait)).dir,
+  identity: (profile, root, trait) => pretrainedBaseRun(profile as ProfileName, root, trait),
+});

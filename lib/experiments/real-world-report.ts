@@ -1,6 +1,6 @@
 /** The computed conclusion of the real-world run (notebook 04), from its typed summary and its paired comparisons. */
 import { EVAL_SPLITS, EVAL_TYPES, SPLIT_GROUPS, type TrainSet } from '../data/real-world';
-import { formatCi, rewardModelLabel } from '../report/format';
+import { formatCi, rewardModelLabel } from '../runs/format';
 import type { Aggregated } from './types';
 import type { RealWorldMetrics } from './real-world';
 import type { Comparison } from './real-world-analysis';

@@ -5,6 +5,7 @@
  * RewardMATH), next to baselines that ignore meaning (random, longer, shorter) and a bag-of-words Bradley-Terry
  * model trained on the same pairs. Pairs use one chat template and are truncated to the context, counted per split.
  */
+import './pretrained-base'; // makes pretrained:<profile> bases resolvable (lib/model/load.ts)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { check } from '../config';

@@ -6,9 +6,9 @@
  *     from the per-example scores a trained reward model wrote;
  *   - the Eq. 5 decomposition of a paraphrased response's reward change under the trained IM-RM.
  */
-import * as tf from '@tensorflow/tfjs';
-import { type LanguageModel, forward } from '../model/transformer';
-import { type EncodedPair, batchTensors, buildSequenceBatch } from '../rewards/sequences';
+import type { LanguageModel } from '../model/transformer';
+import type { EncodedPair } from '../rewards/sequences';
+import { lastHiddenStates } from '../rewards/hidden-states';
 import { preferenceMetrics } from '../rewards/metrics';
 import { hardMarginSvm, separatorStats, NotSeparableError } from '../theory/svm';
 import type { PairScore } from '../train/evaluate';
@@ -16,21 +16,8 @@ import { cueIdParts } from '../data/token-cues';
 import { readJsonl } from '../data/formats';
 import { type PairContribution, explainImplicitChange, implicitContributions, sequenceFeatures } from '../theory/dynamics';
 
-/** Hidden state after the final norm at the last token of prompt + response, for every sequence. */
-export function lastHiddenStates(lm: LanguageModel, seqs: Array<{ prompt: number[]; response: number[] }>, padId: number, batchSize = 32): number[][] {
-  const out: number[][] = [];
-  for (let from = 0; from < seqs.length; from += batchSize) {
-    const batch = buildSequenceBatch(seqs.slice(from, from + batchSize), padId, lm.config.contextLength);
-    const h = tf.tidy(() => {
-      const hidden = forward(lm, batchTensors(batch).ids, { logits: false }).hidden;
-      const rows = batch.lastIndex.map((t, b) => b * batch.T + t);
-      return tf.gather(hidden.reshape([batch.B * batch.T, lm.config.dModel]), rows);
-    });
-    out.push(...(h.arraySync() as number[][]));
-    h.dispose();
-  }
-  return out;
-}
+// The last-token hidden states moved to lib/rewards/hidden-states.ts (theory uses them too); re-exported here.
+export { lastHiddenStates } from '../rewards/hidden-states';
 
 function differences(lm: LanguageModel, pairs: EncodedPair[], padId: number): number[][] {
   const chosen = lastHiddenStates(

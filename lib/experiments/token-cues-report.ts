@@ -4,7 +4,7 @@
  */
 import type { Aggregate } from '../runs/stats';
 import { fitOfPoints, reliablyAbove, reliablyBelow } from '../runs/stats';
-import { formatCi, rewardModelLabel } from '../report/format';
+import { formatCi, rewardModelLabel } from '../runs/format';
 import type { Aggregated } from './types';
 import type { TokenCuesMetrics } from './token-cues';
 

@@ -6,6 +6,7 @@
  * Also measured: accuracy per word combination, the mean reward of each answer word, and the footnote-3 separator
  * analysis on the base model. The base is any model spec (stories260K, pretrained:<profile>, hf:..., a folder).
  */
+import './pretrained-base'; // makes pretrained:<profile> bases resolvable (lib/model/load.ts)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { check } from '../config';

@@ -1,5 +1,5 @@
 /** The computed conclusion of the toy-copy run (notebook 00), from its typed summary: tested with hand-made aggregates. */
-import { formatCi } from '../report/format';
+import { formatCi } from '../runs/format';
 import type { Summary } from './runner';
 import { type Aggregate, cisOverlap, consistentWithChance } from '../runs/stats';
 

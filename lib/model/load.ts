@@ -105,6 +105,28 @@ export interface SpecOptions {
   root?: string;
 }
 
+/**
+ * How `pretrained:<profile>` specs are found: provided by lib/experiments/pretrained-base.ts when it loads (the
+ * model layer does not reach up into the experiments; they register themselves here).
+ */
+export interface PretrainedResolver {
+  /** The model folder of the profile's base, trained first when missing. */
+  ensure(profile: string, root: string | undefined, heldOutTrait: string | undefined): Promise<string>;
+  /** What names the base in run identities, without training it (its pretrain run, kind/hash). */
+  identity(profile: string, root: string | undefined, heldOutTrait: string | undefined): Promise<string>;
+}
+
+let pretrainedResolver: PretrainedResolver | null = null;
+
+export function setPretrainedResolver(r: PretrainedResolver): void {
+  pretrainedResolver = r;
+}
+
+function pretrained(spec: string): PretrainedResolver {
+  if (!pretrainedResolver) throw new Error(`model spec '${spec}': pretrained:<profile> needs lib/experiments/pretrained-base loaded (import it once)`);
+  return pretrainedResolver;
+}
+
 async function resolveSpec(spec: string, opts: SpecOptions = {}): Promise<ResolvedSpec> {
   if (spec === 'stories260K') {
     return { kind: 'llama2c', model: await dataFile('stories260K/stories260K.bin'), tokenizer: await dataFile('stories260K/tok512.bin') };
@@ -117,9 +139,7 @@ async function resolveSpec(spec: string, opts: SpecOptions = {}): Promise<Resolv
   }
   if (spec.startsWith('hf:')) return { kind: 'hf', dir: await resolveHfDir(spec.slice(3)) };
   if (spec.startsWith('pretrained:')) {
-    const { ensurePretrainedBase } = await import('../experiments/pretrained-base');
-    const found = await ensurePretrainedBase(spec.slice('pretrained:'.length) as 'quick', undefined, opts.root, opts.heldOutTrait);
-    return { kind: 'checkpoint', dir: found.dir };
+    return { kind: 'checkpoint', dir: await pretrained(spec).ensure(spec.slice('pretrained:'.length), opts.root, opts.heldOutTrait) };
   }
   if (!fs.existsSync(spec)) {
     throw new Error(
@@ -151,8 +171,7 @@ export async function loadBaseModel(spec: string, opts: SpecOptions = {}): Promi
  */
 export async function baseModelIdentity(spec: string, opts: SpecOptions = {}): Promise<{ spec: string; sha256?: string[]; run?: string }> {
   if (spec.startsWith('pretrained:')) {
-    const { pretrainedBaseRun } = await import('../experiments/pretrained-base');
-    return { spec, run: await pretrainedBaseRun(spec.slice('pretrained:'.length) as 'quick', opts.root, opts.heldOutTrait) };
+    return { spec, run: await pretrained(spec).identity(spec.slice('pretrained:'.length), opts.root, opts.heldOutTrait) };
   }
   const r = await resolveSpec(spec, opts);
   const files =

@@ -13,7 +13,7 @@
  * when paraphrases sit with the training answers they should be ranked with.
  */
 import type { LanguageModel } from '../model/transformer';
-import { lastHiddenStates } from '../experiments/token-cues-analysis';
+import { lastHiddenStates } from '../rewards/hidden-states';
 
 export interface WordRoles {
   trainChosen: string[];
