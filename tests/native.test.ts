@@ -13,6 +13,7 @@ import { setup } from './helpers';
 import { backendInfo, backendLine } from '../lib/backend';
 import { blasThreads, defaultCoreType, loadAddon, nativeKernelsActive, nativeProblem } from '../lib/native/openblas';
 import { Rng } from '../lib/random';
+import { AdamW } from '../lib/train/adamw';
 
 before(setup);
 const native = () => backendInfo().backend === 'wasm+openblas';
@@ -116,6 +117,38 @@ describe('native products (cblas_sgemm on the wasm heap)', () => {
     assert.deepEqual(c.shape, [2, 2, 3, 5]);
     assert.ok(Array.from(c.dataSync()).every((v) => v === 4));
     tf.dispose([z, a, c]);
+  });
+
+  it('the in-place AdamW equals the tfjs ops bit for bit, and leaves a shared tensor alone', (t) => {
+    if (!nativeOrSkip(t)) return;
+    const rng = new Rng(11);
+    for (const weightDecay of [0, 0.01]) {
+      const make = () => ({ w: tf.variable(tf.tensor2d(randn(6 * 5, new Rng(5)), [6, 5])), b: tf.variable(tf.tensor1d(randn(5, new Rng(6)))) });
+      const [a, b] = [make(), make()];
+      const config = { lr: 3e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay };
+      const [oa, ob] = [new AdamW(a, config), new AdamW(b, config)];
+      for (let step = 0; step < 4; step++) {
+        const grads = { w: tf.tensor2d(randn(30, rng), [6, 5]), b: tf.tensor1d(randn(5, rng)) };
+        oa.apply(grads, config.lr, 'native');
+        ob.apply(grads, config.lr, 'tfjs');
+        tf.dispose(Object.values(grads));
+      }
+      for (const k of ['w', 'b'] as const) assert.deepEqual(a[k].dataSync(), b[k].dataSync(), `${k}, weight decay ${weightDecay}`);
+      for (const [k, v] of Object.entries(oa.stateTensors())) assert.deepEqual(v.dataSync(), ob.stateTensors()[k].dataSync(), k);
+      tf.dispose([...Object.values(a), ...Object.values(b)]);
+      oa.dispose();
+      ob.dispose();
+    }
+    // A variable whose data another live tensor shares is updated through tfjs, never in place.
+    const init = tf.tensor1d([1, 2, 3]);
+    const shared = { p: tf.variable(init) };
+    const opt = new AdamW(shared, { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 });
+    const g = tf.tensor1d([1, 1, 1]);
+    opt.apply({ p: g });
+    assert.deepEqual(Array.from(init.dataSync()), [1, 2, 3], 'the initial tensor is unchanged');
+    assert.notDeepEqual(Array.from(shared.p.dataSync()), [1, 2, 3]);
+    tf.dispose([init, g, shared.p]);
+    opt.dispose();
   });
 
   it('refuses a matrix outside the heap instead of writing there', (t) => {

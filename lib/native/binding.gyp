@@ -3,8 +3,8 @@
     {
       "target_name": "imrm_native",
       "sources": ["src/imrm_native.c"],
-      "cflags": ["-O3", "-std=c11", "<!@(pkg-config --cflags openblas)"],
-      "libraries": ["<!@(pkg-config --libs openblas)"],
+      "cflags": ["-O3", "-std=c11", "-ffp-contract=off", "<!@(pkg-config --cflags openblas)"],
+      "libraries": ["<!@(pkg-config --libs openblas)", "-lm"],
       "defines": ["NAPI_VERSION=8"]
     }
   ]

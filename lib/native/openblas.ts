@@ -26,6 +26,7 @@ interface Addon {
     aStride: number,
     bStride: number,
   ): void;
+  adamw(heap: ArrayBuffer, p: number, m: number, v: number, g: number, n: number, ...constants: number[]): void;
   blasInfo(): { config: string; core: string; threads: number };
   setThreads(n: number): void;
 }
@@ -120,7 +121,7 @@ export function nativeInfo(): NativeInfo | null {
 /** What the wasm backend exposes of itself (tfjs-backend-wasm 4.22's BackendWasm). */
 interface WasmBackend {
   wasm: { HEAPU8: Uint8Array };
-  dataIdMap: { get(id: unknown): { memoryOffset: number } };
+  dataIdMap: { get(id: unknown): { memoryOffset: number; refCount: number } };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
 
@@ -186,5 +187,41 @@ export function registerNativeKernels(): boolean {
   tf.unregisterKernel('BatchMatMul', 'wasm');
   tf.registerKernel({ ...original, kernelFunc: nativeBatchMatMul(native, original.kernelFunc) });
   registered = true;
+  return true;
+}
+
+export interface AdamWConstants {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  c1: number;
+  c2: number;
+  eps: number;
+  weightDecay: number;
+}
+
+/**
+ * One AdamW step in place on the wasm heap for parameter `p` with moments `m`, `v` and gradient `g` (all float32 of
+ * one size), rounding as the tfjs ops of lib/train/adamw.ts do (bit-identical; tested). False, with nothing done,
+ * when the native kernels are not active or a variable's data is shared with another tensor (in-place writing
+ * would change that tensor too): the caller then takes the tfjs path.
+ */
+export function nativeAdamW(p: tf.Variable, m: tf.Variable, v: tf.Variable, g: tf.Tensor, k: AdamWConstants): boolean {
+  if (!nativeKernelsActive() || !addon) return false;
+  const backend = tf.backend() as unknown as WasmBackend;
+  const owned = [p, m, v].every((t) => backend.dataIdMap.get(t.dataId).refCount === 1);
+  if (!owned || g.dtype !== 'float32' || p.size !== g.size) return false;
+  const at = (t: tf.Tensor) => backend.dataIdMap.get(t.dataId).memoryOffset;
+  // The constants as tfjs holds them: float32 scalars (1 - beta computed in double first, as the JavaScript does).
+  const f = Math.fround;
+  addon.adamw(
+    backend.wasm.HEAPU8.buffer as ArrayBuffer,
+    at(p),
+    at(m),
+    at(v),
+    at(g),
+    p.size,
+    ...[f(k.lr), f(k.beta1), f(k.beta2), f(1 - k.beta1), f(1 - k.beta2), f(k.c1), f(k.c2), f(k.eps), f(k.weightDecay)],
+  );
   return true;
 }

@@ -5,6 +5,7 @@
  *   p <- p - lr * ( m / (1 - b1^t) / (sqrt(v / (1 - b2^t)) + eps) + wd * p )
  */
 import * as tf from '@tensorflow/tfjs';
+import { nativeAdamW } from '../native/openblas';
 
 export interface AdamWConfig {
   lr: number;
@@ -35,8 +36,12 @@ export class AdamW {
     }
   }
 
-  /** One update from gradients keyed like the variables (missing keys: no update); lr overrides the config's (schedules). */
-  apply(grads: Record<string, tf.Tensor>, lr = this.config.lr): void {
+  /**
+   * One update from gradients keyed like the variables (missing keys: no update); lr overrides the config's
+   * (schedules). On wasm+openblas each parameter is updated in place by one native call (lib/native, bit-identical
+   * to the tfjs ops below, which remain the reference and the path everywhere else).
+   */
+  apply(grads: Record<string, tf.Tensor>, lr = this.config.lr, kernels: 'native' | 'tfjs' = 'native'): void {
     this.step++;
     const { beta1, beta2, eps, weightDecay } = this.config;
     const c1 = 1 - beta1 ** this.step;
@@ -46,6 +51,7 @@ export class AdamW {
     for (const [name, p] of Object.entries(this.vars)) {
       const g = grads[name];
       if (!g) continue;
+      if (kernels === 'native' && nativeAdamW(p, this.m[name], this.v[name], g, { lr, beta1, beta2, c1, c2, eps, weightDecay })) continue;
       tf.tidy(() => {
         const m = this.m[name].mul(beta1).add(g.mul(1 - beta1));
         const v = this.v[name].mul(beta2).add(g.square().mul(1 - beta2));

@@ -5,11 +5,15 @@
  *   sgemm(heap, batch, m, n, k, transA, transB, aOffset, bOffset, cOffset, aStride, bStride)
  *     C[b] = op(A[b]) op(B[b]) for b < batch, row-major float32; offsets in bytes, strides in floats (0: the same
  *     matrix for every b, as tfjs broadcasts a batch of one). op(A) is m x k, op(B) is k x n, C[b] is m x n.
+ *   adamw(heap, pOffset, mOffset, vOffset, gOffset, n, lr, beta1, beta2, oneMinusBeta1, oneMinusBeta2, c1, c2, eps, wd)
+ *     one AdamW step on n float32 values in place, each operation rounded to float32 in the order tfjs's ops take
+ *     (lib/train/adamw.ts), so the result equals the reference path bit for bit (compiled without FMA contraction)
  *   blasInfo() -> { config, core, threads }
  *   setThreads(n)
  */
 #include <node_api.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <cblas.h>
 
@@ -72,6 +76,53 @@ static napi_value sgemm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value adamw(napi_env env, napi_callback_info info) {
+  size_t argc = 15;
+  napi_value argv[15];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 15) {
+    napi_throw_type_error(env, NULL, "adamw: expected 15 arguments");
+    return NULL;
+  }
+  void *heap = NULL;
+  size_t heap_bytes = 0;
+  if (napi_get_arraybuffer_info(env, argv[0], &heap, &heap_bytes) != napi_ok) {
+    napi_throw_type_error(env, NULL, "adamw: the first argument must be the wasm heap's ArrayBuffer");
+    return NULL;
+  }
+  int ok = 1;
+  int64_t off[4];
+  for (int i = 0; i < 4; i++) off[i] = int_arg(env, argv[1 + i], &ok);
+  int64_t n = int_arg(env, argv[5], &ok);
+  double c[9];
+  for (int i = 0; i < 9; i++)
+    if (napi_get_value_double(env, argv[6 + i], &c[i]) != napi_ok) ok = 0;
+  if (!ok || n < 0) {
+    napi_throw_range_error(env, NULL, "adamw: offsets and sizes must be non-negative integers, constants numbers");
+    return NULL;
+  }
+  for (int i = 0; i < 4; i++)
+    if (off[i] < 0 || (uint64_t)off[i] + 4 * (uint64_t)n > (uint64_t)heap_bytes) {
+      napi_throw_range_error(env, NULL, "adamw: a tensor lies outside the heap");
+      return NULL;
+    }
+  float *p = (float *)((char *)heap + off[0]), *m = (float *)((char *)heap + off[1]);
+  float *v = (float *)((char *)heap + off[2]), *g = (float *)((char *)heap + off[3]);
+  const float lr = (float)c[0], b1 = (float)c[1], b2 = (float)c[2], omb1 = (float)c[3], omb2 = (float)c[4];
+  const float c1 = (float)c[5], c2 = (float)c[6], eps = (float)c[7], wd = (float)c[8];
+  for (int64_t i = 0; i < n; i++) {
+    const float gi = g[i];
+    const float mi = m[i] * b1 + gi * omb1;
+    const float vi = v[i] * b2 + (gi * gi) * omb2;
+    m[i] = mi;
+    v[i] = vi;
+    float update = (mi / c1) / (sqrtf(vi / c2) + eps);
+    if (wd != 0.0f) update = update + p[i] * wd;
+    p[i] = p[i] - update * lr;
+  }
+  return NULL;
+}
+
 static napi_value blas_info(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value out, config, core, threads;
@@ -101,6 +152,7 @@ static napi_value set_threads(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_default, NULL},
+      {"adamw", NULL, adamw, NULL, NULL, NULL, napi_default, NULL},
       {"blasInfo", NULL, blas_info, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
   };
