@@ -20,7 +20,7 @@ import { formatCi } from '../lib/report/format';
 import { resolveWorkers, setDefaultPool } from '../lib/train/data-parallel';
 
 const USAGE = `usage: npm run exp -- <experiment> [--profile ${PROFILES.join('|')}] [--seeds N] [--jobs N | --shard i/n | --summarise]
-                             [--workers N] [--rebuild-bases] [--force] [--set key=value ...] [--runs-dir DIR]
+                             [--workers N] [--rebuild-bases] [--force] [--set key=value ...] [--runs-dir DIR] [--check]
        npm run exp -- --list`;
 
 const HELP = `Experiments (profiles):
@@ -56,6 +56,7 @@ function parseArgs(argv: string[]) {
     worker: '',
     shard: null as null | { index: number; count: number },
     summarise: false,
+    check: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -74,6 +75,7 @@ function parseArgs(argv: string[]) {
     else if (a === '--set') out.sets.push(value());
     else if (a === '--runs-dir') out.runsDir = value();
     else if (a === '--list') out.list = true;
+    else if (a === '--check') out.check = true;
     else if (a === '--shard') {
       const m = /^(\d+)\/(\d+)$/.exec(value());
       if (!m) throw new Error(`--shard expects i/n (e.g. 0/4), got '${argv[i]}'`);
@@ -147,6 +149,10 @@ async function main() {
   if (args.runsDir) process.env.IMRM_RUNS_DIR = args.runsDir;
   // Bad input first, as one error, before the backend says anything or anything is allocated.
   resolveExperimentConfig(exp, args.profile, overrides);
+  if (args.check) {
+    console.log(`${exp.name} ${args.profile}: arguments valid`); // --check: what a job scheduler's submit script asks
+    return;
+  }
   if (!args.worker) console.error(backendLine(await initBackend()));
   if (args.worker) {
     // A worker of a parallel run: compute the given seeds only; the parent writes the summary.
