@@ -31,20 +31,29 @@ static int64_t int_arg(napi_env env, napi_value v, int *ok) {
   return out;
 }
 
-static napi_value sgemm(napi_env env, napi_callback_info info) {
-  size_t argc = 12;
-  napi_value argv[12];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 12) {
-    napi_throw_type_error(env, NULL, "sgemm: expected 12 arguments");
-    return NULL;
+/* The call's arguments (exactly `want` of them) and the wasm heap in the first; false after throwing. */
+static int heap_call(napi_env env, napi_callback_info info, const char *name, size_t want, napi_value *argv, void **heap,
+                     size_t *heap_bytes) {
+  char message[128];
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != want) {
+    snprintf(message, sizeof message, "%s: expected %zu arguments", name, want);
+    napi_throw_type_error(env, NULL, message);
+    return 0;
   }
+  if (napi_get_arraybuffer_info(env, argv[0], heap, heap_bytes) != napi_ok) {
+    snprintf(message, sizeof message, "%s: the first argument must be the wasm heap's ArrayBuffer", name);
+    napi_throw_type_error(env, NULL, message);
+    return 0;
+  }
+  return 1;
+}
+
+static napi_value sgemm(napi_env env, napi_callback_info info) {
+  napi_value argv[12];
   void *heap = NULL;
   size_t heap_bytes = 0;
-  if (napi_get_arraybuffer_info(env, argv[0], &heap, &heap_bytes) != napi_ok) {
-    napi_throw_type_error(env, NULL, "sgemm: the first argument must be the wasm heap's ArrayBuffer");
-    return NULL;
-  }
+  if (!heap_call(env, info, "sgemm", 12, argv, &heap, &heap_bytes)) return NULL;
   int ok = 1;
   int64_t batch = int_arg(env, argv[1], &ok), m = int_arg(env, argv[2], &ok), n = int_arg(env, argv[3], &ok);
   int64_t k = int_arg(env, argv[4], &ok), trans_a = int_arg(env, argv[5], &ok), trans_b = int_arg(env, argv[6], &ok);
@@ -77,19 +86,10 @@ static napi_value sgemm(napi_env env, napi_callback_info info) {
 }
 
 static napi_value adamw(napi_env env, napi_callback_info info) {
-  size_t argc = 15;
   napi_value argv[15];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 15) {
-    napi_throw_type_error(env, NULL, "adamw: expected 15 arguments");
-    return NULL;
-  }
   void *heap = NULL;
   size_t heap_bytes = 0;
-  if (napi_get_arraybuffer_info(env, argv[0], &heap, &heap_bytes) != napi_ok) {
-    napi_throw_type_error(env, NULL, "adamw: the first argument must be the wasm heap's ArrayBuffer");
-    return NULL;
-  }
+  if (!heap_call(env, info, "adamw", 15, argv, &heap, &heap_bytes)) return NULL;
   int ok = 1;
   int64_t off[4];
   for (int i = 0; i < 4; i++) off[i] = int_arg(env, argv[1 + i], &ok);
