@@ -47,8 +47,7 @@ function main() {
   for (let r = 1; r <= rounds; r++) {
     const row: Record<string, number> = { 'torch-1t': torch(1, steps) };
     const bench = ['--import', 'tsx', 'scripts/bench.ts', '--json', '--steps', String(steps), '--variants', variants];
-    for (const b of jsonLines(run(process.execPath, bench)))
-      row[String(b.variant)] = Number(b.ms_per_step);
+    for (const b of jsonLines(run(process.execPath, bench))) row[String(b.variant)] = Number(b.ms_per_step);
     row[`torch-${cores}t`] = torch(cores, steps);
     rows.push(row);
     console.log(
@@ -60,9 +59,11 @@ function main() {
   const torchBest = (row: Record<string, number>) => Math.min(row['torch-1t'], row[`torch-${cores}t`]);
   const ratio = (variant: string, base: (row: Record<string, number>) => number) => median(rows.map((row) => base(row) / row[variant]));
   const ours = Object.keys(rows[0]).filter((k) => !k.startsWith('torch-'));
-  console.log('median ratio, higher is faster (steps/s of ours over PyTorch\'s):');
+  console.log("median ratio, higher is faster (steps/s of ours over PyTorch's):");
   for (const v of ours)
-    console.log(`  ${v.padEnd(18)} ${ratio(v, (r) => r['torch-1t']).toFixed(2)}x PyTorch on 1 thread, ${ratio(v, torchBest).toFixed(2)}x PyTorch's best on ${cores} cores`);
+    console.log(
+      `  ${v.padEnd(18)} ${ratio(v, (r) => r['torch-1t']).toFixed(2)}x PyTorch on 1 thread, ${ratio(v, torchBest).toFixed(2)}x PyTorch's best on ${cores} cores`,
+    );
   console.log(`  PyTorch on ${cores} threads: ${ratio(`torch-${cores}t`, (r) => r['torch-1t']).toFixed(2)}x PyTorch on 1 thread`);
 }
 
