@@ -60,9 +60,9 @@ export async function initBackend(preferred: string | undefined = process.env.IM
   if (preferred === 'wasm' && current?.backend === 'wasm+openblas') throw new Error('plain wasm was asked for after wasm+openblas in this process');
   // PROD silences tfjs's console advice to install tfjs-node (printed on the first cpu-kernel write).
   tf.env().set('PROD', true);
-  const automatic = BACKEND_ORDER.filter((b) => b !== 'wasm+openblas' || process.env.IMRM_NATIVE !== '0');
-  const candidates = preferred ? [preferred as BackendName] : automatic;
-  const skipped: Record<string, string> = preferred || process.env.IMRM_NATIVE !== '0' ? {} : { 'wasm+openblas': 'IMRM_NATIVE=0' };
+  const nativeOff = !preferred && process.env.IMRM_NATIVE === '0';
+  const candidates = preferred ? [preferred as BackendName] : BACKEND_ORDER.filter((b) => !(nativeOff && b === 'wasm+openblas'));
+  const skipped: Record<string, string> = nativeOff ? { 'wasm+openblas': 'IMRM_NATIVE=0' } : {};
   for (const name of candidates) {
     const problem = tryRegister(name);
     if (problem) {

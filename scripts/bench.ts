@@ -52,8 +52,9 @@ function rowName(variant: string, backend: string): string {
 
 /** Without --engine: this same command once per engine, each in its own process, their lines passed through. */
 function runEngines(): void {
-  const engines = nativeProblem() ? ['wasm'] : ['wasm', 'native'];
-  if (nativeProblem()) console.error(`bench: native rows skipped (${nativeProblem()})`);
+  const problem = nativeProblem();
+  const engines = problem ? ['wasm'] : ['wasm', 'native'];
+  if (problem) console.error(`bench: native rows skipped (${problem})`);
   for (const engine of engines) {
     const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, ...process.argv.slice(2), '--engine', engine], {
       stdio: ['ignore', 'inherit', 'inherit'],

@@ -4,6 +4,7 @@
  * data. We write F32 and I32; we read F32, I32, F16 and BF16 (converted to float32).
  */
 import * as fs from 'node:fs';
+import { tempNameFor } from '../runs/lock';
 
 export interface RawTensor {
   dtype: 'float32' | 'int32';
@@ -30,7 +31,7 @@ export function writeSafetensors(path: string, tensors: Record<string, RawTensor
   const headerBytes = Buffer.from(json, 'utf8');
   const size = Buffer.alloc(8);
   size.writeBigUInt64LE(BigInt(headerBytes.length), 0);
-  const tmp = `${path}.${process.pid}.${Math.random().toString(16).slice(2, 10)}.tmp`; // unique: two writers never share it
+  const tmp = tempNameFor(path);
   const fd = fs.openSync(tmp, 'w');
   try {
     fs.writeSync(fd, size);

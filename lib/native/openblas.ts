@@ -67,6 +67,7 @@ function readCpuFlags(): Set<string> {
 /** The addon, loaded once; null with the reason in `nativeProblem()` when it cannot be used. */
 export function loadAddon(): Addon | null {
   if (loaded) return addon;
+  const threads = blasThreads(); // a bad IMRM_BLAS_THREADS is its own error, every time, not a failed load
   loaded = true;
   if (process.env.IMRM_NATIVE === '0') {
     loadProblem = 'IMRM_NATIVE=0';
@@ -78,7 +79,7 @@ export function loadAddon(): Addon | null {
   if (core) process.env.OPENBLAS_CORETYPE = core;
   try {
     addon = require(ADDON_PATH) as Addon;
-    addon.setThreads(blasThreads());
+    addon.setThreads(threads);
   } catch (e) {
     const message = (e as Error).message.split('\n')[0];
     loadProblem = /Cannot find module/.test(message)
@@ -96,19 +97,15 @@ export function nativeProblem(): string | null {
 }
 
 /**
- * BLAS threads per process: IMRM_BLAS_THREADS, else 1. At this project's sizes a second BLAS thread costs more than
- * it gives (docs/performance.md), and data-parallel workers (--workers) use the cores better; each worker thread
- * calls BLAS on its own, so workers x BLAS threads stays at most the cores.
+ * BLAS threads per process: IMRM_BLAS_THREADS, else 1. Data-parallel workers (--workers) use the cores better than a
+ * second BLAS thread (measured in docs/performance.md: 2 BLAS threads make one worker 1.11x faster, two workers more),
+ * and each worker thread calls BLAS on its own, so workers x BLAS threads stays at most the cores.
  */
 export function blasThreads(env = process.env.IMRM_BLAS_THREADS): number {
   if (env === undefined || env === '') return 1;
   const n = Number(env);
   if (!Number.isInteger(n) || n < 1) throw new Error(`IMRM_BLAS_THREADS must be a positive integer, got '${env}'`);
   return n;
-}
-
-export function setBlasThreads(n: number): void {
-  loadAddon()?.setThreads(n);
 }
 
 export function nativeInfo(): NativeInfo | null {

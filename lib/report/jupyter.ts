@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { type Notebook, cellSource, firstFailure, readNotebook } from './notebook';
+import { ADDON_PATH } from '../native/openblas';
 
 export const KERNEL_NAME = 'imrm-tslab';
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -50,8 +51,7 @@ export function installJupyter(log: (s: string) => void = console.error): boolea
  * kernels run. Call it before the backend starts.
  */
 export function ensureNativeBuilt(log: (s: string) => void = console.error): void {
-  const addon = path.join(PROJECT_ROOT, 'lib', 'native', 'build', 'Release', 'imrm_native.node');
-  if (process.env.IMRM_NATIVE === '0' || fs.existsSync(addon)) return;
+  if (process.env.IMRM_NATIVE === '0' || fs.existsSync(ADDON_PATH)) return;
   const hasBlas = spawnSync('pkg-config', ['--exists', 'openblas']).status === 0;
   if (!hasBlas && fs.existsSync('/usr/bin/apt-get') && process.getuid?.() === 0) {
     log('installing OpenBLAS for the native kernels: apt-get install libopenblas-dev pkg-config');

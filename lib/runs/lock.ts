@@ -24,12 +24,15 @@ function alive(pid: number): boolean {
 
 const unique = () => `${os.hostname()}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
 
+/** A temporary name beside `file`, unique across hosts, processes and calls: two writers never share one. */
+export const tempNameFor = (file: string) => `${file}.${unique()}.tmp`;
+
 /**
  * Writes `text` to `file` through a uniquely named temporary file and a rename: a reader never sees half a file. A
  * failed write (a full disk, a quota) removes its temporary file and says which file could not be written.
  */
 export function writeFileAtomic(file: string, text: string | Uint8Array): void {
-  const tmp = `${file}.${unique()}.tmp`;
+  const tmp = tempNameFor(file);
   try {
     fs.writeFileSync(tmp, text);
     fs.renameSync(tmp, file);
@@ -184,11 +187,12 @@ export function tryLock(lock: string, opts: LockOptions = {}): Lock | null {
         }
       }
       const heartbeat = startHeartbeat(lock, opts.heartbeatMs ?? 30_000);
+      const held = () => readHolder(lock)?.token === me.token;
       return {
-        held: () => readHolder(lock)?.token === me.token,
+        held,
         release() {
           void heartbeat.terminate();
-          if (readHolder(lock)?.token === me.token) fs.rmSync(lock, { force: true });
+          if (held()) fs.rmSync(lock, { force: true });
         },
       };
     }
@@ -202,8 +206,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Builds `target` once: the first process takes `<target>.lock` and builds; the others wait until the target
- * exists (a stale lock is taken over and the build resumed). The builder checks `fence` before committing. The builder must create `target` atomically (e.g.
- * rename a finished temporary folder or write it with writeFileAtomic), so a waiter never sees half an artefact.
+ * exists (a stale lock is taken over and the build resumed). The builder must create `target` atomically (e.g.
+ * rename a finished temporary folder or write it with writeFileAtomic), so a waiter never sees half an artefact, and
+ * call `fence` right before it does.
  */
 export async function buildOnce(
   target: string,

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readSafetensors, writeSafetensors } from '../model/safetensors';
 import { rawToTensors, tensorsToRaw } from '../model/checkpoint';
 import type { AdamW } from './adamw';
-import { readJsonFile, writeFileAtomic } from '../runs/lock';
+import { moveAside, readJsonFile, writeFileAtomic } from '../runs/lock';
 
 export async function saveTrainingState(dir: string, vars: Record<string, tf.Variable>, optimizer: AdamW, state: Record<string, unknown>): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
@@ -34,8 +34,7 @@ export function loadTrainingState<S>(dir: string, vars: Record<string, tf.Variab
     state = readJsonFile(statePath);
     raw = readSafetensors(path.join(dir, 'weights.safetensors')).tensors;
   } catch (e) {
-    const aside = `${dir}.unreadable-${Date.now()}`;
-    fs.renameSync(dir, aside);
+    const aside = moveAside(dir);
     console.error(`checkpoint ${dir} is unreadable (${(e as Error).message.split('\n')[0]}): moved aside to ${path.basename(aside)}; training starts over`);
     return null;
   }
