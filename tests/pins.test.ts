@@ -1,10 +1,11 @@
 /**
- * The run-identity rule (README, "Run identity"): every experiment's smoke outputs equal its pins. A change that
- * moves them fails here until the experiment's version (or its base's) is bumped and `npm run pins -- --update`
+ * The run-identity rule (README, "Run identity"): every experiment's pinned configurations (smoke, and paths: micro-
+ * batches, workers, longer sequences) give their pinned outputs. A change that moves them fails here until the experiment's version (or its base's) is bumped and `npm run pins -- --update`
  * is run in the same commit.
  */
 import { describe, it, before } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
 import { setup } from './helpers';
 import { backendInfo } from '../lib/backend';
 import { EXPERIMENTS } from '../lib/experiments/registry';
@@ -14,39 +15,46 @@ import {
   comparePins,
   computePins,
   flattenMetrics,
+  pinConfigs,
   pinFilePath,
   pinVersions,
   readPinFile,
   sameVersions,
+  staleConfig,
   updatedPinFile,
 } from '../lib/experiments/pins';
 
-describe('pinned smoke outputs', () => {
+describe('pinned outputs', () => {
   before(setup);
   for (const name of Object.keys(EXPERIMENTS)) {
-    it(`${name}: smoke outputs equal the pins of its version`, async (t) => {
-      const pins = readPinFile(pinFilePath(name));
-      assert.ok(pins, `${name}: no tests/pins/${name}.json; run npm run pins -- --update ${name}`);
-      assert.deepEqual(
-        pins.versions,
-        pinVersions(name),
-        `${name}: pinned under ${JSON.stringify(pins.versions)}, the code is ${JSON.stringify(pinVersions(name))}: run npm run pins -- --update ${name}`,
-      );
-      const backend = backendInfo().backend;
-      if (!pins.backends[backend]) {
-        // CI's backends must be pinned (a check that cannot fail is no check); others are skipped, and say so.
-        assert.ok(!PINNED_BACKENDS.includes(backend), `${name}: no pins for backend ${backend}: run npm run pins -- --update ${name} on it`);
-        t.skip(`no pins for backend ${backend} (pinned: ${Object.keys(pins.backends).join(', ')})`);
-        return;
-      }
-      const computed = await computePins(name);
-      const diff = comparePins(pins.backends[backend], computed.metrics);
-      assert.deepEqual(
-        diff,
-        [],
-        `${name}: the smoke outputs moved. If that is intended, bump the version of what changed and run npm run pins -- --update ${name}:\n  ${diff.slice(0, 10).join('\n  ')}`,
-      );
-    });
+    for (const config of pinConfigs(name)) {
+      it(`${name} ${config.name}: outputs equal the pins of its version`, async (t) => {
+        const update = `run npm run pins -- --update ${name}`;
+        const file = pinFilePath(name, config.name);
+        const pins = readPinFile(file);
+        assert.ok(pins, `${name}: no ${path.relative(process.cwd(), file)}; ${update}`);
+        assert.deepEqual(staleConfig(pins, config), [], `${name} ${config.name}: ${update}`);
+        assert.deepEqual(
+          pins.versions,
+          pinVersions(name),
+          `${name}: pinned under ${JSON.stringify(pins.versions)}, the code is ${JSON.stringify(pinVersions(name))}: ${update}`,
+        );
+        const backend = backendInfo().backend;
+        if (!pins.backends[backend]) {
+          // CI's backends must be pinned (a check that cannot fail is no check); others are skipped, and say so.
+          assert.ok(!PINNED_BACKENDS.includes(backend), `${name} ${config.name}: no pins for backend ${backend}: ${update} on it`);
+          t.skip(`no pins for backend ${backend} (pinned: ${Object.keys(pins.backends).join(', ')})`);
+          return;
+        }
+        const computed = await computePins(name, config);
+        const diff = comparePins(pins.backends[backend], computed.metrics);
+        assert.deepEqual(
+          diff,
+          [],
+          `${name} ${config.name}: the outputs moved. If that is intended, bump the version of what changed and ${update}:\n  ${diff.slice(0, 10).join('\n  ')}`,
+        );
+      });
+    }
   }
 });
 
@@ -68,16 +76,38 @@ describe('the pin rule', () => {
     const reordered = Object.fromEntries(Object.entries(versions).reverse());
     const old: PinFile = { experiment: 'alignment', profile: 'smoke', overrides: {}, versions: reordered, backends: { wasm: { a: 1 } } };
     // Same versions in another order: moved numbers are refused, not pinned as if a version had been bumped.
-    assert.throws(() => updatedPinFile('alignment', old, 'wasm', { a: 2 }), /numbers moved but the versions did not/);
+    assert.throws(() => updatedPinFile('alignment', pinConfigs('alignment')[0], old, 'wasm', { a: 2 }), /numbers moved but the versions did not/);
   });
 
   it('refuses to pin moved numbers under unchanged versions, accepts them after a bump', () => {
     const versions = pinVersions('toy-copy');
+    const smoke = pinConfigs('toy-copy')[0];
     const old: PinFile = { experiment: 'toy-copy', profile: 'smoke', overrides: {}, versions, backends: { wasm: { a: 1 }, cpu: { a: 1.1 } } };
-    assert.throws(() => updatedPinFile('toy-copy', old, 'wasm', { a: 2 }), /numbers moved but the versions did not.*Bump the version/s);
-    assert.deepEqual(updatedPinFile('toy-copy', old, 'wasm', { a: 1 }).backends, { wasm: { a: 1 }, cpu: { a: 1.1 } });
-    const bumped = updatedPinFile('toy-copy', { ...old, versions: { 'toy-copy': versions['toy-copy'] - 1 } }, 'wasm', { a: 2 });
+    assert.throws(() => updatedPinFile('toy-copy', smoke, old, 'wasm', { a: 2 }), /numbers moved but the versions did not.*Bump the version/s);
+    assert.deepEqual(updatedPinFile('toy-copy', smoke, old, 'wasm', { a: 1 }).backends, { wasm: { a: 1 }, cpu: { a: 1.1 } });
+    const bumped = updatedPinFile('toy-copy', smoke, { ...old, versions: { 'toy-copy': versions['toy-copy'] - 1 } }, 'wasm', { a: 2 });
     assert.deepEqual(bumped.backends, { wasm: { a: 2 } }, "a bump drops the other backends' stale pins");
     assert.deepEqual(bumped.versions, versions);
+  });
+
+  it('names a pin file whose configuration is not the one the code pins', () => {
+    const paths = pinConfigs('pretrain')[1];
+    const file = updatedPinFile('pretrain', paths, null, 'wasm', { a: 1 });
+    assert.deepEqual(staleConfig(file, paths), []);
+    assert.equal(staleConfig(file, { ...paths, workers: 1 }).length, 1);
+    assert.match(staleConfig({ ...file, overrides: {} }, paths)[0], /pinned with .*"overrides":\{\}.*the code pins/);
+    // A smoke file written before workers were recorded is the one-worker smoke configuration.
+    const { workers: _w, ...legacy } = updatedPinFile('pretrain', pinConfigs('pretrain')[0], null, 'wasm', { a: 1 });
+    assert.deepEqual(staleConfig(legacy, pinConfigs('pretrain')[0]), []);
+  });
+
+  it('pins a second configuration per experiment with several micro-batches and two workers', () => {
+    for (const name of Object.keys(EXPERIMENTS)) {
+      const [smoke, paths] = pinConfigs(name);
+      assert.equal(smoke.name, 'smoke');
+      assert.equal(paths.name, 'paths');
+      assert.equal(paths.workers, 2, name);
+      assert.notDeepEqual(paths.overrides, smoke.overrides, `${name}: the second configuration must differ from smoke`);
+    }
   });
 });
