@@ -28,8 +28,8 @@ ${Object.values(EXPERIMENTS)
   .map((e) => `  ${e.name.padEnd(12)} ${Object.keys(e.profiles).join(', ').padEnd(22)} ${e.description}`)
   .join('\n')}
 Profiles: smoke = seconds (CI); quick = seconds to minutes per seed with the shipped bases (all six notebooks,
-2 seeds: 24 min here; \`npm run reproduce -- --help\` has the time per notebook); paper = the paper's settings
-(hours: alignment 53-59 min per seed here); full = the in-project LM's full pretraining (17 min here).
+2 seeds: 30 min here, native; \`npm run reproduce -- --help\` has the time per notebook); paper = the paper's
+settings (hours: alignment 53-59 min per seed on wasm); full = the in-project LM's full pretraining (15 min native).
 RESULTS.md gives each stored run's measured time per seed.
 --jobs N runs N seeds at once in N processes; --workers N splits each training step's micro-batches over N threads
 (bit-identical results; default: the cores divided by --jobs, so the two never oversubscribe the machine). Workers

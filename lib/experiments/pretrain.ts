@@ -79,7 +79,8 @@ export const pretrain: Experiment<PretrainConfig> = {
       train: { steps: 150, warmupSteps: 15, evalEvery: 50, checkpointEvery: 50, evalTokens: 8192 },
     },
     // 1,400 steps of 16 x 128 tokens (2.9M tokens, 1.4 passes over the data) for this 1.07M-parameter model:
-    // 16 min 45 s on one core of this project's machine (0.69-0.78 s per step). One micro-batch per step: the
+    // 16 min 45 s on one core on wasm (2026-11-30 machine); 14 min 52 s native on the ~2x slower 2026-12-04 machine
+    // (docs/performance.md). One micro-batch per step: the
     // shipped bases were trained so (a different partition would be a different base).
     full: { train: { steps: 1400, warmupSteps: 100, evalEvery: 200, checkpointEvery: 100 } },
   },

@@ -14,15 +14,20 @@ export interface NotebookCost {
 }
 
 export const COSTS_MEASURED =
-  'measured 2026-11-30 on a 2-core AMD EPYC VM, wasm backend, a clean clone, otherwise idle; quick: `npm ci && npm run reproduce`, 24 min 11 s in all; smoke: within `.ci/run`';
+  'measured 2026-12-04 on a 2-core Intel Xeon VM (PyTorch yardstick 70-88 ms/step: about 2x slower than the 2026-11-30 machine, whose wasm-only default took 24 min), native engine (wasm+openblas), a clean clone; quick: `npm ci && npm run reproduce`, 29 min 51 s in all, a CI run sharing the machine for part of it; smoke: within `.ci/run`, idle';
 
 export const NOTEBOOK_COSTS: NotebookCost[] = [
-  { notebook: '00-overview', smoke: 8.5, quick: 37.7, paper: 'not measured here' },
-  { notebook: '01-generation-vs-verification', smoke: 13.2, quick: 204, paper: 'not measured here' },
-  { notebook: '02-learning-dynamics', smoke: 14.2, quick: 53.4, paper: 'not measured here' },
-  { notebook: '03-token-cues', smoke: 13.0, quick: 545, paper: 'not measured here' },
-  { notebook: '04-real-world-shifts', smoke: 9.3, quick: 290, paper: 'not measured here' },
-  { notebook: '05-controlled-token-cues', smoke: 14.4, quick: 310, paper: '3 seeds: 1 h 11 min (2 cores shared with other training)' },
+  { notebook: '00-overview', smoke: 13.9, quick: 83, paper: 'not measured here' },
+  { notebook: '01-generation-vs-verification', smoke: 28.4, quick: 327, paper: 'not measured here' },
+  { notebook: '02-learning-dynamics', smoke: 26.8, quick: 119, paper: 'not measured here' },
+  { notebook: '03-token-cues', smoke: 24.1, quick: 638, paper: 'not measured here' },
+  { notebook: '04-real-world-shifts', smoke: 15.6, quick: 312, paper: 'not measured here' },
+  {
+    notebook: '05-controlled-token-cues',
+    smoke: 22.6,
+    quick: 313,
+    paper: '3 seeds: 1 h 11 min (wasm, the faster 2026-12-01 machine, 2 cores shared with other training)',
+  },
 ];
 
 function minutes(s: number): string {
