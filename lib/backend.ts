@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type NativeInfo, nativeInfo, nativeProblem, registerNativeKernels } from './native/openblas';
+import { registerSharedIdentity } from './native/shared-identity';
 
 /** A compute engine: a tfjs backend, or the wasm backend with native kernels. */
 export type BackendName = 'tensorflow' | 'wasm+openblas' | 'wasm' | 'cpu';
@@ -39,6 +40,7 @@ function tryRegister(name: BackendName): string | null {
       require('@tensorflow/tfjs-backend-wasm');
       // Threads off: Emscripten's blob: workers are rejected by Node's worker_threads (ERR_WORKER_PATH).
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      registerSharedIdentity();
       if (name === 'wasm+openblas' && !registerNativeKernels()) return nativeProblem() ?? 'the native kernels did not register';
     }
   } catch (e) {

@@ -160,3 +160,40 @@ describe('native products (cblas_sgemm on the wasm heap)', () => {
     assert.throws(() => addon.sgemm(heap, 1, 2, 2, 2, 0, 0, -4, 0, 0, 4, 4), /non-negative/);
   });
 });
+
+describe('Identity on the wasm engines (lib/native/shared-identity.ts)', () => {
+  it('shares the data instead of copying it: a clone outlives its source, tensors are freed with the last one', (t) => {
+    if (backendInfo().tfBackend !== 'wasm') return t.skip(`not a wasm engine (${backendInfo().backend})`);
+    const tensors = tf.memory().numTensors;
+    const a = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    const b = tf.clone(a);
+    assert.equal(b.dataId, a.dataId, 'one buffer for both');
+    a.dispose();
+    assert.deepEqual(Array.from(b.dataSync()), [1, 2, 3, 4, 5, 6]);
+    b.dispose();
+    assert.equal(tf.memory().numTensors, tensors);
+    assert.ok(!(tf.backend() as unknown as { dataIdMap: { has(id: unknown): boolean } }).dataIdMap.has(b.dataId), 'the buffer is freed with the last tensor');
+  });
+
+  it('gradients through saved tensors equal the closed form, and an in-place AdamW never writes shared data', () => {
+    // d/dx sum(x * x) = 2x; customGrad saves (clones) x for its backward pass.
+    const square = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([x]);
+      return { value: x.mul(x), gradFunc: (dy: tf.Tensor, [sx]: tf.Tensor[]) => dy.mul(sx).mul(2) };
+    }) as never) as (x: tf.Tensor) => tf.Tensor;
+    const x = tf.tensor1d([1, -2, 3]);
+    const g = tf.grad((v: tf.Tensor) => square(v).sum())(x);
+    assert.deepEqual(Array.from(g.dataSync()), [2, -4, 6]);
+    // A variable made from a clone shares its data: the optimiser must leave the clone's source alone.
+    const source = tf.tensor1d([1, 2, 3]);
+    const copy = tf.clone(source);
+    const vars = { p: tf.variable(copy) };
+    const opt = new AdamW(vars, { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 });
+    opt.apply({ p: g });
+    assert.deepEqual(Array.from(source.dataSync()), [1, 2, 3]);
+    assert.deepEqual(Array.from(copy.dataSync()), [1, 2, 3]);
+    assert.notDeepEqual(Array.from(vars.p.dataSync()), [1, 2, 3]);
+    tf.dispose([x, g, source, copy, vars.p]);
+    opt.dispose();
+  });
+});
