@@ -14,6 +14,7 @@ import { backendInfo, backendLine } from '../lib/backend';
 import { blasThreads, defaultCoreType, loadAddon, nativeKernelsActive, nativeProblem } from '../lib/native/openblas';
 import { Rng } from '../lib/random';
 import { AdamW } from '../lib/train/adamw';
+import { layerNormByOps, layerNormFused } from '../lib/model/kernels';
 
 before(setup);
 const native = () => backendInfo().backend === 'wasm+openblas';
@@ -195,5 +196,41 @@ describe('Identity on the wasm engines (lib/native/shared-identity.ts)', () => {
     assert.notDeepEqual(Array.from(vars.p.dataSync()), [1, 2, 3]);
     tf.dispose([x, g, source, copy, vars.p]);
     opt.dispose();
+  });
+});
+
+describe('fused native layer norm (lib/native/fused.ts)', () => {
+  it('equals the op-by-op form bit for bit, forward and gradients, in both column-sum orders', (t) => {
+    if (!nativeOrSkip(t)) return;
+    const rng = new Rng(21);
+    for (const [n, d] of [
+      [128, 64], // column sums in blocks of 32 rows
+      [10, 33], // in one run
+      [96, 128],
+    ]) {
+      const x = tf.tensor2d(
+        randn(n * d, rng).map((v, i) => v * (1 + (i % 7)) + 3),
+        [n, d],
+      );
+      const gain = tf.tensor1d(randn(d, rng));
+      const bias = tf.tensor1d(randn(d, rng));
+      const weights = tf.tensor2d(randn(n * d, rng), [n, d]);
+      const run = (ln: typeof layerNormByOps) => {
+        const y = ln(x, gain, bias, 1e-5);
+        const grads = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+          ln(a as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5)
+            .mul(weights)
+            .sum(),
+        )([x, gain, bias]);
+        const out = [y, ...grads].map((v) => v.dataSync().slice());
+        tf.dispose([y, ...grads]);
+        return out;
+      };
+      const tensors = tf.memory().numTensors;
+      const [fused, ops] = [run(layerNormFused), run(layerNormByOps)];
+      ['y', 'dx', 'dgain', 'dbias'].forEach((name, i) => assert.deepEqual(fused[i], ops[i], `${name} (${n} x ${d})`));
+      assert.equal(tf.memory().numTensors, tensors, 'no tensor left behind');
+      tf.dispose([x, gain, bias, weights]);
+    }
   });
 });

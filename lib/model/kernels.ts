@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { nativeKernelsActive } from '../native/openblas';
+import { fusedLayerNorm, fusedLayerNormGrad } from '../native/fused';
 
 export type KernelName = 'fast' | 'reference';
 
@@ -178,6 +179,44 @@ const fastGelu: (x: tf.Tensor2D) => tf.Tensor2D = customOp((x: tf.Tensor2D, save
   };
 });
 
+/**
+ * Layer norm with a closed-form gradient, op by op: the wasm form, and the oracle of the fused native kernel
+ * (lib/native/fused.ts), which rounds each value as these ops do.
+ */
+export function layerNormByOps(x: tf.Tensor2D, gain: tf.Tensor1D, bias: tf.Tensor1D, eps: number): tf.Tensor2D {
+  const f = customOp((xi: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+    const centred = xi.sub(xi.mean(1, true));
+    const rstd = centred.square().mean(1, true).add(eps).rsqrt();
+    const xhat = centred.mul(rstd) as tf.Tensor2D;
+    save([xhat, rstd, g]);
+    return {
+      value: xhat.mul(g).add(b) as tf.Tensor2D,
+      gradFunc: (dy: tf.Tensor2D, [sxhat, srstd, sg]: tf.Tensor[]) => {
+        const dxhat = dy.mul(sg);
+        const dx = dxhat
+          .sub(dxhat.mean(1, true))
+          .sub(sxhat.mul(dxhat.mul(sxhat).mean(1, true)))
+          .mul(srstd);
+        return [dx, columnSum(dy.mul(sxhat) as tf.Tensor2D), columnSum(dy)];
+      },
+    };
+  });
+  return f(x, gain, bias) as tf.Tensor2D;
+}
+
+/** Layer norm as two fused native kernels (forward, backward); bit-identical to layerNormByOps. */
+export function layerNormFused(x: tf.Tensor2D, gain: tf.Tensor1D, bias: tf.Tensor1D, eps: number): tf.Tensor2D {
+  const f = customOp((xi: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+    const [y, xhat, rstd] = fusedLayerNorm(xi, g, b, eps);
+    save([xhat, rstd, g]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor2D, [sxhat, srstd, sg]: tf.Tensor[]) => fusedLayerNormGrad(dy, sxhat as tf.Tensor2D, srstd as tf.Tensor2D, sg as tf.Tensor1D),
+    };
+  });
+  return f(x, gain, bias) as tf.Tensor2D;
+}
+
 const fast: Kernels = {
   name: 'fast',
   attention(q, k, v, mask, scale) {
@@ -201,26 +240,7 @@ const fast: Kernels = {
     });
     return f(table) as tf.Tensor2D;
   },
-  layerNorm(x, gain, bias, eps) {
-    const f = customOp((xi: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
-      const centred = xi.sub(xi.mean(1, true));
-      const rstd = centred.square().mean(1, true).add(eps).rsqrt();
-      const xhat = centred.mul(rstd) as tf.Tensor2D;
-      save([xhat, rstd, g]);
-      return {
-        value: xhat.mul(g).add(b) as tf.Tensor2D,
-        gradFunc: (dy: tf.Tensor2D, [sxhat, srstd, sg]: tf.Tensor[]) => {
-          const dxhat = dy.mul(sg);
-          const dx = dxhat
-            .sub(dxhat.mean(1, true))
-            .sub(sxhat.mul(dxhat.mul(sxhat).mean(1, true)))
-            .mul(srstd);
-          return [dx, columnSum(dy.mul(sxhat) as tf.Tensor2D), columnSum(dy)];
-        },
-      };
-    });
-    return f(x, gain, bias) as tf.Tensor2D;
-  },
+  layerNorm: (x, gain, bias, eps) => (nativeKernelsActive() ? layerNormFused(x, gain, bias, eps) : layerNormByOps(x, gain, bias, eps)),
   rmsNorm(x, gain, eps) {
     const f = customOp((xi: tf.Tensor2D, g: tf.Tensor1D, save: tf.GradSaveFunc) => {
       const r = xi.square().mean(1, true).add(eps).rsqrt();

@@ -10,8 +10,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { registerFusedKernels } from './fused';
 
-interface Addon {
+export interface Addon {
   sgemm(
     heap: ArrayBuffer,
     batch: number,
@@ -27,6 +28,8 @@ interface Addon {
     bStride: number,
   ): void;
   adamw(heap: ArrayBuffer, p: number, m: number, v: number, g: number, n: number, ...constants: number[]): void;
+  layerNorm(heap: ArrayBuffer, n: number, d: number, eps: number, x: number, gain: number, bias: number, y: number, xhat: number, rstd: number): void;
+  layerNormGrad(heap: ArrayBuffer, n: number, d: number, dy: number, xhat: number, rstd: number, gain: number, dx: number, dgain: number, dbias: number): void;
   blasInfo(): { config: string; core: string; threads: number };
   setThreads(n: number): void;
 }
@@ -116,7 +119,7 @@ export function nativeInfo(): NativeInfo | null {
 }
 
 /** What the wasm backend exposes of itself (tfjs-backend-wasm 4.22's BackendWasm). */
-interface WasmBackend {
+export interface WasmBackend {
   wasm: { HEAPU8: Uint8Array };
   dataIdMap: { get(id: unknown): { memoryOffset: number; refCount: number } };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
@@ -183,6 +186,7 @@ export function registerNativeKernels(): boolean {
   if (!original) throw new Error('the wasm backend has no BatchMatMul kernel to replace: is @tensorflow/tfjs-backend-wasm loaded?');
   tf.unregisterKernel('BatchMatMul', 'wasm');
   tf.registerKernel({ ...original, kernelFunc: nativeBatchMatMul(native, original.kernelFunc) });
+  registerFusedKernels(native);
   registered = true;
   return true;
 }

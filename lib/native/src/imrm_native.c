@@ -8,6 +8,7 @@
  *   adamw(heap, pOffset, mOffset, vOffset, gOffset, n, lr, beta1, beta2, oneMinusBeta1, oneMinusBeta2, c1, c2, eps, wd)
  *     one AdamW step on n float32 values in place, each operation rounded to float32 in the order tfjs's ops take
  *     (lib/train/adamw.ts), so the result equals the reference path bit for bit (compiled without FMA contraction)
+ *   layerNorm(...), layerNormGrad(...): fused layer norm and its gradient (imrm_layernorm.c)
  *   blasInfo() -> { config, core, threads }
  *   setThreads(n)
  */
@@ -16,6 +17,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <cblas.h>
+#include "imrm_native.h"
 
 #define CHECK(call)                                                   \
   do {                                                                \
@@ -25,15 +27,15 @@
     }                                                                 \
   } while (0)
 
-static int64_t int_arg(napi_env env, napi_value v, int *ok) {
+int64_t int_arg(napi_env env, napi_value v, int *ok) {
   int64_t out = 0;
   if (napi_get_value_int64(env, v, &out) != napi_ok) *ok = 0;
   return out;
 }
 
 /* The call's arguments (exactly `want` of them) and the wasm heap in the first; false after throwing. */
-static int heap_call(napi_env env, napi_callback_info info, const char *name, size_t want, napi_value *argv, void **heap,
-                     size_t *heap_bytes) {
+int heap_call(napi_env env, napi_callback_info info, const char *name, size_t want, napi_value *argv, void **heap,
+              size_t *heap_bytes) {
   char message[128];
   size_t argc = want;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != want) {
@@ -153,6 +155,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_default, NULL},
       {"adamw", NULL, adamw, NULL, NULL, NULL, napi_default, NULL},
+      {"layerNorm", NULL, layer_norm, NULL, NULL, NULL, napi_default, NULL},
+      {"layerNormGrad", NULL, layer_norm_grad, NULL, NULL, NULL, napi_default, NULL},
       {"blasInfo", NULL, blas_info, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
   };
