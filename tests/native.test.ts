@@ -14,7 +14,8 @@ import { backendInfo, backendLine } from '../lib/backend';
 import { blasThreads, defaultCoreType, loadAddon, nativeKernelsActive, nativeProblem } from '../lib/native/openblas';
 import { Rng } from '../lib/random';
 import { AdamW } from '../lib/train/adamw';
-import { layerNormByOps, layerNormFused } from '../lib/model/kernels';
+import { geluByOps, layerNormByOps, softmaxGradByOps } from '../lib/model/kernels';
+import { geluFused, layerNormFused, softmaxGradFused } from '../lib/model/native-kernels';
 
 before(setup);
 const native = () => backendInfo().backend === 'wasm+openblas';
@@ -199,7 +200,7 @@ describe('Identity on the wasm engines (lib/native/shared-identity.ts)', () => {
   });
 });
 
-describe('fused native layer norm (lib/native/fused.ts)', () => {
+describe('fused native kernels (lib/native/fused.ts) against their op-by-op forms', () => {
   it('equals the op-by-op form bit for bit, forward and gradients, in both column-sum orders', (t) => {
     if (!nativeOrSkip(t)) return;
     const rng = new Rng(21);
@@ -232,5 +233,42 @@ describe('fused native layer norm (lib/native/fused.ts)', () => {
       assert.equal(tf.memory().numTensors, tensors, 'no tensor left behind');
       tf.dispose([x, gain, bias, weights]);
     }
+  });
+
+  it('GELU: value and gradient bit for bit', (t) => {
+    if (!nativeOrSkip(t)) return;
+    const rng = new Rng(22);
+    const x = tf.tensor2d(
+      randn(64 * 96, rng).map((v, i) => v * (i % 5)),
+      [64, 96],
+    );
+    const weights = tf.tensor2d(randn(64 * 96, rng), [64, 96]);
+    const run = (gelu: typeof geluByOps) => {
+      const y = gelu(x);
+      const g = tf.grad((a: tf.Tensor) =>
+        gelu(a as tf.Tensor2D)
+          .mul(weights)
+          .sum(),
+      )(x);
+      const out = [y.dataSync().slice(), g.dataSync().slice()];
+      tf.dispose([y, g]);
+      return out;
+    };
+    const [fused, ops] = [run(geluFused), run(geluByOps)];
+    assert.deepEqual(fused[0], ops[0], 'value');
+    assert.deepEqual(fused[1], ops[1], 'gradient');
+    tf.dispose([x, weights]);
+  });
+
+  it('softmax backward with the score scale: bit for bit, rank 3', (t) => {
+    if (!nativeOrSkip(t)) return;
+    const rng = new Rng(23);
+    const [c, rows, cols] = [6, 17, 40];
+    const p = tf.softmax(tf.tensor3d(randn(c * rows * cols, rng), [c, rows, cols]));
+    const dP = tf.tensor3d(randn(c * rows * cols, rng), [c, rows, cols]);
+    const [fused, ops] = [softmaxGradFused(dP, p, 0.17677669), softmaxGradByOps(dP, p, 0.17677669)];
+    assert.deepEqual(fused.shape, ops.shape);
+    assert.deepEqual(fused.dataSync(), ops.dataSync());
+    tf.dispose([p, dP, fused, ops]);
   });
 });

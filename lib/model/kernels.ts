@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { nativeKernelsActive } from '../native/openblas';
-import { fusedLayerNorm, fusedLayerNormGrad } from '../native/fused';
+import { GELU_A, GELU_C, customOp, geluFused, layerNormFused, softmaxGradFused } from './native-kernels';
 
 export type KernelName = 'fast' | 'reference';
 
@@ -36,9 +36,6 @@ export interface Kernels {
   attention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, mask: tf.Tensor2D, scale: number): tf.Tensor3D;
 }
 
-const GELU_C = Math.sqrt(2 / Math.PI);
-const GELU_A = 0.044715;
-
 /** Sum over rows; two partial sums are faster than one long reduction on wasm. */
 export function columnSum(x: tf.Tensor2D): tf.Tensor1D {
   const [n, d] = x.shape;
@@ -48,14 +45,6 @@ export function columnSum(x: tf.Tensor2D): tf.Tensor1D {
       .sum(1)
       .sum(0) as tf.Tensor1D;
   return x.sum(0);
-}
-
-// biome-ignore lint/suspicious/noExplicitAny: tfjs passes one tensor or several
-type GradFunc = (dy: any, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
-/** tf.customGrad with call-site types: tfjs's own typing does not express multi-input functions. */
-// biome-ignore lint/suspicious/noExplicitAny: tfjs's customGrad typing cannot express multi-input functions
-function customOp(f: (...args: any[]) => { value: tf.Tensor; gradFunc: GradFunc }): (...args: tf.Tensor[]) => any {
-  return tf.customGrad(f as never) as never;
 }
 
 /**
@@ -106,6 +95,11 @@ export function batchedMatMulTransposedB(x: tf.Tensor3D, y: tf.Tensor3D): tf.Ten
 
 const t3 = (x: tf.Tensor) => x.transpose([0, 2, 1]) as tf.Tensor3D;
 
+/** Softmax backward over the last axis, then the scale of the scores: dS = P (dP - rowsum(dP P)) scale, op by op. */
+export function softmaxGradByOps(dP: tf.Tensor, p: tf.Tensor, scale: number): tf.Tensor {
+  return p.mul(dP.sub(dP.mul(p).sum(-1, true))).mul(scale);
+}
+
 /** Attention with every product (2 forward, 4 backward) as a depthwise convolution, and a closed-form gradient. */
 const depthwiseAttention = (q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, mask: tf.Tensor2D, scale: number): tf.Tensor3D =>
   customOp((qi: tf.Tensor3D, ki: tf.Tensor3D, vi: tf.Tensor3D, save: tf.GradSaveFunc) => {
@@ -116,8 +110,7 @@ const depthwiseAttention = (q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, mask
       gradFunc: (dO: tf.Tensor3D, [sq, sk, sv, sp]: tf.Tensor[]) => {
         const dP = batchedMatMulTransposedB(dO, sv as tf.Tensor3D); // dO V^T
         const dV = batchedMatMulTransposedB(t3(sp), t3(dO)); // P^T dO
-        // softmax backward: dS = P * (dP - rowsum(dP * P)), then the scale of the scores
-        const dS = sp.mul(dP.sub(dP.mul(sp).sum(2, true))).mul(scale) as tf.Tensor3D;
+        const dS = softmaxGradByOps(dP, sp, scale) as tf.Tensor3D;
         const dQ = batchedMatMulTransposedB(dS, t3(sk)); // dS K
         const dK = batchedMatMulTransposedB(t3(dS), t3(sq)); // dS^T Q
         return [dQ, dK, dV];
@@ -138,7 +131,7 @@ const flaggedAttention = (q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, mask: 
       gradFunc: (dO: tf.Tensor3D, [sq, sk, sv, sp]: tf.Tensor[]) => {
         const dP = tf.matMul(dO, sv as tf.Tensor3D, false, true); // dO V^T
         const dV = tf.matMul(sp as tf.Tensor3D, dO, true, false); // P^T dO
-        const dS = sp.mul(dP.sub(dP.mul(sp).sum(2, true))).mul(scale) as tf.Tensor3D;
+        const dS = softmaxGradFused(dP, sp, scale) as tf.Tensor3D; // bit-identical to softmaxGradByOps
         return [tf.matMul(dS, sk as tf.Tensor3D), tf.matMul(dS, sq as tf.Tensor3D, true, false), dV]; // dS K, dS^T Q
       },
     };
@@ -162,7 +155,8 @@ const fastAddBias: (x: tf.Tensor2D, bias: tf.Tensor1D) => tf.Tensor2D = customOp
   gradFunc: (dy: tf.Tensor2D) => [dy, columnSum(dy)],
 }));
 
-const fastGelu: (x: tf.Tensor2D) => tf.Tensor2D = customOp((x: tf.Tensor2D, save: tf.GradSaveFunc) => {
+/** GELU (tanh) through sigmoid with a closed-form gradient, op by op: the wasm form, and the fused kernels' oracle. */
+export const geluByOps: (x: tf.Tensor2D) => tf.Tensor2D = customOp((x: tf.Tensor2D, save: tf.GradSaveFunc) => {
   // 0.5 (1 + tanh u) = sigmoid(2u): sigmoid is vectorised on wasm, tanh is not.
   const du = x
     .square()
@@ -199,19 +193,6 @@ export function layerNormByOps(x: tf.Tensor2D, gain: tf.Tensor1D, bias: tf.Tenso
           .mul(srstd);
         return [dx, columnSum(dy.mul(sxhat) as tf.Tensor2D), columnSum(dy)];
       },
-    };
-  });
-  return f(x, gain, bias) as tf.Tensor2D;
-}
-
-/** Layer norm as two fused native kernels (forward, backward); bit-identical to layerNormByOps. */
-export function layerNormFused(x: tf.Tensor2D, gain: tf.Tensor1D, bias: tf.Tensor1D, eps: number): tf.Tensor2D {
-  const f = customOp((xi: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
-    const [y, xhat, rstd] = fusedLayerNorm(xi, g, b, eps);
-    save([xhat, rstd, g]);
-    return {
-      value: y,
-      gradFunc: (dy: tf.Tensor2D, [sxhat, srstd, sg]: tf.Tensor[]) => fusedLayerNormGrad(dy, sxhat as tf.Tensor2D, srstd as tf.Tensor2D, sg as tf.Tensor1D),
     };
   });
   return f(x, gain, bias) as tf.Tensor2D;
@@ -257,7 +238,7 @@ const fast: Kernels = {
     });
     return f(x, gain) as tf.Tensor2D;
   },
-  geluTanh: fastGelu,
+  geluTanh: (x) => (nativeKernelsActive() ? geluFused(x) : geluByOps(x)),
   pickLogProbs(logits, targets) {
     const [n, v] = logits.shape;
     const index = tf.stack([tf.range(0, n, 1, 'int32'), targets.toInt()], 1);

@@ -30,6 +30,9 @@ export interface Addon {
   adamw(heap: ArrayBuffer, p: number, m: number, v: number, g: number, n: number, ...constants: number[]): void;
   layerNorm(heap: ArrayBuffer, n: number, d: number, eps: number, x: number, gain: number, bias: number, y: number, xhat: number, rstd: number): void;
   layerNormGrad(heap: ArrayBuffer, n: number, d: number, dy: number, xhat: number, rstd: number, gain: number, dx: number, dgain: number, dbias: number): void;
+  geluPrep(heap: ArrayBuffer, size: number, x: number, arg: number, du: number, ...constants: number[]): void;
+  geluGrad(heap: ArrayBuffer, size: number, dy: number, x: number, s: number, du: number, dx: number): void;
+  softmaxGrad(heap: ArrayBuffer, rows: number, cols: number, scale: number, dp: number, p: number, ds: number): void;
   blasInfo(): { config: string; core: string; threads: number };
   setThreads(n: number): void;
 }

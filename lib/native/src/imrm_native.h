@@ -11,4 +11,7 @@ int heap_call(napi_env env, napi_callback_info info, const char *name, size_t wa
 
 napi_value layer_norm(napi_env env, napi_callback_info info);
 napi_value layer_norm_grad(napi_env env, napi_callback_info info);
+napi_value gelu_prep(napi_env env, napi_callback_info info);
+napi_value gelu_grad(napi_env env, napi_callback_info info);
+napi_value softmax_grad(napi_env env, napi_callback_info info);
 #endif
