@@ -14,7 +14,8 @@ import { backendInfo, backendLine } from '../lib/backend';
 import { blasThreads, defaultCoreType, loadAddon, nativeKernelsActive, nativeProblem } from '../lib/native/openblas';
 import { Rng } from '../lib/random';
 import { AdamW } from '../lib/train/adamw';
-import { geluByOps, layerNormByOps, softmaxGradByOps } from '../lib/model/kernels';
+import { columnSumByOps, geluByOps, layerNormByOps, softmaxGradByOps } from '../lib/model/kernels';
+import { fusedColumnSum } from '../lib/native/fused';
 import { geluFused, layerNormFused, softmaxGradFused } from '../lib/model/native-kernels';
 
 before(setup);
@@ -270,5 +271,24 @@ describe('fused native kernels (lib/native/fused.ts) against their op-by-op form
     assert.deepEqual(fused.shape, ops.shape);
     assert.deepEqual(fused.dataSync(), ops.dataSync());
     tf.dispose([p, dP, fused, ops]);
+  });
+
+  it('column sums: bit for bit in both orders (blocks of 32 rows, one run)', (t) => {
+    if (!nativeOrSkip(t)) return;
+    const rng = new Rng(24);
+    for (const [n, d] of [
+      [128, 48],
+      [10, 7],
+      [96, 5],
+      [64, 1],
+    ]) {
+      const x = tf.tensor2d(
+        randn(n * d, rng).map((v, i) => v * 10 ** (i % 4)),
+        [n, d],
+      );
+      const [fused, ops] = [fusedColumnSum(x), columnSumByOps(x)];
+      assert.deepEqual(fused.dataSync(), ops.dataSync(), `${n} x ${d}`);
+      tf.dispose([x, fused, ops]);
+    }
   });
 });

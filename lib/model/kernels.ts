@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { nativeKernelsActive } from '../native/openblas';
+import { fusedColumnSum } from '../native/fused';
 import { GELU_A, GELU_C, customOp, geluFused, layerNormFused, softmaxGradFused } from './native-kernels';
 
 export type KernelName = 'fast' | 'reference';
@@ -36,8 +37,13 @@ export interface Kernels {
   attention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, mask: tf.Tensor2D, scale: number): tf.Tensor3D;
 }
 
-/** Sum over rows; two partial sums are faster than one long reduction on wasm. */
+/** Sum over rows: one native pass on the native engine (bit-identical), else columnSumByOps. */
 export function columnSum(x: tf.Tensor2D): tf.Tensor1D {
+  return nativeKernelsActive() && x.dtype === 'float32' ? fusedColumnSum(x) : columnSumByOps(x);
+}
+
+/** Sum over rows; two partial sums are faster than one long reduction on wasm. */
+export function columnSumByOps(x: tf.Tensor2D): tf.Tensor1D {
   const [n, d] = x.shape;
   if (n >= 64 && n % 32 === 0)
     return x
@@ -191,7 +197,7 @@ export function layerNormByOps(x: tf.Tensor2D, gain: tf.Tensor1D, bias: tf.Tenso
           .sub(dxhat.mean(1, true))
           .sub(sxhat.mul(dxhat.mul(sxhat).mean(1, true)))
           .mul(srstd);
-        return [dx, columnSum(dy.mul(sxhat) as tf.Tensor2D), columnSum(dy)];
+        return [dx, columnSumByOps(dy.mul(sxhat) as tf.Tensor2D), columnSumByOps(dy)];
       },
     };
   });

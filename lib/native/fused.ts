@@ -12,6 +12,7 @@ export const LAYER_NORM_GRAD = 'ImrmLayerNormGrad';
 export const GELU_PREP = 'ImrmGeluPrep';
 export const GELU_GRAD = 'ImrmGeluGrad';
 export const SOFTMAX_GRAD = 'ImrmSoftmaxGrad';
+export const COLUMN_SUM = 'ImrmColumnSum';
 
 /**
  * Registers kernel `name` on wasm: its float32 inputs (in `inputNames` order) and outputs of `outputShapes` are
@@ -76,6 +77,12 @@ export function registerFusedKernels(native: Addon): void {
       native.softmaxGrad(heap, sizeOf(dp) / cols, cols, attrs.scale as number, o[0], o[1], o[2]);
     },
   );
+  registerHeapKernel(
+    COLUMN_SUM,
+    ['x'],
+    ([x]) => [[x.shape[1]]],
+    (heap, o, [x]) => native.columnSum(heap, x.shape[0], x.shape[1], o[0], o[1]),
+  );
 }
 
 const run = (name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}) => tf.engine().runKernel(name, inputs, attrs) as unknown as tf.Tensor[];
@@ -102,4 +109,9 @@ export function fusedGeluGrad(dy: tf.Tensor, x: tf.Tensor, s: tf.Tensor, du: tf.
 /** p (dp - rowsum(dp p)) scale over the last axis. */
 export function fusedSoftmaxGrad(dp: tf.Tensor, p: tf.Tensor, scale: number): tf.Tensor {
   return run(SOFTMAX_GRAD, { dp, p }, { scale: Math.fround(scale) })[0];
+}
+
+/** The column sums of x (n, d) in the order of kernels.ts's columnSum on wasm. */
+export function fusedColumnSum(x: tf.Tensor2D): tf.Tensor1D {
+  return run(COLUMN_SUM, { x })[0] as tf.Tensor1D;
 }

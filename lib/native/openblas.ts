@@ -33,6 +33,7 @@ export interface Addon {
   geluPrep(heap: ArrayBuffer, size: number, x: number, arg: number, du: number, ...constants: number[]): void;
   geluGrad(heap: ArrayBuffer, size: number, dy: number, x: number, s: number, du: number, dx: number): void;
   softmaxGrad(heap: ArrayBuffer, rows: number, cols: number, scale: number, dp: number, p: number, ds: number): void;
+  columnSum(heap: ArrayBuffer, n: number, d: number, x: number, out: number): void;
   blasInfo(): { config: string; core: string; threads: number };
   setThreads(n: number): void;
 }

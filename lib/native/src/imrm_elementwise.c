@@ -9,6 +9,9 @@
  *     dx = dy (s + x s (1 - s) du 2), s = sigmoid(arg)
  *   softmaxGrad(heap, rows, cols, scale, dp, p, ds)
  *     ds = p (dp - rowsum(dp p)) scale, per row of cols values
+ *   columnSum(heap, n, d, x, out)
+ *     the sums of the d columns of x (n, d), in blocks of 32 rows when n >= 64 and n % 32 == 0, as kernels.ts's
+ *     columnSum sums them on wasm (its two reductions each from 0, left to right)
  * Offsets in bytes; sizes in floats.
  */
 #include <stdint.h>
@@ -124,6 +127,35 @@ napi_value softmax_grad(napi_env env, napi_callback_info info) {
       const float t = dpr[j] - sum;
       const float u = pr[j] * t;
       dsr[j] = u * scale;
+    }
+  }
+  return NULL;
+}
+
+napi_value column_sum(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  void *heap = NULL;
+  size_t heap_bytes = 0;
+  if (!heap_call(env, info, "columnSum", 5, argv, &heap, &heap_bytes)) return NULL;
+  int ok = 1;
+  const int64_t n = int_arg(env, argv[1], &ok), d = int_arg(env, argv[2], &ok);
+  int64_t x_off = int_arg(env, argv[3], &ok), out_off = int_arg(env, argv[4], &ok);
+  if (!ok || n < 0 || d < 0 || x_off < 0 || out_off < 0 || (uint64_t)x_off + 4 * (uint64_t)(n * d) > (uint64_t)heap_bytes ||
+      (uint64_t)out_off + 4 * (uint64_t)d > (uint64_t)heap_bytes) {
+    napi_throw_range_error(env, NULL, "columnSum: sizes must be non-negative and both tensors inside the heap");
+    return NULL;
+  }
+  const float *x = (const float *)((char *)heap + x_off);
+  float *out = (float *)((char *)heap + out_off);
+  const int64_t block = (n >= 64 && n % 32 == 0) ? 32 : n;
+  for (int64_t j = 0; j < d; j++) out[j] = 0.0f;
+  if (n == 0) return NULL;
+  /* Row-major passes (each block's partial sums kept in `partial`) give the same sums as column by column. */
+  for (int64_t start = 0; start < n; start += block) {
+    for (int64_t j = 0; j < d; j++) {
+      float partial = 0.0f;
+      for (int64_t i = start; i < start + block; i++) partial += x[i * d + j];
+      out[j] = block == n ? partial : out[j] + partial;
     }
   }
   return NULL;

@@ -9,7 +9,7 @@
  *     one AdamW step on n float32 values in place, each operation rounded to float32 in the order tfjs's ops take
  *     (lib/train/adamw.ts), so the result equals the reference path bit for bit (compiled without FMA contraction)
  *   layerNorm(...), layerNormGrad(...): fused layer norm and its gradient (imrm_layernorm.c)
- *   geluPrep(...), geluGrad(...), softmaxGrad(...): fused element-wise work (imrm_elementwise.c)
+ *   geluPrep(...), geluGrad(...), softmaxGrad(...), columnSum(...): fused element-wise work (imrm_elementwise.c)
  *   blasInfo() -> { config, core, threads }
  *   setThreads(n)
  */
@@ -161,6 +161,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"geluPrep", NULL, gelu_prep, NULL, NULL, NULL, napi_default, NULL},
       {"geluGrad", NULL, gelu_grad, NULL, NULL, NULL, napi_default, NULL},
       {"softmaxGrad", NULL, softmax_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"columnSum", NULL, column_sum, NULL, NULL, NULL, napi_default, NULL},
       {"blasInfo", NULL, blas_info, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
   };

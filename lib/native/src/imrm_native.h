@@ -14,4 +14,5 @@ napi_value layer_norm_grad(napi_env env, napi_callback_info info);
 napi_value gelu_prep(napi_env env, napi_callback_info info);
 napi_value gelu_grad(napi_env env, napi_callback_info info);
 napi_value softmax_grad(napi_env env, napi_callback_info info);
+napi_value column_sum(napi_env env, napi_callback_info info);
 #endif
