@@ -1,27 +1,33 @@
 /**
  * Backend choice at run time: tensorflow (tfjs-node-gpu, only when its backend factory is registered) → wasm+openblas
- * (the wasm backend with native OpenBLAS kernels, lib/native) → wasm → cpu. IMRM_BACKEND=tensorflow|wasm+openblas|
- * wasm|cpu forces one (an error if it is unavailable); IMRM_NATIVE=0 leaves wasm+openblas out of the automatic
- * choice. The chosen backend is recorded in every run (see runs/env.ts) because numbers differ, slightly, between
+ * (the wasm backend with native OpenBLAS kernels, lib/native) → wasm → cpu. IMRM_BACKEND=tensorflow|webgpu|
+ * wasm+openblas|wasm|cpu forces one (an error if it is unavailable); IMRM_NATIVE=0 leaves wasm+openblas out of the
+ * automatic choice. webgpu (lib/gpu/webgpu.ts) is never chosen automatically: nothing here has measured when a GPU
+ * beats the CPU engines at this project's sizes, and loading Dawn on a machine without Vulkan prints warnings. The chosen backend is recorded in every run (see runs/env.ts) because numbers differ, slightly, between
  * backends; one line at start says which runs and why (`backendLine`).
  */
 import * as tf from '@tensorflow/tfjs';
 import { type NativeInfo, nativeInfo, nativeProblem, registerNativeKernels } from './native/openblas';
+import { findAdapter, registerWebGpuBackend, type WebGpuAdapterInfo } from './gpu/webgpu';
 import { registerSharedIdentity } from './native/shared-identity';
 
 /** A compute engine: a tfjs backend, or the wasm backend with native kernels. */
-export type BackendName = 'tensorflow' | 'wasm+openblas' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm+openblas' | 'wasm' | 'cpu';
+/** The automatic order; webgpu is only ever chosen by name. */
 export const BACKEND_ORDER: BackendName[] = ['tensorflow', 'wasm+openblas', 'wasm', 'cpu'];
+const BACKEND_NAMES: BackendName[] = ['tensorflow', 'webgpu', 'wasm+openblas', 'wasm', 'cpu'];
 
 export interface BackendInfo {
   backend: BackendName;
   /** The tfjs backend underneath ('wasm' for wasm+openblas). */
-  tfBackend: 'tensorflow' | 'wasm' | 'cpu';
+  tfBackend: 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
   tfjsVersion: string;
   wasmSimd?: boolean;
   wasmThreads?: boolean;
   /** wasm+openblas: the BLAS library, the processor kernel it chose and its threads. */
   native?: NativeInfo;
+  /** webgpu: the adapter (vendor, architecture, description, limits). */
+  webgpu?: WebGpuAdapterInfo;
   /** Why earlier backends in the order were skipped. */
   skipped: Record<string, string>;
 }
@@ -56,9 +62,10 @@ function tryRegister(name: BackendName): string | null {
  */
 export async function initBackend(preferred: string | undefined = process.env.IMRM_BACKEND): Promise<BackendInfo> {
   if (current && (!preferred || preferred === current.backend)) return current;
-  if (preferred && !BACKEND_ORDER.includes(preferred as BackendName)) {
-    throw new Error(`IMRM_BACKEND must be one of ${BACKEND_ORDER.join(', ')}, got '${preferred}'`);
+  if (preferred && !BACKEND_NAMES.includes(preferred as BackendName)) {
+    throw new Error(`IMRM_BACKEND must be one of ${BACKEND_NAMES.join(', ')}, got '${preferred}'`);
   }
+  if (preferred === 'webgpu') return initWebGpu();
   if (preferred === 'wasm' && current?.backend === 'wasm+openblas') throw new Error('plain wasm was asked for after wasm+openblas in this process');
   // PROD silences tfjs's console advice to install tfjs-node (printed on the first cpu-kernel write).
   tf.env().set('PROD', true);
@@ -90,20 +97,48 @@ export async function initBackend(preferred: string | undefined = process.env.IM
   throw new Error(`no tfjs backend could be initialised: ${JSON.stringify(skipped)}`);
 }
 
+async function initWebGpu(): Promise<BackendInfo> {
+  tf.env().set('PROD', true);
+  const found = await findAdapter();
+  if (found instanceof Error) throw new Error(`IMRM_BACKEND=webgpu: ${found.message}`);
+  registerWebGpuBackend(tf, found);
+  if (!(await tf.setBackend('webgpu'))) throw new Error(`IMRM_BACKEND=webgpu: the WebGPU backend did not start on ${found.info.description}`);
+  await tf.ready();
+  current = { backend: 'webgpu', tfBackend: 'webgpu', tfjsVersion: tf.version.tfjs, webgpu: found.info, skipped: {} };
+  return current;
+}
+
+/**
+ * The engine as run identities name it: the backend's name, and for webgpu also the adapter, since two GPUs (or a
+ * GPU and a software adapter) round differently. For every other engine it is the backend's name alone.
+ */
+export function engineId(info: BackendInfo = backendInfo()): string {
+  const a = info.webgpu;
+  if (!a) return info.backend;
+  const name = [a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' ');
+  return `webgpu (${a.route}: ${name})`;
+}
+
 /**
  * The engines whose bases (pretrained models and other artefacts later runs start from) this engine may use, its own
  * first: wasm and wasm+openblas share the tfjs backend, so a base one of them made loads on the other like any
  * downloaded checkpoint. Runs that use a base made by another engine say so in their identity (runner.ts).
  */
-export function artefactBackends(engine: BackendName = backendInfo().backend): BackendName[] {
+export function artefactBackends(engine: string = engineId()): string[] {
   if (engine === 'wasm+openblas') return ['wasm+openblas', 'wasm'];
   if (engine === 'wasm') return ['wasm', 'wasm+openblas'];
+  // A GPU loads the CPU engines' bases (the shipped ones among them) as it loads any downloaded checkpoint.
+  if (engine.startsWith('webgpu')) return [engine, 'wasm+openblas', 'wasm'];
   return [engine];
 }
 
 /** One line for the start of a run: which backend runs, and why the ones before it in the order did not. */
 export function backendLine(info: BackendInfo = backendInfo()): string {
-  const native = info.native ? ` (${info.native.blas.split(' ').slice(0, 2).join(' ')}, core ${info.native.core}, ${info.native.threads} BLAS thread(s))` : '';
+  const native = info.native
+    ? ` (${info.native.blas.split(' ').slice(0, 2).join(' ')}, core ${info.native.core}, ${info.native.threads} BLAS thread(s))`
+    : info.webgpu
+      ? ` (${engineId(info).slice('webgpu ('.length, -1)}${info.webgpu.software ? ', a software adapter: for tests, far slower than wasm' : ''})`
+      : '';
   const why = Object.entries(info.skipped)
     .filter(([name]) => name !== 'tensorflow' || process.env.IMRM_BACKEND === 'tensorflow')
     .map(([name, reason]) => `${name}: ${reason}`);

@@ -95,14 +95,14 @@ async function main() {
     const vars = initParams(config, 1);
     return { ...v, vars, opt: new AdamW(vars, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 }), times: [] as number[], before: 0, after: 0 };
   });
-  const step = (s: (typeof state)[number]) => {
+  const step = async (s: (typeof state)[number]) => {
     const t0 = performance.now();
-    lmStep({ config, params: s.vars }, s.vars, s.opt, stream, starts(), T, { kernels: s.kernels, microBatchSize: s.microBatchSize, pool: s.pool });
+    await lmStep({ config, params: s.vars }, s.vars, s.opt, stream, starts(), T, { kernels: s.kernels, microBatchSize: s.microBatchSize, pool: s.pool });
     return performance.now() - t0; // lmStep reads the loss back, so the step has finished
   };
-  for (let i = 0; i < warmup; i++) state.forEach((s) => step(s));
+  for (let i = 0; i < warmup; i++) for (const s of state) await step(s);
   state.forEach((s) => (s.before = tf.memory().numTensors));
-  for (let i = 0; i < steps; i++) state.forEach((s) => s.times.push(step(s)));
+  for (let i = 0; i < steps; i++) for (const s of state) s.times.push(await step(s));
   state.forEach((s) => (s.after = tf.memory().numTensors));
   const rows = state.map((s) => {
     const ms = median(s.times);

@@ -42,7 +42,7 @@ async function main() {
   const base = await loadBaseModel(args.model);
   const prompt = promptIds(base, args.prompt);
   if (prompt.length === 0) throw new Error(`${args.model} has no start token: give a --prompt`);
-  const [g] = generate(base.lm, [prompt], { maxNewTokens: args.maxNewTokens, temperature: args.temperature, seed: args.seed, stopIds: base.stopIds });
+  const [g] = await generate(base.lm, [prompt], { maxNewTokens: args.maxNewTokens, temperature: args.temperature, seed: args.seed, stopIds: base.stopIds });
   const tokens = g.stop === 'eos' ? g.tokens.slice(0, -1) : g.tokens;
   process.stdout.write(`${base.tokenizer.decode([...prompt, ...tokens], true)}\n`);
 }

@@ -30,10 +30,10 @@ function probeGraphs(n: number, p: number): Graph[] {
   return Array.from({ length: 100 }, () => randomGraph(n, p, rng));
 }
 
-function report(model: LanguageModel, tok: VocabTokenizer, n: number, p: number, step: number): string {
+async function report(model: LanguageModel, tok: VocabTokenizer, n: number, p: number, step: number): Promise<string> {
   const graphs = probeGraphs(n, p);
   const density = graphs.reduce((a, g) => a + graphDensity(g), 0) / graphs.length;
-  const s = generationStats(
+  const s = await generationStats(
     model,
     tok,
     graphs,
@@ -75,7 +75,7 @@ async function main() {
       console.log(`resumed after step ${step}${prefix ? ` from the cached base ${prefix}` : ''}`);
     },
     onWait: (h) => console.log(`${h ? `${h.host} pid ${h.pid}` : 'another process'} is building this base: waiting`),
-    onStep: (step, loss, model, stage) => {
+    onStep: async (step, loss, model, stage) => {
       progress.tick(1, `hamiltonian base, stage ${stage + 1}`);
       window.push(loss);
       if (step % every !== 0 && step !== total) return;
@@ -83,7 +83,7 @@ async function main() {
       window = [];
       const sizes = [...new Set([c.base.stages[stage].maxVertices, c.task.n])];
       console.log(
-        `step ${step} (stage ${stage + 1})  answer loss ${mean.toFixed(3)}  ${((Date.now() - t0) / 1000).toFixed(0)} s\n${sizes.map((n) => report(model, tok, n, c.task.edgeProbability, step)).join('\n')}`,
+        `step ${step} (stage ${stage + 1})  answer loss ${mean.toFixed(3)}  ${((Date.now() - t0) / 1000).toFixed(0)} s\n${(await Promise.all(sizes.map((n) => report(model, tok, n, c.task.edgeProbability, step)))).join('\n')}`,
       );
     },
   });
@@ -91,7 +91,7 @@ async function main() {
   if (outcome !== 'built') {
     const base = loadHamiltonianBase(dir);
     console.log(
-      `${outcome} (trained ${total} steps in ${base.seconds.toFixed(0)} s); last-step loss ${base.losses[base.losses.length - 1].toFixed(3)}\n${report(base.model, tok, c.task.n, c.task.edgeProbability, total)}`,
+      `${outcome} (trained ${total} steps in ${base.seconds.toFixed(0)} s); last-step loss ${base.losses[base.losses.length - 1].toFixed(3)}\n${await report(base.model, tok, c.task.n, c.task.edgeProbability, total)}`,
     );
     base.dispose();
   }

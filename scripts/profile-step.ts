@@ -26,7 +26,7 @@ async function main() {
   const opt = new AdamW(vars, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 });
   const { stream, starts } = benchData(shape);
   const step = () => lmStep({ config, params: vars }, vars, opt, stream, starts(), shape.context, { kernels });
-  for (let i = 0; i < 3; i++) step();
+  for (let i = 0; i < 3; i++) await step();
   const byKernel = new Map<string, { ms: number; calls: number }>();
   let wall = 0;
   for (let i = 0; i < steps; i++) {

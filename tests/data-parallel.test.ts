@@ -43,8 +43,8 @@ type Run = (pool: GradientPool) => Promise<{ weights: string; losses: number[] }
 const lm: Run = async (pool) => {
   const { model, vars } = tinyModel();
   const cfg = resolveLmTrainConfig({ steps: 4, batchSize: 6, microBatchSize: 2, seqLen: 10, optimizer: { lr: 1e-2 } });
-  const { losses } = trainLanguageModel(cfg, model, vars, stream, 1, undefined, pool);
-  const weights = fingerprint(vars);
+  const { losses } = await trainLanguageModel(cfg, model, vars, stream, 1, undefined, pool);
+  const weights = await fingerprint(vars);
   Object.values(vars).forEach((v) => v.dispose());
   return { weights, losses };
 };
@@ -52,8 +52,8 @@ const lm: Run = async (pool) => {
 const sft: Run = async (pool) => {
   const { model, vars } = tinyModel();
   const cfg = resolveLmTrainConfig({ steps: 4, batchSize: 5, microBatchSize: 2, optimizer: { lr: 1e-2 } });
-  const { losses } = trainOnDocuments(cfg, model, vars, docs, 0, 3, undefined, { pool });
-  const weights = fingerprint(vars);
+  const { losses } = await trainOnDocuments(cfg, model, vars, docs, 0, 3, undefined, { pool });
+  const weights = await fingerprint(vars);
   Object.values(vars).forEach((v) => v.dispose());
   return { weights, losses };
 };
@@ -65,7 +65,7 @@ const preference =
     const train = rm === 'ex-grm' ? verifierTask(cueTask(12, 1)) : cueTask(12, 1);
     const cfg = resolvePreferenceTrainConfig({ rewardModel: rm, batchSize: 6, microBatchSize: 2, epochs: 2, optimizer: { lr: 3e-3 } });
     const out = await trainPreference(cfg, { base: model, padId: 0, train, evalSplits: { train }, seed: 4, pool });
-    const weights = fingerprint({ ...out.state.lm.params, ...(out.state.head ? { head: out.state.head } : {}) });
+    const weights = await fingerprint({ ...out.state.lm.params, ...(out.state.head ? { head: out.state.head } : {}) });
     const losses = out.trainLoss.map((s) => s.loss);
     Object.values(out.state.lm.params).forEach((t) => t.dispose());
     out.state.head?.dispose();
@@ -102,25 +102,25 @@ describe('data-parallel training (--workers)', () => {
     const countBefore = tf.memory().numTensors;
     Object.values(await train(two, dir, 3)).forEach((v) => v.dispose());
     const resumed = await train(two, dir);
-    assert.equal(fingerprint(resumed), fingerprint(whole));
+    assert.equal(await fingerprint(resumed), await fingerprint(whole));
     Object.values(resumed).forEach((v) => v.dispose());
     assert.ok(tf.memory().numTensors <= countBefore + Object.keys(whole).length, 'tensors leaked');
     Object.values(whole).forEach((v) => v.dispose());
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('a failing job names the worker and its error', () => {
+  it('a failing job names the worker and its error', async () => {
     const { config, vars } = tinyModel();
     const good = { kind: 'windows' as const, ids: new Int32Array([1, 2, 3]), rows: 1, len: 3, weight: 1, kernels: 'fast' as const };
     const bad = { ...good, rows: 2 };
-    const warm = two.gradients([good, good], config, vars); // first use caches constants (masks)
+    const warm = await two.gradients([good, good], config, vars); // first use caches constants (masks)
     Object.values(warm.grads).forEach((g) => g.dispose());
     const before = tf.memory().numTensors;
-    assert.throws(() => two.gradients([good, bad], config, vars), /gradient worker 1: .*should have 6 values but has 3/);
-    assert.throws(() => two.gradients([bad, good], config, vars), /should have 6 values but has 3/);
+    await assert.rejects(() => two.gradients([good, bad], config, vars), /gradient worker 1: .*should have 6 values but has 3/);
+    await assert.rejects(() => two.gradients([bad, good], config, vars), /should have 6 values but has 3/);
     assert.equal(tf.memory().numTensors, before);
     // The pool is still usable: no answer was left behind.
-    const { grads } = two.gradients([good, good], config, vars);
+    const { grads } = await two.gradients([good, good], config, vars);
     Object.values(grads).forEach((g) => g.dispose());
     Object.values(vars).forEach((v) => v.dispose());
   });
@@ -131,8 +131,8 @@ describe('data-parallel training (--workers)', () => {
     const job = { kind: 'windows' as const, ids: new Int32Array(8).fill(3), rows: 1, len: 8, weight: 1, kernels: 'fast' as const };
     const peak = async (pool: GradientPool, n: number) => {
       let sum: GradientSum | null = null;
-      const info = await tf.profile(() => {
-        sum = pool.gradients(
+      const info = await tf.profile(async () => {
+        sum = await pool.gradients(
           Array.from({ length: n }, () => job),
           config,
           vars,
@@ -154,31 +154,31 @@ describe('data-parallel training (--workers)', () => {
     Object.values(vars).forEach((v) => v.dispose());
   });
 
-  it('a worker that dies mid-step, or at start-up, fails the step within seconds, naming it', () => {
+  it('a worker that dies mid-step, or at start-up, fails the step within seconds, naming it', async () => {
     const { config, vars } = tinyModel();
     const job = { kind: 'windows' as const, ids: new Int32Array([1, 2, 3]), rows: 1, len: 3, weight: 1, kernels: 'fast' as const };
     const fixture = (name: string) => path.join(__dirname, 'fixtures', name);
     const before = tf.memory().numTensors;
     const dying = new GradientPool(2, { entry: fixture('worker-exits-mid-step.ts') });
-    assert.throws(() => dying.gradients([job, job], config, vars), /gradient worker 1 died \(exit code 7\)/);
+    await assert.rejects(() => dying.gradients([job, job], config, vars), /gradient worker 1 died \(exit code 7\)/);
     dying.close();
     const broken = new GradientPool(2, { entry: fixture('worker-fails-at-start.ts') });
-    assert.throws(() => broken.gradients([job, job, job, job], config, vars), /gradient worker 1 died \(exit code 1: .*this backend cannot start here/);
+    await assert.rejects(() => broken.gradients([job, job, job, job], config, vars), /gradient worker 1 died \(exit code 1: .*this backend cannot start here/);
     // The next step starts a new worker (which fails the same way here), rather than waiting on the dead one.
-    assert.throws(() => broken.gradients([job, job], config, vars), /gradient worker 1 died/);
+    await assert.rejects(() => broken.gradients([job, job], config, vars), /gradient worker 1 died/);
     broken.close();
     assert.equal(tf.memory().numTensors, before);
     Object.values(vars).forEach((v) => v.dispose());
   });
 
-  it("an answer of an abandoned step is never read as the next step's", () => {
+  it("an answer of an abandoned step is never read as the next step's", async () => {
     const { config, vars } = tinyModel();
     const good = { kind: 'windows' as const, ids: new Int32Array([1, 2, 3]), rows: 1, len: 3, weight: 1, kernels: 'fast' as const };
     const bad = { ...good, rows: 2 };
-    const reference = one.gradients([good, good], config, vars);
+    const reference = await one.gradients([good, good], config, vars);
     // This thread's job 0 fails while the worker computes job 1: its answer arrives after the step was abandoned.
-    assert.throws(() => two.gradients([bad, good], config, vars), /should have 6 values but has 3/);
-    const next = two.gradients([good, good], config, vars);
+    await assert.rejects(() => two.gradients([bad, good], config, vars), /should have 6 values but has 3/);
+    const next = await two.gradients([good, good], config, vars);
     for (const [name, g] of Object.entries(reference.grads)) assert.deepEqual(next.grads[name].dataSync(), g.dataSync(), name);
     assert.equal(next.loss, reference.loss);
     for (const s of [reference, next]) Object.values(s.grads).forEach((g) => g.dispose());

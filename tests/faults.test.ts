@@ -117,7 +117,7 @@ describe('faults in a training checkpoint', () => {
     const train = async (checkpointDir?: string, stopAfterSteps?: number) => {
       const { model, vars } = tinyModel();
       await trainScheduledLm(cfg, model, vars, { train: stream, validation: stream.subarray(0, 64), seed: 2, pool, checkpointDir, stopAfterSteps });
-      const weights = fingerprint(vars);
+      const weights = await fingerprint(vars);
       Object.values(vars).forEach((v) => v.dispose());
       return weights;
     };

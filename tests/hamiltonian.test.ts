@@ -297,24 +297,24 @@ describe('edge-lookup diagnostics', () => {
 });
 
 describe('generation', () => {
-  it('greedy decoding is deterministic, stops at EOS or the budget, and sampling is seeded', () => {
+  it('greedy decoding is deterministic, stops at EOS or the budget, and sampling is seeded', async () => {
     const { model, vars } = tinyModel({ initStd: 0.5 });
     const prompts = [
       [2, 5, 6],
       [2, 7],
     ];
-    const a = generate(model, prompts, { maxNewTokens: 6, temperature: 0, seed: 1, eosId: 3 });
-    const b = generate(model, prompts, { maxNewTokens: 6, temperature: 0, seed: 9, eosId: 3 });
+    const a = await generate(model, prompts, { maxNewTokens: 6, temperature: 0, seed: 1, eosId: 3 });
+    const b = await generate(model, prompts, { maxNewTokens: 6, temperature: 0, seed: 9, eosId: 3 });
     assert.deepEqual(a, b);
     for (const g of a) assert.ok(g.stop === 'eos' ? g.tokens[g.tokens.length - 1] === 3 : g.tokens.length === 6);
-    const s1 = generate(model, prompts, { maxNewTokens: 6, temperature: 1, seed: 4 });
-    const s2 = generate(model, prompts, { maxNewTokens: 6, temperature: 1, seed: 4 });
+    const s1 = await generate(model, prompts, { maxNewTokens: 6, temperature: 1, seed: 4 });
+    const s2 = await generate(model, prompts, { maxNewTokens: 6, temperature: 1, seed: 4 });
     assert.deepEqual(s1, s2);
     // Flat tensor count: a repeat (shape constants such as masks already cached) allocates nothing that stays.
     const tensorsBefore = tf.memory().numTensors;
-    generate(model, prompts, { maxNewTokens: 6, temperature: 1, seed: 4 });
+    await generate(model, prompts, { maxNewTokens: 6, temperature: 1, seed: 4 });
     assert.equal(tf.memory().numTensors, tensorsBefore, 'generation leaked tensors');
-    const ctx = generate(model, [Array.from({ length: 15 }, () => 1)], { maxNewTokens: 10, temperature: 0, seed: 1 });
+    const ctx = await generate(model, [Array.from({ length: 15 }, () => 1)], { maxNewTokens: 10, temperature: 0, seed: 1 });
     assert.equal(ctx[0].stop, 'context');
     assert.equal(ctx[0].tokens.length, 1);
     Object.values(vars).forEach((v) => v.dispose());

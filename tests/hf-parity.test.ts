@@ -2,7 +2,8 @@
  * Parity with Hugging Face transformers (../shared/golden/hf-transformers, made with transformers 5.17 on tiny
  * random GPT-2, GPT-NeoX and Llama models): tokenizer ids and decoding, logits and last hidden states, and the
  * preference quantities (response log-probs, IM-RM rewards, Bradley-Terry loss, its gradient norm per Hugging Face
- * parameter, the loss after one SGD step, EX-RM rewards), all through the library's own reward functions.
+ * parameter, the loss after one SGD step, EX-RM rewards), all through the library's own reward functions
+ * (tests/golden-quantities.ts, shared with the WebGPU parity test).
  * Tolerance 1e-4 relative (absolute below magnitude 1). The golden folder is found via IMRM_GOLDEN_DIR or
  * ../shared/golden/hf-transformers.
  */
@@ -13,24 +14,16 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { assertAllClose, assertClose, setup } from './helpers';
+import { setup } from './helpers';
+import { ARCHS, GOLDEN, computeQuantities, golden, goldenQuantities, worstErrors } from './golden-quantities';
 import { BpeTokenizer } from '../lib/tokenizers/bpe';
 import { type HfModel, loadHfModel, saveHfModel } from '../lib/model/hf';
-import { hfConfigFor, hfMappings, modelConfigFromHf } from '../lib/model/hf-layout';
+import { hfConfigFor, modelConfigFromHf } from '../lib/model/hf-layout';
 import { readSafetensors, writeSafetensors } from '../lib/model/safetensors';
 import { resolveModelConfig } from '../lib/model/config';
 import { initParams } from '../lib/model/params';
-import { forward } from '../lib/model/transformer';
-import { batchTensors, buildPairBatch } from '../lib/rewards/sequences';
-import { tokenLogProbs } from '../lib/rewards/logprobs';
-import { type RewardModelSpec, sequenceLogProbs, sequenceRewards } from '../lib/rewards/reward-model';
-import { bradleyTerryLoss } from '../lib/rewards/loss';
-import { gradsByName } from '../lib/train/checkpointing';
 
-const GOLDEN = process.env.IMRM_GOLDEN_DIR ?? path.resolve(__dirname, '..', '..', 'shared', 'golden', 'hf-transformers');
-const golden = JSON.parse(fs.readFileSync(path.join(GOLDEN, 'golden.json'), 'utf8'));
 const TOL = 1e-4;
-const ARCHS = ['gpt2', 'gpt_neox', 'llama'] as const;
 
 describe('Hugging Face tokenizer.json (byte-level BPE)', () => {
   const tok = new BpeTokenizer(JSON.parse(fs.readFileSync(path.join(GOLDEN, 'tokenizer.json'), 'utf8')));
@@ -83,80 +76,18 @@ for (const arch of ARCHS) {
   describe(`${arch}: parity with transformers`, () => {
     const g = golden.models[arch];
     let ref: HfModel;
-    let policy: HfModel;
     before(async () => {
       await setup();
       ref = await loadHfModel(path.join(GOLDEN, g.preference.reference_dir));
-      policy = await loadHfModel(path.join(GOLDEN, g.preference.policy_dir));
     });
 
-    it('logits and last hidden states', () => {
-      for (const c of g.forward as Array<{ ids: number[]; logits: number[][]; last_hidden_state: number[][] }>) {
-        const out = tf.tidy(() => {
-          const { logits, hidden } = forward(ref, tf.tensor2d([c.ids], [1, c.ids.length], 'int32'));
-          return { logits: (logits as tf.Tensor3D).arraySync()[0], hidden: hidden.arraySync()[0] };
-        });
-        out.logits.forEach((row, t) => assertAllClose(row, c.logits[t], TOL, `logits[${t}]`));
-        out.hidden.forEach((row, t) => assertAllClose(row, c.last_hidden_state[t], TOL, `hidden[${t}]`));
-      }
-    });
-
-    it('preference: log-probs, IM-RM rewards, Bradley-Terry loss, gradient norms, one SGD step, EX-RM rewards', () => {
-      const p = g.preference;
-      const batch = buildPairBatch([{ id: 'golden', prompt: p.prompt, chosen: p.chosen, rejected: p.rejected }], 0, ref.config.contextLength);
-      const t = batchTensors(batch);
-      const responseLp = (m: HfModel) =>
-        tf.tidy(() => {
-          const lp = tokenLogProbs(forward(m, t.ids).logits as tf.Tensor3D, t.ids).arraySync();
-          return [0, 1].map((b) => lp[b].filter((_, j) => batch.responseMask[b * batch.T + j] === 1));
-        });
-      const [refC, refR] = responseLp(ref);
-      const [polC, polR] = responseLp(policy);
-      assertAllClose(refC, p.ref_logprobs_chosen, TOL, 'reference chosen');
-      assertAllClose(refR, p.ref_logprobs_rejected, TOL, 'reference rejected');
-      assertAllClose(polC, p.policy_logprobs_chosen, TOL, 'policy chosen');
-      assertAllClose(polR, p.policy_logprobs_rejected, TOL, 'policy rejected');
-
-      const spec: RewardModelSpec = { kind: 'im', beta: p.beta, useReference: true, aggregate: 'sum', pooling: 'last' };
-      const refLp = tf.tidy(() => sequenceLogProbs(ref, t, 'sum'));
-      const vars: Record<string, tf.Variable> = {};
-      for (const [k, v] of Object.entries(policy.params)) vars[k] = tf.variable(v, true);
-      const lm = { config: policy.config, params: vars as Record<string, tf.Tensor> };
-      const lossOf = () => {
-        const r = sequenceRewards(spec, { lm, head: null }, batch, t, refLp);
-        return bradleyTerryLoss(r.slice(0, 1) as tf.Tensor1D, r.slice(1, 1) as tf.Tensor1D);
-      };
-      const rewards = tf.tidy(() => sequenceRewards(spec, { lm, head: null }, batch, t, refLp).arraySync());
-      assertClose(rewards[0], p.im_reward_chosen, TOL, 'IM reward chosen');
-      assertClose(rewards[1], p.im_reward_rejected, TOL, 'IM reward rejected');
-
-      const { loss, grads } = gradsByName(() => tf.tidy(lossOf), vars);
-      assertClose(loss.dataSync()[0], p.bt_loss, TOL, 'Bradley-Terry loss');
-      // Gradient norm per Hugging Face parameter: the parts a fused tensor was split into add in squares.
-      const sq = (name: string) => tf.tidy(() => grads[name].square().sum().dataSync()[0]);
-      const norms: Record<string, number> = {};
-      for (const m of hfMappings(ref.arch, ref.config)) {
-        const ours = typeof m.ours === 'string' ? [m.ours] : m.ours;
-        norms[m.hf] = Math.sqrt(ours.reduce((s, n) => s + sq(n), 0));
-      }
-      for (const [hfName, expected] of Object.entries(p.grad_norms as Record<string, number>)) {
-        const ours = norms[hfName] ?? norms[hfName === 'lm_head.weight' ? 'embed_out.weight' : hfName];
-        assert.ok(ours !== undefined, `no gradient for ${hfName}`);
-        assertClose(ours, expected, TOL, `grad norm ${hfName}`);
-      }
-      assert.equal(Object.keys(p.grad_norms).length, Object.keys(norms).length, 'one gradient norm per Hugging Face parameter');
-
-      tf.tidy(() => {
-        for (const [k, v] of Object.entries(vars)) v.assign(v.sub(grads[k].mul(p.sgd_lr)));
-      });
-      const after = tf.tidy(() => lossOf().dataSync()[0]);
-      assertClose(after, p.bt_loss_after_one_sgd_step, TOL, 'loss after one SGD step');
-
-      const head = tf.tensor2d(p.ex_head, [ref.config.dModel, 1]);
-      const ex = tf.tidy(() => sequenceRewards({ ...spec, kind: 'ex' }, { lm: ref, head }, batch, t, null).arraySync());
-      assertClose(ex[0], p.ex_reward_chosen_reference_model, TOL, 'EX reward chosen');
-      assertClose(ex[1], p.ex_reward_rejected_reference_model, TOL, 'EX reward rejected');
-      tf.dispose([loss, refLp, head, t.ids, t.responseMask, ...Object.values(grads), ...Object.values(vars)]);
+    it('logits, hidden states, log-probs, IM-RM rewards, Bradley-Terry loss, gradient norms, one SGD step, EX-RM rewards', async () => {
+      const expected = goldenQuantities(arch);
+      const ours = await computeQuantities(arch);
+      const bad = Object.entries(worstErrors(ours, expected)).filter(([, e]) => !(e <= TOL));
+      assert.deepEqual(bad, [], 'beyond tolerance');
+      const norms = (q: Record<string, number[]>) => Object.keys(q).filter((k) => k.startsWith('gradient norm')).length;
+      assert.equal(norms(ours), norms(expected), 'one gradient norm per Hugging Face parameter');
     });
 
     it('saves back in the Hugging Face layout: same tensors, names and config', async () => {

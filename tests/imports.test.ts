@@ -23,10 +23,10 @@ function importGraph(): Map<string, string[]> {
 
 /**
  * The layers of lib/, lowest first: a file may import its own layer and those below, never above. Files at the top
- * of lib/ (backend, config, random) and lib/native belong with runs, the lowest.
+ * of lib/ (backend, config, random) lib/native and lib/gpu belong with runs, the lowest.
  */
 export const LAYERS: string[][] = [
-  ['runs', 'native', 'backend.ts', 'config.ts', 'random.ts'],
+  ['runs', 'native', 'gpu', 'backend.ts', 'config.ts', 'random.ts'],
   ['data', 'tokenizers'],
   ['model'],
   ['rewards'],

@@ -34,8 +34,8 @@ describe('llama2.c: stories260K', () => {
     assert.deepEqual([c.norm, c.positions, c.activation, c.gatedMlp, c.tiedEmbeddings], ['rmsnorm', 'rotary', 'silu', true, true]);
   });
 
-  it('reproduces the documented greedy text, 200 tokens from BOS', () => {
-    const [g] = generate(base.lm, [[1]], { maxNewTokens: 200, temperature: 0, seed: 1, stopIds: base.stopIds });
+  it('reproduces the documented greedy text, 200 tokens from BOS', async () => {
+    const [g] = await generate(base.lm, [[1]], { maxNewTokens: 200, temperature: 0, seed: 1, stopIds: base.stopIds });
     assert.equal(g.tokens.length, 200);
     assert.equal(base.tokenizer.decode([1, ...g.tokens]), UPSTREAM_200);
   });

@@ -41,7 +41,7 @@ describe('pretraining schedule and loop', () => {
       const { model, vars } = tinyModel({ contextLength: 8 }, 3);
       if (stop !== undefined)
         await trainScheduledLm(cfg, model, vars, { train: stream, validation: stream.subarray(0, 64), seed: 5, checkpointDir: dir, stopAfterSteps: stop });
-      validationPerplexity(model, stream.subarray(0, 16), 8, 2); // creates the cached constants (causal mask) first
+      await validationPerplexity(model, stream.subarray(0, 16), 8, 2); // creates the cached constants (causal mask) first
       const before = tf.memory().numTensors;
       const { model: m2, vars: v2 } = stop !== undefined ? tinyModel({ contextLength: 8 }, 3) : { model, vars };
       const out = await trainScheduledLm(cfg, m2, v2, { train: stream, validation: stream.subarray(0, 64), seed: 5, checkpointDir: dir });

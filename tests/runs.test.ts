@@ -339,7 +339,7 @@ describe('experiment runs', () => {
       .map((l) => JSON.parse(l));
     const examples = makeCopyTask(a.config.task, 1).test;
     const pairs = encodePairs(examples, (t) => tok.encode(t), 'test');
-    const r = rewardsOnPairs(
+    const r = await rewardsOnPairs(
       REWARD_MODELS.ex,
       { lm: { config: saved.config, params: saved.params }, head: saved.extraTensors.reward_head as tf.Tensor2D },
       pairs,

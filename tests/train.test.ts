@@ -52,7 +52,7 @@ describe('preference training smoke', () => {
   for (const rm of ['ex', 'im', 'im-noref', 'ex-mean', 'im-mean']) {
     it(`${rm}: loss decreases, every trainable tensor changes, base and reference untouched, tensors flat`, async () => {
       const { model, vars } = tinyModel();
-      const before = fingerprint(model.params);
+      const before = await fingerprint(model.params);
       const counts: number[] = [];
       const out = await trainPreference(trainCfg(rm), {
         base: model,
@@ -78,7 +78,7 @@ describe('preference training smoke', () => {
       for (const [name, t] of Object.entries(out.state.lm.params)) {
         assert.notDeepEqual(Array.from(t.dataSync()), Array.from(model.params[name].dataSync()), `${name} did not change`);
       }
-      assert.equal(fingerprint(model.params), before, 'the base model changed');
+      assert.equal(await fingerprint(model.params), before, 'the base model changed');
       if (rm === 'im') {
         assert.equal(out.referenceFingerprint, before, 'the reference is not a copy of the base');
         // step 0: policy = reference, so every reward is exactly 0
@@ -133,21 +133,21 @@ describe('preference training smoke', () => {
 });
 
 describe('language-model training', () => {
-  it('a zero model is uniform: validation perplexity = vocabulary size', () => {
+  it('a zero model is uniform: validation perplexity = vocabulary size', async () => {
     const { model, vars } = tinyModel();
     for (const v of Object.values(vars)) v.assign(tf.zerosLike(v));
     const stream = Int32Array.from({ length: 40 }, (_, i) => i % 12);
-    assertClose(validationPerplexity(model, stream, 8, 4), 12, 1e-5);
+    assertClose(await validationPerplexity(model, stream, 8, 4), 12, 1e-5);
     Object.values(vars).forEach((v) => v.dispose());
   });
 
-  it('learns a periodic stream', () => {
+  it('learns a periodic stream', async () => {
     const { model, vars } = tinyModel();
     const stream = Int32Array.from({ length: 400 }, (_, i) => [3, 5, 7, 9, 11][i % 5]);
     const cfg = resolveLmTrainConfig({ steps: 30, batchSize: 4, seqLen: 12, optimizer: { lr: 1e-2 } });
-    const before = validationPerplexity(model, stream, 12, 8);
-    const { losses } = trainLanguageModel(cfg, model, vars, stream, 1);
-    const after = validationPerplexity(model, stream, 12, 8);
+    const before = await validationPerplexity(model, stream, 12, 8);
+    const { losses } = await trainLanguageModel(cfg, model, vars, stream, 1);
+    const after = await validationPerplexity(model, stream, 12, 8);
     assert.ok(losses[29] < losses[0] / 2, `loss ${losses[0]} -> ${losses[29]}`);
     assert.ok(after < before / 2, `perplexity ${before} -> ${after}`);
     Object.values(vars).forEach((v) => v.dispose());
@@ -177,29 +177,29 @@ describe('supervised training on whole documents', () => {
     Object.values(vars).forEach((v) => v.dispose());
   });
 
-  it('learns a response that is looked up in the prompt, with flat tensor memory', () => {
+  it('learns a response that is looked up in the prompt, with flat tensor memory', async () => {
     const { vars, model } = tinyModel({ vocabSize: 12, contextLength: 16 });
     // The answer repeats the prompt's second token: learnable only by attending to the prompt.
     const docs = Array.from({ length: 8 }, (_, i) => ({ prompt: [2, 4 + i, 1], response: [4 + i, 3] }));
     const cfg = resolveLmTrainConfig({ steps: 150, batchSize: 8, optimizer: { lr: 1e-2 } });
     const before = tf.memory().numTensors;
-    const { losses } = trainOnDocuments(cfg, model, vars, docs, 0, 3);
+    const { losses } = await trainOnDocuments(cfg, model, vars, docs, 0, 3);
     assert.equal(tf.memory().numTensors, before);
     assert.ok(losses[149] < losses[0] / 4, `loss ${losses[0]} -> ${losses[149]}`);
-    assert.deepEqual(trainOnDocuments({ ...cfg, steps: 0 }, model, vars, docs, 0, 3).losses, []);
-    assert.throws(() => trainOnDocuments(cfg, model, vars, [], 0, 3), /no documents/);
+    assert.deepEqual((await trainOnDocuments({ ...cfg, steps: 0 }, model, vars, docs, 0, 3)).losses, []);
+    await assert.rejects(() => trainOnDocuments(cfg, model, vars, [], 0, 3), /no documents/);
     Object.values(vars).forEach((v) => v.dispose());
   });
 
-  it('training in chunks with a kept optimizer takes the same steps as one call', () => {
+  it('training in chunks with a kept optimizer takes the same steps as one call', async () => {
     const docs = Array.from({ length: 8 }, (_, i) => ({ prompt: [2, 4 + i, 1], response: [4 + i, 3] }));
     const cfg = resolveLmTrainConfig({ steps: 6, batchSize: 4, optimizer: { lr: 1e-2 } });
     const whole = tinyModel({ vocabSize: 12, contextLength: 16 });
-    const once = trainOnDocuments(cfg, whole.model, whole.vars, docs, 0, 5).losses;
+    const once = (await trainOnDocuments(cfg, whole.model, whole.vars, docs, 0, 5)).losses;
     const parts = tinyModel({ vocabSize: 12, contextLength: 16 });
     const optimizer = new AdamW(parts.vars, cfg.optimizer);
-    const first = trainOnDocuments({ ...cfg, steps: 2 }, parts.model, parts.vars, docs, 0, 5, undefined, { optimizer }).losses;
-    const rest = trainOnDocuments(cfg, parts.model, parts.vars, docs, 0, 5, undefined, { optimizer, stepsDone: 2 }).losses;
+    const first = (await trainOnDocuments({ ...cfg, steps: 2 }, parts.model, parts.vars, docs, 0, 5, undefined, { optimizer })).losses;
+    const rest = (await trainOnDocuments(cfg, parts.model, parts.vars, docs, 0, 5, undefined, { optimizer, stepsDone: 2 })).losses;
     optimizer.dispose();
     assert.equal(rest.length, 4);
     [...first, ...rest].forEach((l, i) => assertClose(l, once[i], 1e-6, `step ${i + 1}`));

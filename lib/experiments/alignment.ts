@@ -20,7 +20,7 @@ import { unembedding } from '../theory/dynamics';
 import { type WordAlignment, type WordRoles, allWords, hiddenAlignment, unembeddingAlignment } from '../theory/word-alignment';
 import { PROFILES, type Experiment, type ProfileName, type SeedContext } from './types';
 import { ensureArtefactRun, resolveArtefactRun, resolveExperimentConfig } from './runner';
-import { backendInfo } from '../backend';
+import { engineId } from '../backend';
 import { pretrain } from './pretrain';
 import { type TokenCuesConfig, type TokenCuesMetrics, runTokenCuesOnBase, tokenCues } from './token-cues';
 
@@ -92,7 +92,7 @@ async function measureAlignment(c: AlignmentConfig, base: BaseModel, seed: numbe
   const statements = buildTokenCueData(await loadPersona(d.trait as PersonaTrait), d, seed).statements.train;
   const encode = (t: string) => base.tokenizer.encode(t);
   const roles = wordRoles(c);
-  const hidden = hiddenAlignment(
+  const hidden = await hiddenAlignment(
     base.lm,
     statements.map((s) => promptIds(base, `${s}${d.separator}`)),
     encode,
@@ -157,7 +157,7 @@ export const alignment: Experiment<AlignmentConfig, AlignmentMetrics> = {
         (await resolveArtefactRun(pretrain, { profile: c.base.profile, overrides: baseOverrides(c, v), root: store?.root })).backend,
       ]),
     );
-    const foreign = madeBy.filter(([, engine]) => engine !== backendInfo().backend);
+    const foreign = madeBy.filter(([, engine]) => engine !== engineId());
     return {
       pretrainVersion: pretrain.version,
       tokenCuesVersion: tokenCues.version,

@@ -20,7 +20,7 @@ export interface PretrainedBase {
 }
 
 /** Trains a fresh model on `stream`; lm.steps = 0 gives the random initialisation. */
-export function pretrainBase(
+export async function pretrainBase(
   arch: Architecture,
   vocabSize: number,
   contextLength: number,
@@ -28,14 +28,16 @@ export function pretrainBase(
   lm: LmTrainConfig,
   seed: number,
   progress?: Progress,
-): PretrainedBase {
+): Promise<PretrainedBase> {
   const config = resolveModelConfig({ ...arch, vocabSize, contextLength: Math.max(contextLength, lm.seqLen) });
   const vars = initParams(config, deriveSeed(seed, 'base-init'));
   const model = { config, params: vars as Record<string, tf.Tensor> };
   const losses =
     lm.steps > 0
-      ? trainLanguageModel(lm, model, vars, stream, deriveSeed(seed, 'pretrain'), (step, loss) =>
-          progress?.tick(1, `seed ${seed} pretrain step ${step} loss ${loss.toFixed(3)}`),
+      ? (
+          await trainLanguageModel(lm, model, vars, stream, deriveSeed(seed, 'pretrain'), (step, loss) =>
+            progress?.tick(1, `seed ${seed} pretrain step ${step} loss ${loss.toFixed(3)}`),
+          )
         ).losses
       : [];
   return { model, vars, losses, dispose: () => Object.values(vars).forEach((v) => v.dispose()) };

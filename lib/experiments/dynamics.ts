@@ -109,7 +109,7 @@ export const dynamics: Experiment<DynamicsConfig> = {
   workUnits: (c) => c.base.lm.steps + 1,
   dataIdentity: () => ({ generator: 'yes-no-corpus v1', vocabulary: DEFAULT_YES_NO }),
   async runSeed(c, ctx) {
-    const { tokenizer, base } = yesNoBase(c.base, ctx.seed, ctx.progress);
+    const { tokenizer, base } = await yesNoBase(c.base, ctx.seed, ctx.progress);
     const lm = base.model;
     const enc = (t: string) => tokenizer.encode(t);
     const v = DEFAULT_YES_NO;

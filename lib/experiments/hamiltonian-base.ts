@@ -25,7 +25,7 @@ import { type Document, trainOnDocuments } from '../train/sft';
 import { type LockHolder, buildOnce } from '../runs/lock';
 import { hashOf } from '../runs/hash';
 import { installShipped, isShipped } from '../runs/shipped';
-import { artefactBackends, backendInfo } from '../backend';
+import { artefactBackends, engineId } from '../backend';
 import { provenance } from '../runs/env';
 import { type Architecture, pretrainBase } from './base-lm';
 
@@ -175,7 +175,7 @@ function baseHash(task: BaseTask, base: HamiltonianBaseConfig, backend?: string)
 }
 
 /** What a base is: equal identities give equal weights (the checkpoint interval changes nothing). */
-export function baseIdentity(task: BaseTask, base: HamiltonianBaseConfig, backend: string = backendInfo().backend) {
+export function baseIdentity(task: BaseTask, base: HamiltonianBaseConfig, backend: string = engineId()) {
   return { version: HAMILTONIAN_BASE_VERSION, task, base: { ...base, checkpointEverySteps: undefined }, backend };
 }
 
@@ -216,7 +216,7 @@ interface PartialState {
 
 export interface BaseBuildOptions {
   /** After every training step (global step over all stages), with the live model. */
-  onStep?: (step: number, loss: number, model: LanguageModel, stage: number) => void;
+  onStep?: (step: number, loss: number, model: LanguageModel, stage: number) => void | Promise<void>;
   /** Another process (holder; null when unknown) is building this base. */
   onWait?: (holder: LockHolder | null) => void;
   /** Training resumed after `step` steps: from a checkpoint of this build, or from the cached base `prefix`. */
@@ -240,7 +240,7 @@ export async function buildHamiltonianBase(
       const tok = hamiltonianTokenizer();
       const partial = `${dir}.partial`;
       const lm = { ...base.lm, steps: 0, seqLen: 1 };
-      const pre = pretrainBase(base.model, tok.vocabSize, baseContext(task, tok), new Int32Array(0), lm, BASE_SEED);
+      const pre = await pretrainBase(base.model, tok.vocabSize, baseContext(task, tok), new Int32Array(0), lm, BASE_SEED);
       const optimizer = new AdamW(pre.vars, base.lm.optimizer);
       const prefix = fs.existsSync(path.join(partial, 'state.json')) ? null : cachedPrefix(task, base, dir);
       const saved = loadTrainingState<PartialState>(prefix ? path.join(prefix, 'state') : partial, pre.vars, optimizer);
@@ -260,7 +260,7 @@ export async function buildHamiltonianBase(
           const stage = state.stage;
           while (state.stepsDone < steps) {
             const until = Math.min(steps, state.stepsDone + (base.checkpointEverySteps || steps));
-            const { losses } = trainOnDocuments(
+            const { losses } = await trainOnDocuments(
               { ...lm, steps: until },
               pre.model,
               pre.vars,
@@ -303,8 +303,7 @@ export async function ensureHamiltonianBase(
   opts: BaseBuildOptions = {},
 ): Promise<{ dir: string; outcome: 'built' | 'found' | 'waited' }> {
   const { dir, backend } = resolveHamiltonianBase(runsRoot, task, base);
-  if (backend !== backendInfo().backend)
-    console.error(`hamiltonian-base/${path.basename(dir)}: a base made by the ${backend} engine, used by ${backendInfo().backend}`);
+  if (backend !== engineId()) console.error(`hamiltonian-base/${path.basename(dir)}: a base made by the ${backend} engine, used by ${engineId()}`);
   if (!fs.existsSync(dir)) {
     // A shipped base (data/bases) is installed whole (a temporary folder renamed into place), or nothing is.
     const note = installShipped('hamiltonian-base', path.basename(dir), dir);

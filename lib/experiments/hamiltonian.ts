@@ -98,16 +98,16 @@ function sampleGraphs(count: number, c: HamiltonianConfig['task'], rng: Rng, see
  * cycle), and the edge rate: the fraction of consecutive vertex pairs of all answers that are edges of the graph
  * (the lookup skill; a uniformly random next vertex scores about the graph's density).
  */
-export function generationStats(
+export async function generationStats(
   lm: LanguageModel,
   tok: VocabTokenizer,
   graphs: Graph[],
   ids: string[],
   gen: HamiltonianConfig['generation'],
   seed: number,
-): { wellFormed: number; valid: number; edgeRate: number; samples: GenerationSample[] } {
+): Promise<{ wellFormed: number; valid: number; edgeRate: number; samples: GenerationSample[] }> {
   const prompts = graphs.map((g) => tok.encode(graphPrompt(g)));
-  const outs = generate(lm, prompts, {
+  const outs = await generate(lm, prompts, {
     maxNewTokens: gen.maxNewTokens,
     temperature: gen.temperature,
     seed,
@@ -259,7 +259,7 @@ export const hamiltonian: Experiment<HamiltonianConfig> = {
     const base = await sharedBase(c, ctx);
     const gen = c.generation;
     ctx.progress.setLabel(`seed ${ctx.seed} base generation`);
-    const baseGen = generationStats(
+    const baseGen = await generationStats(
       base.model,
       tok,
       testGraphs,
@@ -289,7 +289,7 @@ export const hamiltonian: Experiment<HamiltonianConfig> = {
     base.dispose();
     ctx.progress.setLabel(`seed ${ctx.seed} IM-RM policy generation`);
     const trained = loadModel(path.join(ctx.dir, 'im', 'model'));
-    const imGen = generationStats(
+    const imGen = await generationStats(
       { config: trained.config, params: trained.params },
       tok,
       testGraphs,

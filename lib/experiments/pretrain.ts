@@ -129,9 +129,9 @@ export const pretrain: Experiment<PretrainConfig> = {
       onStep: (step, loss) => ctx.progress.tick(1, `seed ${ctx.seed} step ${step} loss ${loss.toFixed(3)}`),
       onResume: (step) => ctx.progress.skip(step, `seed ${ctx.seed} resumed after step ${step}`),
     });
-    const perplexity = Object.fromEntries(
-      Object.entries(valParts).map(([name, stream]) => [name, validationPerplexity(lm, stream, c.train.seqLen, c.train.batchSize, c.train.kernels)]),
-    );
+    const perplexity: Record<string, number> = {};
+    for (const [name, stream] of Object.entries(valParts))
+      perplexity[name] = await validationPerplexity(lm, stream, c.train.seqLen, c.train.batchSize, c.train.kernels);
     const last = curve[curve.length - 1];
     const stats = {
       parameters: countParams(vars),

@@ -215,14 +215,14 @@ export const realWorld: Experiment<RealWorldConfig, RealWorldMetrics> = {
     // IM-RM reference log-probs of the evaluation splits: the same for every seed and training set, so one
     // file in the run folder serves all (written atomically; parallel seeds compute identical values).
     const evalOpts = { batchSize: c.train.evalBatchSize, padId: base.tokenizer.padId, kernels: c.train.kernels };
-    const referenceOf = (aggregate: 'sum' | 'mean', split: EvalSplit): PairValues => {
+    const referenceOf = async (aggregate: 'sum' | 'mean', split: EvalSplit): Promise<PairValues> => {
       const file = path.join(ctx.dir, '..', `reference-${aggregate}-${split}.json`);
       if (fs.existsSync(file)) {
         const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
         return { chosen: Float32Array.from(saved.chosen), rejected: Float32Array.from(saved.rejected) };
       }
       ctx.progress.setLabel(`seed ${ctx.seed} reference log-probs ${split}`);
-      const v = pairLogProbs(base.lm, evalPairs[split], aggregate, evalOpts);
+      const v = await pairLogProbs(base.lm, evalPairs[split], aggregate, evalOpts);
       // Parallel seed workers may write this shared file at once.
       writeFileAtomic(file, JSON.stringify({ chosen: Array.from(v.chosen), rejected: Array.from(v.rejected) }));
       return v;
@@ -272,8 +272,8 @@ export const realWorld: Experiment<RealWorldConfig, RealWorldMetrics> = {
           fs.mkdirSync(path.join(dir, rm, 'scores'), { recursive: true });
           for (const s of EVAL_SPLITS) {
             ctx.progress.setLabel(`seed ${ctx.seed} ${trainSet} ${rm} evaluation ${s}`);
-            const ref = spec.kind === 'im' && spec.useReference ? referenceOf(spec.aggregate, s) : null;
-            const e = evaluateSplit(spec, state, evalPairs[s], ref, evalOpts);
+            const ref = spec.kind === 'im' && spec.useReference ? await referenceOf(spec.aggregate, s) : null;
+            const e = await evaluateSplit(spec, state, evalPairs[s], ref, evalOpts);
             writeJsonl(path.join(dir, rm, 'scores', `${s}.jsonl`), e.scores);
             final[s] = kept(e.metrics);
           }

@@ -12,7 +12,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { artefactBackends, backendInfo, explainBackendError, initBackend } from '../backend';
+import { artefactBackends, engineId, explainBackendError, initBackend } from '../backend';
 import { mergeConfig } from '../config';
 import { hashOf } from '../runs/hash';
 import { type Provenance, provenance } from '../runs/env';
@@ -94,7 +94,7 @@ export async function resolveRun<C extends object, M extends MetricTree>(
   const backend = await initBackend();
   const config = resolveExperimentConfig(exp, opts.profile, opts.overrides);
   const data = await exp.dataIdentity(config, { root: path.resolve(runsRoot(opts.root)) });
-  const identity: RunIdentity = { experiment: exp.name, version: exp.version, config, data, backend: opts.backend ?? backend.backend };
+  const identity: RunIdentity = { experiment: exp.name, version: exp.version, config, data, backend: opts.backend ?? engineId(backend) };
   const hash = hashOf(identity).slice(0, 16);
   return { config, identity, hash, dir: path.join(runsRoot(opts.root), exp.name, hash) };
 }
@@ -123,8 +123,7 @@ export async function ensureArtefactRun<C extends object, M extends MetricTree>(
 ): Promise<RunOutput<C, M> & { backend: string }> {
   const chosen = await resolveArtefactRun(exp, opts);
   const run = await runExperiment(exp, { ...opts, backend: chosen.backend });
-  if (chosen.backend !== backendInfo().backend)
-    console.error(`${exp.name}/${chosen.hash}: a base made by the ${chosen.backend} engine, used by ${backendInfo().backend}`);
+  if (chosen.backend !== engineId()) console.error(`${exp.name}/${chosen.hash}: a base made by the ${chosen.backend} engine, used by ${engineId()}`);
   return { ...run, backend: chosen.backend };
 }
 
@@ -229,8 +228,8 @@ export async function runExperiment<C extends object, M extends MetricTree = Met
   const mine = opts.seedList ?? allSeeds;
   const done = (s: number) => seedDone(dir, s);
   const pending = mine.filter((s) => !done(s));
-  if (pending.length > 0 && identity.backend !== backendInfo().backend)
-    throw new Error(`${exp.name}/${hash}: seeds ${pending.join(', ')} of a ${identity.backend} run cannot be computed on ${backendInfo().backend}`);
+  if (pending.length > 0 && identity.backend !== engineId())
+    throw new Error(`${exp.name}/${hash}: seeds ${pending.join(', ')} of a ${identity.backend} run cannot be computed on ${engineId()}`);
   fs.mkdirSync(dir, { recursive: true });
   if (!fs.existsSync(path.join(dir, 'config.json'))) writeJson(path.join(dir, 'config.json'), { ...identity, profile: opts.profile });
 

@@ -96,7 +96,7 @@ export const theorem2: Experiment<Theorem2Config> = {
   dataIdentity: () => ({ generator: 'theorem2 constructed v1 + yes-no-corpus v1', vocabulary: DEFAULT_YES_NO }),
   async runSeed(c, ctx) {
     const sources: Record<string, SingleTokenData> = { constructed: constructedData(c.constructed, ctx.seed) };
-    const { tokenizer, base } = yesNoBase(c.base, ctx.seed, ctx.progress);
+    const { tokenizer, base } = await yesNoBase(c.base, ctx.seed, ctx.progress);
     const ids = (ws: string[]) => ws.map((w) => tokenizer.id(` ${w}`));
     const prompts = DEFAULT_YES_NO.nouns.flatMap((n) => DEFAULT_YES_NO.adjectives.map((a) => tokenizer.encode(yesNoPrompt(n, a))));
     sources.model = modelData(

@@ -19,13 +19,13 @@ import { type PairContribution, explainImplicitChange, implicitContributions, se
 // The last-token hidden states moved to lib/rewards/hidden-states.ts (theory uses them too); re-exported here.
 export { lastHiddenStates } from '../rewards/hidden-states';
 
-function differences(lm: LanguageModel, pairs: EncodedPair[], padId: number): number[][] {
-  const chosen = lastHiddenStates(
+async function differences(lm: LanguageModel, pairs: EncodedPair[], padId: number): Promise<number[][]> {
+  const chosen = await lastHiddenStates(
     lm,
     pairs.map((p) => ({ prompt: p.prompt, response: p.chosen })),
     padId,
   );
-  const rejected = lastHiddenStates(
+  const rejected = await lastHiddenStates(
     lm,
     pairs.map((p) => ({ prompt: p.prompt, response: p.rejected })),
     padId,
@@ -47,8 +47,8 @@ export interface SeparatorAnalysis {
 }
 
 /** Footnote 3 on `lm` (the base, before training): separator of the training differences vs the paraphrases. */
-export function separatorAnalysis(lm: LanguageModel, train: EncodedPair[], paraphrased: EncodedPair[], padId: number): SeparatorAnalysis {
-  const z = differences(lm, train, padId);
+export async function separatorAnalysis(lm: LanguageModel, train: EncodedPair[], paraphrased: EncodedPair[], padId: number): Promise<SeparatorAnalysis> {
+  const z = await differences(lm, train, padId);
   let w: number[];
   let separable = true;
   try {
@@ -58,7 +58,7 @@ export function separatorAnalysis(lm: LanguageModel, train: EncodedPair[], parap
     separable = false;
     w = z[0].map((_, j) => z.reduce((s, d) => s + d[j], 0) / z.length); // mean difference as a fallback direction
   }
-  const s = separatorStats(w, differences(lm, paraphrased, padId));
+  const s = separatorStats(w, await differences(lm, paraphrased, padId));
   return {
     separable,
     predictedAccuracy: s.inner.fractionPositive,

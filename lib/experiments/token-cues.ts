@@ -202,7 +202,7 @@ export async function runTokenCuesOnBase(c: TokenCuesConfig, ctx: SeedContext, b
       eq5 = { chosen: terms(decomposition[0]), rejected: terms(decomposition[1]) };
     }
     // Footnote 3, on the base model before training.
-    const sep = separatorAnalysis(base.lm, train, evalSplits['test-paraphrased'], padId);
+    const sep = await separatorAnalysis(base.lm, train, evalSplits['test-paraphrased'], padId);
     const metrics: TokenCuesMetrics = { rewardModels, separator: { ...sep, separable: sep.separable ? 1 : 0 }, ...(eq5 ? { eq5 } : {}) };
     return { metrics, records: result.records };
   }

@@ -88,7 +88,7 @@ export const toyCopy: Experiment<ToyCopyConfig> = {
     const longest = 2 * (c.task.length + c.task.longerBy) + 3;
     const demos = copyDemonstrations(c.task, c.pretrain.demonstrations, ctx.seed);
     const stream = Int32Array.from(demos.flatMap((d) => tokenizer.encode(d)));
-    const pre = pretrainBase(c.model, tokenizer.vocabSize, longest, stream, c.pretrain.lm, ctx.seed, ctx.progress);
+    const pre = await pretrainBase(c.model, tokenizer.vocabSize, longest, stream, c.pretrain.lm, ctx.seed, ctx.progress);
     const base = pre.model;
     const encode = (t: string) => tokenizer.encode(t);
     const { train, ...evalOnly } = splits;

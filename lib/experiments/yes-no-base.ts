@@ -26,10 +26,10 @@ export interface YesNoBase {
   base: PretrainedBase;
 }
 
-export function yesNoBase(c: YesNoBaseConfig, seed: number, progress?: Progress): YesNoBase {
+export async function yesNoBase(c: YesNoBaseConfig, seed: number, progress?: Progress): Promise<YesNoBase> {
   const corpus = yesNoCorpus(DEFAULT_YES_NO, c.documents, seed);
   const tokenizer = VocabTokenizer.build([...yesNoAlphabet(DEFAULT_YES_NO), ...corpus], 'spaced');
   const stream = Int32Array.from(corpus.flatMap((d) => tokenizer.encode(d)));
   const longest = Math.max(...corpus.map((d) => tokenizer.encode(d).length));
-  return { tokenizer, base: pretrainBase(c.model, tokenizer.vocabSize, longest + 2, stream, c.lm, seed, progress) };
+  return { tokenizer, base: await pretrainBase(c.model, tokenizer.vocabSize, longest + 2, stream, c.lm, seed, progress) };
 }

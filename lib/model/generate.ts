@@ -36,7 +36,7 @@ function sample(p: ArrayLike<number>, u: number): number {
   return p.length - 1;
 }
 
-export function generate(lm: LanguageModel, prompts: number[][], opts: GenerateOptions, onToken?: (done: number) => void): Generation[] {
+export async function generate(lm: LanguageModel, prompts: number[][], opts: GenerateOptions, onToken?: (done: number) => void): Promise<Generation[]> {
   const rng = new Rng(opts.seed);
   const out: Generation[] = prompts.map(() => ({ tokens: [], stop: 'max-new-tokens' as const }));
   const batchSize = opts.batchSize ?? 32;
@@ -62,7 +62,7 @@ export function generate(lm: LanguageModel, prompts: number[][], opts: GenerateO
         const last = tf.stack(rows.map((j, r) => logits.slice([r, seqs[j].length - 1, 0], [1, 1, V]).reshape([V])));
         return opts.temperature > 0 ? tf.softmax(last.div(opts.temperature)) : last;
       });
-      const values = probs.arraySync() as number[][];
+      const values = (await probs.array()) as number[][];
       probs.dispose();
       rows.forEach((j, r) => {
         const row = values[r];

@@ -5,7 +5,8 @@
  *  - 'fast': custom gradients shaped for the wasm backend, where only a plain 2-D matMul without transpose flags
  *    reaches XNNPACK (explicit transposes), tanh/exp are scalar loops (GELU through sigmoid, log-probs through
  *    softmax), and column sums are faster in two steps (see ../shared/docs/wasm-performance.md). On wasm+openblas
- *    (lib/native) products take transpose flags and batches, so those paths drop the explicit transposes.
+ *    (lib/native) products take transpose flags and batches, so those paths drop the explicit transposes; so do
+ *    WebGPU's, whose shaders read either layout: there the element-wise parts stay op by op (no wasm fusions).
  */
 import * as tf from '@tensorflow/tfjs';
 import { nativeKernelsActive } from '../native/openblas';
@@ -101,6 +102,11 @@ export function batchedMatMulTransposedB(x: tf.Tensor3D, y: tf.Tensor3D): tf.Ten
 
 const t3 = (x: tf.Tensor) => x.transpose([0, 2, 1]) as tf.Tensor3D;
 
+/** Whether matMul takes transpose flags and batches without an explicit transpose: native BLAS, and WebGPU. */
+function productsTakeFlags(): boolean {
+  return nativeKernelsActive() || tf.getBackend() === 'webgpu';
+}
+
 /** Softmax backward over the last axis, then the scale of the scores: dS = P (dP - rowsum(dP P)) scale, op by op. */
 export function softmaxGradByOps(dP: tf.Tensor, p: tf.Tensor, scale: number): tf.Tensor {
   return p.mul(dP.sub(dP.mul(p).sum(-1, true))).mul(scale);
@@ -137,7 +143,8 @@ const flaggedAttention = (q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, mask: 
       gradFunc: (dO: tf.Tensor3D, [sq, sk, sv, sp]: tf.Tensor[]) => {
         const dP = tf.matMul(dO, sv as tf.Tensor3D, false, true); // dO V^T
         const dV = tf.matMul(sp as tf.Tensor3D, dO, true, false); // P^T dO
-        const dS = softmaxGradFused(dP, sp, scale) as tf.Tensor3D; // bit-identical to softmaxGradByOps
+        // The fused form is bit-identical to softmaxGradByOps, and native only.
+        const dS = (nativeKernelsActive() ? softmaxGradFused(dP, sp, scale) : softmaxGradByOps(dP, sp, scale)) as tf.Tensor3D;
         return [tf.matMul(dS, sk as tf.Tensor3D), tf.matMul(dS, sq as tf.Tensor3D, true, false), dV]; // dS K, dS^T Q
       },
     };
@@ -146,7 +153,7 @@ const flaggedAttention = (q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, mask: 
 const fastMatmul: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D = customOp((a: tf.Tensor2D, b: tf.Tensor2D, save: tf.GradSaveFunc) => {
   save([a, b]);
   // XNNPACK takes plain 2-D products only, so the wasm path transposes explicitly; native BLAS takes the flags.
-  const flags = nativeKernelsActive();
+  const flags = productsTakeFlags();
   return {
     value: tf.matMul(a, b),
     gradFunc: (dy: tf.Tensor2D, [sa, sb]: tf.Tensor[]) =>
@@ -209,7 +216,7 @@ const fast: Kernels = {
   attention(q, k, v, mask, scale) {
     // Native products take batches and transpose flags; the depthwise trick is for plain wasm (and cpu).
     if (tf.getBackend() === 'tensorflow') return reference.attention(q, k, v, mask, scale);
-    if (nativeKernelsActive()) return flaggedAttention(q, k, v, mask, scale);
+    if (productsTakeFlags()) return flaggedAttention(q, k, v, mask, scale);
     return depthwiseAttention(q, k, v, mask, scale);
   },
   matmul: fastMatmul,

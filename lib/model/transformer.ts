@@ -28,9 +28,11 @@ export interface ForwardOutput {
   hidden: tf.Tensor3D;
 }
 
-// Constants shared by every call, created once per shape and kept out of tidy scopes.
+// Constants shared by every call, created once per shape and backend and kept out of tidy scopes. Per backend: a
+// tensor used by another backend moves there, and WebGPU cannot give one back synchronously.
 const constantCache = new Map<string, tf.Tensor>();
-function cached<T extends tf.Tensor>(key: string, make: () => T): T {
+function cached<T extends tf.Tensor>(name: string, make: () => T): T {
+  const key = `${tf.getBackend()} ${name}`;
   let t = constantCache.get(key);
   if (!t) {
     t = tf.tidy(make);

@@ -4,7 +4,12 @@ import { type LanguageModel, forward } from '../model/transformer';
 import { batchTensors, buildSequenceBatch } from './sequences';
 
 /** Hidden state after the final norm at the last token of prompt + response, for every sequence. */
-export function lastHiddenStates(lm: LanguageModel, seqs: Array<{ prompt: number[]; response: number[] }>, padId: number, batchSize = 32): number[][] {
+export async function lastHiddenStates(
+  lm: LanguageModel,
+  seqs: Array<{ prompt: number[]; response: number[] }>,
+  padId: number,
+  batchSize = 32,
+): Promise<number[][]> {
   const out: number[][] = [];
   for (let from = 0; from < seqs.length; from += batchSize) {
     const batch = buildSequenceBatch(seqs.slice(from, from + batchSize), padId, lm.config.contextLength);
@@ -13,7 +18,7 @@ export function lastHiddenStates(lm: LanguageModel, seqs: Array<{ prompt: number
       const rows = batch.lastIndex.map((t, b) => b * batch.T + t);
       return tf.gather(hidden.reshape([batch.B * batch.T, lm.config.dModel]), rows);
     });
-    out.push(...(h.arraySync() as number[][]));
+    out.push(...((await h.array()) as number[][]));
     h.dispose();
   }
   return out;

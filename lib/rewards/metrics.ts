@@ -33,11 +33,38 @@ export function sampleStd(values: ArrayLike<number>): number {
   return Math.sqrt(ss / (n - 1));
 }
 
+/** The split's Bradley-Terry loss (float32, on the backend), as its metrics report it. */
+function splitLoss(chosen: ArrayLike<number>, rejected: ArrayLike<number>): tf.Scalar {
+  return tf.tidy(() => bradleyTerryLoss(tf.tensor1d(Array.from(chosen)), tf.tensor1d(Array.from(rejected))));
+}
+
+/** The metrics of a split (a synchronous read: the CPU engines; `preferenceMetricsAsync` on every backend). */
 export function preferenceMetrics(chosen: ArrayLike<number>, rejected: ArrayLike<number>): PreferenceMetrics {
+  checkPairs(chosen, rejected);
+  const loss = splitLoss(chosen, rejected);
+  const value = loss.dataSync()[0];
+  loss.dispose();
+  return metricsWithLoss(chosen, rejected, value);
+}
+
+/** The same numbers as `preferenceMetrics`, read asynchronously (WebGPU cannot read synchronously). */
+export async function preferenceMetricsAsync(chosen: ArrayLike<number>, rejected: ArrayLike<number>): Promise<PreferenceMetrics> {
+  checkPairs(chosen, rejected);
+  const loss = splitLoss(chosen, rejected);
+  const value = (await loss.data())[0];
+  loss.dispose();
+  return metricsWithLoss(chosen, rejected, value);
+}
+
+function checkPairs(chosen: ArrayLike<number>, rejected: ArrayLike<number>): void {
   const n = chosen.length;
   if (n === 0 || rejected.length !== n) {
     throw new Error(`preferenceMetrics: need equally many chosen and rejected rewards (got ${n} and ${rejected.length})`);
   }
+}
+
+function metricsWithLoss(chosen: ArrayLike<number>, rejected: ArrayLike<number>, loss: number): PreferenceMetrics {
+  const n = chosen.length;
   let wins = 0;
   let ties = 0;
   let absMargin = 0;
@@ -54,7 +81,6 @@ export function preferenceMetrics(chosen: ArrayLike<number>, rejected: ArrayLike
     all.push(chosen[i], rejected[i]);
   }
   const rewardStd = sampleStd(all);
-  const loss = tf.tidy(() => bradleyTerryLoss(tf.tensor1d(Array.from(chosen)), tf.tensor1d(Array.from(rejected))).dataSync()[0]);
   return {
     n,
     accuracy: (wins + ties / 2) / n,

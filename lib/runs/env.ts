@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { backendInfo } from '../backend';
+import type { WebGpuAdapterInfo } from '../gpu/webgpu';
 import { libraryCodeHash } from './hash';
 
 export interface Provenance {
@@ -21,6 +22,8 @@ export interface Provenance {
   wasmThreads?: boolean;
   /** wasm+openblas: the BLAS library, the processor kernel it chose and its threads. */
   native?: { blas: string; core: string; threads: number };
+  /** webgpu: the adapter and its limits. */
+  webgpu?: WebGpuAdapterInfo;
   packages: Record<string, string>;
   node: string;
   host: string;
@@ -45,6 +48,8 @@ const PACKAGES = [
   '@tensorflow/tfjs',
   '@tensorflow/tfjs-backend-wasm',
   '@tensorflow/tfjs-node-gpu',
+  '@tensorflow/tfjs-backend-webgpu',
+  'webgpu',
   'tslab',
   'danfojs-node',
   'plotly.js-dist-min',
@@ -79,6 +84,7 @@ export function provenance(): Provenance {
     backend: b.backend,
     ...(b.wasmSimd === undefined ? {} : { wasmSimd: b.wasmSimd, wasmThreads: b.wasmThreads }),
     ...(b.native ? { native: b.native } : {}),
+    ...(b.webgpu ? { webgpu: b.webgpu } : {}),
     packages: packageVersions(),
     node: process.version,
     host: os.hostname(),

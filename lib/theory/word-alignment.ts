@@ -69,18 +69,18 @@ export function wordTokens(encode: (text: string) => number[], prefix: string, w
 }
 
 /** Hidden-state alignment: each word after every context + prefix, the last-token hidden states averaged over contexts. */
-export function hiddenAlignment(
+export async function hiddenAlignment(
   lm: LanguageModel,
   contexts: number[][],
   encode: (text: string) => number[],
   prefixes: string[],
   r: WordRoles,
   padId: number,
-): WordAlignment {
+): Promise<WordAlignment> {
   const vectors: Record<string, number[]> = {};
   for (const w of allWords(r)) {
     const seqs = contexts.flatMap((prompt) => prefixes.map((p) => ({ prompt, response: encode(p + w) })));
-    const hs = lastHiddenStates(lm, seqs, padId);
+    const hs = await lastHiddenStates(lm, seqs, padId);
     vectors[w] = hs[0].map((_, j) => hs.reduce((a, h) => a + h[j], 0) / hs.length);
   }
   return alignmentOf(vectors, r);

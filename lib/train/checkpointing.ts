@@ -77,10 +77,10 @@ export function accumulate(acc: Record<string, tf.Tensor>, grads: Record<string,
 }
 
 /** SHA-256 of every tensor's bytes, in name order: proves a frozen model did not change. */
-export function fingerprint(tensors: Record<string, tf.Tensor>): string {
+export async function fingerprint(tensors: Record<string, tf.Tensor>): Promise<string> {
   const hash = require('node:crypto').createHash('sha256');
   for (const name of Object.keys(tensors).sort()) {
-    const d = tensors[name].dataSync();
+    const d = (await tensors[name].data()) as Float32Array | Int32Array;
     hash.update(name);
     hash.update(Buffer.from(d.buffer, d.byteOffset, d.byteLength));
   }

@@ -6,8 +6,8 @@
  * them, so N workers give bit-identical parameters to one worker for the same micro-batch partition (timing
  * decides nothing), and a step holds one running sum, not one gradient copy per micro-batch.
  *
- * The trainers stay synchronous: this thread computes its own jobs and blocks (Atomics.wait, in slices) for the
- * workers' answers, which it reads with receiveMessageOnPort. Every request and answer carries a step id; an answer
+ * Reads are asynchronous (`await data()`), as the WebGPU backend requires; this thread computes its own jobs and
+ * blocks (Atomics.wait, in slices) for the workers' answers, which it reads with receiveMessageOnPort. Every request and answer carries a step id; an answer
  * of an earlier, abandoned step is dropped, any other mismatch is an error. A blocked thread cannot see a worker's
  * 'exit' event, so the workers are started by a small supervisor thread whose event loop stays free: it flags a
  * worker's death in shared memory within milliseconds, with the exit code and error, and the step fails naming it.
@@ -55,10 +55,14 @@ export function defaultWorkers(jobs = 1, cores = os.availableParallelism()): num
 }
 
 /** A job's loss and gradients on this thread (tensors; the caller disposes them). */
-export function jobGradients(job: GradientJob, config: ModelConfig, vars: Record<string, tf.Variable>): { loss: number; grads: Record<string, tf.Tensor> } {
+export async function jobGradients(
+  job: GradientJob,
+  config: ModelConfig,
+  vars: Record<string, tf.Variable>,
+): Promise<{ loss: number; grads: Record<string, tf.Tensor> }> {
   const state = stateOfVariables(config, vars);
   const { loss, grads } = gradsByName(() => tf.tidy(() => jobLoss(job, state)), vars);
-  const value = loss.dataSync()[0];
+  const value = (await loss.data())[0];
   loss.dispose();
   return { loss: value, grads };
 }
@@ -116,8 +120,9 @@ export class GradientPool {
   }
 
   /** Loss and gradient sums of `jobs` for the parameters `vars` of a model of `config`, added in job order. */
-  gradients(jobs: GradientJob[], config: ModelConfig, vars: Record<string, tf.Variable>): GradientSum {
+  async gradients(jobs: GradientJob[], config: ModelConfig, vars: Record<string, tf.Variable>): Promise<GradientSum> {
     const replicas = Math.min(this.workers, jobs.length);
+    if (replicas > 1 && backendInfo().tfBackend === 'webgpu') throw new Error('webgpu computes on one device: run with --workers 1 (IMRM_WORKERS=1)');
     const step = ++this.step;
     if (replicas > 1) {
       const params = plainParams(vars);
@@ -126,12 +131,12 @@ export class GradientPool {
     const acc: Record<string, tf.Tensor> = {};
     let loss = 0;
     try {
-      jobs.forEach((job, j) => {
+      for (const [j, job] of jobs.entries()) {
         const r = j % replicas;
-        const result = r === 0 ? jobGradients(job, config, vars) : this.receive(r - 1, step, Math.floor(j / replicas));
+        const result = r === 0 ? await jobGradients(job, config, vars) : this.receive(r - 1, step, Math.floor(j / replicas));
         loss += result.loss;
         accumulate(acc, result.grads);
-      });
+      }
     } catch (e) {
       // Answers of this step still on their way are dropped by their step id when the next step reads.
       Object.values(acc).forEach((g) => g.dispose());

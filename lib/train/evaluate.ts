@@ -8,7 +8,7 @@ import type { LanguageModel } from '../model/transformer';
 import type { KernelName } from '../model/kernels';
 import { type EncodedPair, batchTensors, buildPairBatch } from '../rewards/sequences';
 import { type RewardModelSpec, type RewardModelState, sequenceLogProbs, sequenceRewards } from '../rewards/reward-model';
-import { type PreferenceMetrics, preferenceMetrics } from '../rewards/metrics';
+import { type PreferenceMetrics, preferenceMetricsAsync } from '../rewards/metrics';
 
 export interface EvalOptions {
   batchSize: number;
@@ -38,19 +38,19 @@ export interface SplitEvaluation {
 }
 
 /** Runs `perBatch` on consecutive pair batches and gathers its (2P) outputs into chosen/rejected arrays. */
-function mapPairs(
+async function mapPairs(
   pairs: EncodedPair[],
   opts: EvalOptions,
   contextLength: number,
   perBatch: (batch: ReturnType<typeof buildPairBatch>, from: number) => tf.Tensor1D,
-): PairValues {
+): Promise<PairValues> {
   const chosen = new Float32Array(pairs.length);
   const rejected = new Float32Array(pairs.length);
   for (let from = 0; from < pairs.length; from += opts.batchSize) {
     const chunk = pairs.slice(from, from + opts.batchSize);
     const batch = buildPairBatch(chunk, opts.padId, contextLength);
     const out = tf.tidy(() => perBatch(batch, from));
-    const values = out.dataSync(); // read outside tidy: much faster on wasm
+    const values = (await out.data()) as Float32Array; // read outside tidy: much faster on wasm
     out.dispose();
     chosen.set(values.subarray(0, chunk.length), from);
     rejected.set(values.subarray(chunk.length), from);
@@ -59,7 +59,7 @@ function mapPairs(
 }
 
 /** Response log-probs of every chosen and rejected response under `lm` (used once for the frozen reference). */
-export function pairLogProbs(lm: LanguageModel, pairs: EncodedPair[], aggregate: 'sum' | 'mean', opts: EvalOptions): PairValues {
+export function pairLogProbs(lm: LanguageModel, pairs: EncodedPair[], aggregate: 'sum' | 'mean', opts: EvalOptions): Promise<PairValues> {
   return mapPairs(pairs, opts, lm.config.contextLength, (batch) => sequenceLogProbs(lm, batchTensors(batch), aggregate, opts.kernels));
 }
 
@@ -80,7 +80,7 @@ export function rewardsOnPairs(
   pairs: EncodedPair[],
   reference: PairValues | null,
   opts: EvalOptions,
-): PairValues {
+): Promise<PairValues> {
   return mapPairs(pairs, opts, state.lm.config.contextLength, (batch, from) => {
     const idx = Array.from({ length: batch.B / 2 }, (_, k) => from + k);
     const ref = reference ? tf.tensor1d(referenceSlice(reference, idx)) : null;
@@ -88,14 +88,14 @@ export function rewardsOnPairs(
   });
 }
 
-export function evaluateSplit(
+export async function evaluateSplit(
   spec: RewardModelSpec,
   state: RewardModelState,
   pairs: EncodedPair[],
   reference: PairValues | null,
   opts: EvalOptions,
-): SplitEvaluation {
-  const r = rewardsOnPairs(spec, state, pairs, reference, opts);
+): Promise<SplitEvaluation> {
+  const r = await rewardsOnPairs(spec, state, pairs, reference, opts);
   const scores = pairs.map((p, i) => ({
     id: p.id,
     chosen: r.chosen[i],
@@ -104,5 +104,5 @@ export function evaluateSplit(
     lenRejected: p.rejected.length,
     correct: r.chosen[i] > r.rejected[i] ? 1 : r.chosen[i] === r.rejected[i] ? 0.5 : 0,
   }));
-  return { metrics: preferenceMetrics(r.chosen, r.rejected), scores };
+  return { metrics: await preferenceMetricsAsync(r.chosen, r.rejected), scores };
 }

@@ -38,15 +38,15 @@ port.on('message', async (request: WorkerRequest) => {
   try {
     await ready;
     sync(request.params);
-    request.jobs.forEach((job, k) => {
-      const { loss, grads } = jobGradients(job, request.config, vars);
+    for (const [k, job] of request.jobs.entries()) {
+      const { loss, grads } = await jobGradients(job, request.config, vars);
       const plain: Record<string, { shape: number[]; data: Float32Array }> = {};
       for (const [name, g] of Object.entries(grads)) {
-        plain[name] = { shape: g.shape, data: g.dataSync() as Float32Array };
+        plain[name] = { shape: g.shape, data: (await g.data()) as Float32Array };
         g.dispose();
       }
       answer({ step: request.step, job: k, loss, grads: plain });
-    });
+    }
   } catch (e) {
     answer({ step: request.step, error: (e as Error).stack ?? String(e) });
   }

@@ -111,24 +111,24 @@ export async function trainScheduledLm(
   const checkpoint = async () => {
     if (input.checkpointDir) await saveTrainingState(input.checkpointDir, vars, optimizer, { step, curve, lossSum, lossCount, seconds: elapsed() });
   };
-  const evaluate = (final: boolean) => {
+  const evaluate = async (final: boolean) => {
     const stream = final ? input.validation : input.validation.subarray(0, Math.max(len, c.evalTokens));
     curve.push({
       step,
       lr: learningRateAt(c, Math.max(1, step)),
       trainLoss: lossCount ? lossSum / lossCount : null,
-      validationPerplexity: validationPerplexity(lm, stream, len, c.batchSize, c.kernels),
+      validationPerplexity: await validationPerplexity(lm, stream, len, c.batchSize, c.kernels),
       seconds: elapsed(),
     });
     lossSum = 0;
     lossCount = 0;
   };
-  if (step === 0) evaluate(false);
+  if (step === 0) await evaluate(false);
   while (step < c.steps) {
     step++;
     const rng = new Rng(deriveSeed(input.seed, 'lm-window', step));
     const starts = Array.from({ length: c.batchSize }, () => rng.int(input.train.length - len + 1));
-    const value = lmStep(lm, vars, optimizer, input.train, starts, len, {
+    const value = await lmStep(lm, vars, optimizer, input.train, starts, len, {
       kernels: c.kernels,
       lr: learningRateAt(c, step),
       microBatchSize: c.microBatchSize,
@@ -138,7 +138,7 @@ export async function trainScheduledLm(
     lossSum += value;
     lossCount++;
     input.onStep?.(step, value);
-    if (step < c.steps && c.evalEvery > 0 && step % c.evalEvery === 0) evaluate(false);
+    if (step < c.steps && c.evalEvery > 0 && step % c.evalEvery === 0) await evaluate(false);
     if (step < c.steps && c.checkpointEvery > 0 && step % c.checkpointEvery === 0) await checkpoint();
     if (input.stopAfterSteps !== undefined && step >= input.stopAfterSteps && step < c.steps) {
       await checkpoint();
@@ -146,7 +146,7 @@ export async function trainScheduledLm(
       return { curve, completed: false };
     }
   }
-  evaluate(true);
+  await evaluate(true);
   optimizer.dispose();
   return { curve, completed: true };
 }

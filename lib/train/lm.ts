@@ -63,7 +63,7 @@ export function windowsAt(stream: Int32Array, starts: number[], len: number): tf
   return tf.tensor2d(windowIds(stream, starts, len), [starts.length, len], 'int32');
 }
 
-export function validationPerplexity(lm: LanguageModel, stream: Int32Array, seqLen: number, batchSize: number, kernels?: KernelName): number {
+export async function validationPerplexity(lm: LanguageModel, stream: Int32Array, seqLen: number, batchSize: number, kernels?: KernelName): Promise<number> {
   const starts: number[] = [];
   for (let s = 0; s + seqLen <= stream.length; s += seqLen) starts.push(s);
   if (starts.length === 0) throw new Error(`validation stream of ${stream.length} tokens is shorter than one window of ${seqLen}`);
@@ -71,7 +71,7 @@ export function validationPerplexity(lm: LanguageModel, stream: Int32Array, seqL
   for (let i = 0; i < starts.length; i += batchSize) {
     const chunk = starts.slice(i, i + batchSize);
     const loss = tf.tidy(() => windowLoss(lm, windowsAt(stream, chunk, seqLen), kernels));
-    total += loss.dataSync()[0] * chunk.length;
+    total += (await loss.data())[0] * chunk.length;
     loss.dispose();
   }
   return Math.exp(total / starts.length);
@@ -90,7 +90,7 @@ export interface StepOptions {
  * One optimizer step on the windows of `stream` starting at `starts`; returns the loss (nats/token) before the
  * step. Micro-batch b of m windows enters with weight m / starts.length, so the passes add up to the batch mean.
  */
-export function lmStep(
+export async function lmStep(
   lm: LanguageModel,
   vars: Record<string, tf.Variable>,
   optimizer: AdamW,
@@ -98,7 +98,7 @@ export function lmStep(
   starts: number[],
   len: number,
   opts: StepOptions = {},
-): number {
+): Promise<number> {
   const kernels = opts.kernels ?? 'fast';
   const jobs = chunks(starts, opts.microBatchSize ?? starts.length).map((part) => ({
     kind: 'windows' as const,
@@ -108,7 +108,7 @@ export function lmStep(
     weight: part.length / starts.length,
     kernels,
   }));
-  const { loss, grads } = (opts.pool ?? defaultPool()).gradients(jobs, lm.config, vars);
+  const { loss, grads } = await (opts.pool ?? defaultPool()).gradients(jobs, lm.config, vars);
   optimizer.apply(grads, opts.lr);
   for (const g of Object.values(grads)) g.dispose();
   return loss;
@@ -119,7 +119,7 @@ export interface LmTrainResult {
 }
 
 /** Trains `vars` (the model's parameters as variables) in place. */
-export function trainLanguageModel(
+export async function trainLanguageModel(
   cfg: LmTrainConfig,
   lm: LanguageModel,
   vars: Record<string, tf.Variable>,
@@ -127,7 +127,7 @@ export function trainLanguageModel(
   seed: number,
   onStep?: (step: number, loss: number) => void,
   pool?: GradientPool,
-): LmTrainResult {
+): Promise<LmTrainResult> {
   const len = Math.min(cfg.seqLen, lm.config.contextLength);
   if (stream.length <= len) throw new Error(`training stream of ${stream.length} tokens is shorter than one window of ${len}`);
   const rng = new Rng(deriveSeed(seed, 'lm-windows'));
@@ -135,7 +135,7 @@ export function trainLanguageModel(
   const losses: number[] = [];
   for (let step = 1; step <= cfg.steps; step++) {
     const starts = Array.from({ length: cfg.batchSize }, () => rng.int(stream.length - len + 1));
-    const value = lmStep(lm, vars, optimizer, stream, starts, len, { kernels: cfg.kernels, microBatchSize: cfg.microBatchSize, pool });
+    const value = await lmStep(lm, vars, optimizer, stream, starts, len, { kernels: cfg.kernels, microBatchSize: cfg.microBatchSize, pool });
     losses.push(value);
     onStep?.(step, value);
   }

@@ -159,16 +159,16 @@ export async function trainPreference(cfg: PreferenceTrainConfig, input: Prefere
   const refValues = new Map<string, PairValues>();
   if (spec.kind === 'im' && spec.useReference) {
     reference = { config: base.config, params: cloneParams(base.params) };
-    referenceFingerprint = fingerprint(reference.params);
+    referenceFingerprint = await fingerprint(reference.params);
     progress({ step: 0, totalSteps, epoch: 0, loss: null, phase: 'reference' });
-    refValues.set('__train__', pairLogProbs(reference, train, spec.aggregate, evalOpts));
-    for (const [name, pairs] of Object.entries(input.evalSplits)) refValues.set(name, pairLogProbs(reference, pairs, spec.aggregate, evalOpts));
+    refValues.set('__train__', await pairLogProbs(reference, train, spec.aggregate, evalOpts));
+    for (const [name, pairs] of Object.entries(input.evalSplits)) refValues.set(name, await pairLogProbs(reference, pairs, spec.aggregate, evalOpts));
   }
 
-  const evaluateAll = (): Record<string, SplitEvaluation> => {
+  const evaluateAll = async (): Promise<Record<string, SplitEvaluation>> => {
     const out: Record<string, SplitEvaluation> = {};
     for (const [name, pairs] of Object.entries(input.evalSplits)) {
-      out[name] = evaluateSplit(spec, state, pairs, refValues.get(name) ?? null, evalOpts);
+      out[name] = await evaluateSplit(spec, state, pairs, refValues.get(name) ?? null, evalOpts);
     }
     return out;
   };
@@ -189,7 +189,7 @@ export async function trainPreference(cfg: PreferenceTrainConfig, input: Prefere
   let lastEval: Record<string, SplitEvaluation> | null = null;
   if (!saved) {
     progress({ step: 0, totalSteps, epoch: 0, loss: null, phase: 'eval' });
-    lastEval = evaluateAll();
+    lastEval = await evaluateAll();
     curve.push(...record(lastEval, 0, 0));
   }
 
@@ -215,7 +215,7 @@ export async function trainPreference(cfg: PreferenceTrainConfig, input: Prefere
       weight: micro.length / batchIdx.length, // the weighted micro-batch means add up to the batch mean
       kernels: cfg.kernels,
     }));
-    const { loss: lossSum, grads: acc } = (input.pool ?? defaultPool()).gradients(jobs, base.config, vars);
+    const { loss: lossSum, grads: acc } = await (input.pool ?? defaultPool()).gradients(jobs, base.config, vars);
     optimizer.apply(acc);
     for (const g of Object.values(acc)) g.dispose();
     step++;
@@ -227,7 +227,7 @@ export async function trainPreference(cfg: PreferenceTrainConfig, input: Prefere
       batchInEpoch = 0;
       if (epoch % cfg.evalEveryEpochs === 0 || epoch === cfg.epochs) {
         progress({ step, totalSteps, epoch, loss: lossSum, phase: 'eval' });
-        lastEval = evaluateAll();
+        lastEval = await evaluateAll();
         curve.push(...record(lastEval, epoch, step));
       } else {
         lastEval = null;
@@ -244,11 +244,11 @@ export async function trainPreference(cfg: PreferenceTrainConfig, input: Prefere
   }
 
   if (reference) {
-    const after = fingerprint(reference.params);
+    const after = await fingerprint(reference.params);
     disposeParams(reference.params);
     if (after !== referenceFingerprint) throw new Error('the IM-RM reference model changed during training');
   }
   optimizer.dispose();
-  const final = lastEval ?? evaluateAll();
+  const final = lastEval ?? (await evaluateAll());
   return { curve, trainLoss, final, state, interrupted, referenceFingerprint };
 }

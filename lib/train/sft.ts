@@ -39,16 +39,17 @@ export interface DocumentTrainingOptions {
  * (seqLen unused). The batch of step s depends only on (seed, s), so training in chunks (stepsDone) with a kept
  * optimizer gives the same steps as one call: what a resumable trainer needs.
  */
-export function trainOnDocuments(
+export async function trainOnDocuments(
   cfg: LmTrainConfig,
   lm: LanguageModel,
   vars: Record<string, tf.Variable>,
   docs: Document[],
   padId: number,
   seed: number,
-  onStep?: (step: number, loss: number) => void,
+  /** Awaited before the next step, so it may read the model (e.g. generate) while nothing trains. */
+  onStep?: (step: number, loss: number) => void | Promise<void>,
   opts: DocumentTrainingOptions = {},
-): { losses: number[] } {
+): Promise<{ losses: number[] }> {
   if (docs.length === 0) throw new Error('trainOnDocuments: no documents');
   const optimizer = opts.optimizer ?? new AdamW(vars, cfg.optimizer);
   const losses: number[] = [];
@@ -63,11 +64,11 @@ export function trainOnDocuments(
       stepTokens,
       kernels: cfg.kernels,
     }));
-    const { loss: value, grads } = (opts.pool ?? defaultPool()).gradients(jobs, lm.config, vars);
+    const { loss: value, grads } = await (opts.pool ?? defaultPool()).gradients(jobs, lm.config, vars);
     optimizer.apply(grads);
     for (const g of Object.values(grads)) g.dispose();
     losses.push(value);
-    onStep?.(step, value);
+    await onStep?.(step, value);
   }
   if (!opts.optimizer) optimizer.dispose();
   return { losses };
