@@ -12,6 +12,7 @@ import { paramSpecs } from '../lib/model/params';
 import { AdamW } from '../lib/train/adamw';
 import { GradientPool } from '../lib/train/data-parallel';
 import { windowLoss } from '../lib/train/lm';
+import { describePlan, planMemory } from '../lib/train/memory-plan';
 
 const SHAPES: Record<string, { dModel: number; nLayers: number; nHeads: number; dMlp: number }> = {
   'pythia-70m': { dModel: 512, nLayers: 6, nHeads: 8, dMlp: 2048 },
@@ -64,7 +65,7 @@ async function main() {
     if (train) {
       const opt = new AdamW(vars, { lr: 1e-5, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 });
       // With workers: one sequence per worker, summed here (this thread also holds every worker's gradients).
-      const sequence = ids.dataSync() as Int32Array;
+      const sequence = (await ids.data()) as Int32Array;
       const jobs = Array.from({ length: workers }, () => ({
         kind: 'windows' as const,
         ids: sequence,
@@ -74,12 +75,14 @@ async function main() {
         kernels: 'fast' as const,
       }));
       const pool = new GradientPool(workers);
-      const { grads } = pool.gradients(jobs, config, vars);
+      // The profile's peak includes what the backward pass holds at its fullest, between the points note() sees.
+      const profile = await tf.profile(async () => {
+        const { grads } = await pool.gradients(jobs, config, vars);
+        opt.apply(grads);
+        tf.dispose(Object.values(grads));
+      });
       pool.close();
-      note();
-      opt.apply(grads);
-      note();
-      tf.dispose(Object.values(grads));
+      peak = Math.max(peak, profile.peakBytes);
       opt.dispose();
     } else {
       const out = tf.tidy(() => windowLoss(lm, ids));
@@ -88,6 +91,9 @@ async function main() {
       out.dispose();
     }
     if (reference) tf.dispose(Object.values(reference));
+    const plan = planMemory({ config, rows: train ? 1 : 0, tokens: T, reference: reference !== null });
+    const estimate = train ? plan.total : plan.weights + plan.reference;
+    console.log(`planner's estimate (lib/train/memory-plan.ts): ${(estimate / 2 ** 30).toFixed(2)} GiB${train ? ` = ${describePlan(plan)}` : ''}`);
     console.log(
       `${name} (${(params / 1e6).toFixed(0)}M params, ${backend.backend}): ${train ? `training step (${workers} worker(s), ${workers} x ${T} tokens)` : `forward on ${T} tokens`} fits; peak tfjs memory ${(peak / 2 ** 30).toFixed(2)} GiB, ${((Date.now() - t0) / 1000).toFixed(1)} s`,
     );

@@ -4,6 +4,7 @@
  * come from a seed derived from (seed, step), so a resumed run draws the same batches as an uninterrupted one;
  * with a checkpoint folder the weights, optimizer moments and curve are saved every checkpointEvery steps.
  */
+import { checkMemory } from './memory-plan';
 import * as fs from 'node:fs';
 import type * as tf from '@tensorflow/tfjs';
 import type { LanguageModel } from '../model/transformer';
@@ -102,6 +103,7 @@ export async function trainScheduledLm(
 ): Promise<{ curve: CurvePoint[]; completed: boolean }> {
   const len = Math.min(c.seqLen, lm.config.contextLength);
   if (input.train.length <= len) throw new Error(`training stream of ${input.train.length} tokens is shorter than one window of ${len}`);
+  checkMemory({ config: lm.config, rows: Math.min(c.microBatchSize ?? c.batchSize, c.batchSize), tokens: len }, 'train.microBatchSize');
   const optimizer = new AdamW(vars, c.optimizer);
   const saved = input.checkpointDir && fs.existsSync(input.checkpointDir) ? loadTrainingState<SavedState>(input.checkpointDir, vars, optimizer) : null;
   let { step, curve, lossSum, lossCount, seconds } = saved ?? { step: 0, curve: [] as CurvePoint[], lossSum: 0, lossCount: 0, seconds: 0 };

@@ -3,6 +3,7 @@
  * contextLength + 1 tokens are drawn at seeded random offsets of a token stream; validation perplexity is the
  * exponential of the mean token loss over fixed, non-overlapping validation windows.
  */
+import { checkMemory } from './memory-plan';
 import * as tf from '@tensorflow/tfjs';
 import type { LanguageModel } from '../model/transformer';
 import type { KernelName } from '../model/kernels';
@@ -131,6 +132,7 @@ export async function trainLanguageModel(
   const len = Math.min(cfg.seqLen, lm.config.contextLength);
   if (stream.length <= len) throw new Error(`training stream of ${stream.length} tokens is shorter than one window of ${len}`);
   const rng = new Rng(deriveSeed(seed, 'lm-windows'));
+  checkMemory({ config: lm.config, rows: Math.min(cfg.microBatchSize ?? cfg.batchSize, cfg.batchSize), tokens: len }, 'microBatchSize');
   const optimizer = new AdamW(vars, cfg.optimizer);
   const losses: number[] = [];
   for (let step = 1; step <= cfg.steps; step++) {

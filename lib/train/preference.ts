@@ -8,6 +8,7 @@
  * With a checkpoint folder the run is resumable: an interrupted run continues from its last checkpoint and ends
  * with exactly the result of an uninterrupted one (the shuffle of epoch e depends only on (seed, e)).
  */
+import { checkMemory } from './memory-plan';
 import * as tf from '@tensorflow/tfjs';
 import type { LanguageModel } from '../model/transformer';
 import type { KernelName } from '../model/kernels';
@@ -142,6 +143,17 @@ export async function trainPreference(cfg: PreferenceTrainConfig, input: Prefere
   const progress = input.onProgress ?? (() => undefined);
   const perEpoch = stepsPerEpoch(train.length, cfg.batchSize);
   const totalSteps = perEpoch * cfg.epochs;
+  const longest = Math.max(...train.map((p) => p.prompt.length + Math.max(p.chosen.length, p.rejected.length)));
+  checkMemory(
+    {
+      config: base.config,
+      rows: 2 * Math.min(cfg.microBatchSize, train.length),
+      tokens: Math.min(longest, base.config.contextLength),
+      reference: spec.kind === 'im' && spec.useReference,
+      head: spec.kind !== 'im',
+    },
+    'train.microBatchSize',
+  );
 
   const vars: Record<string, tf.Variable> = toVariables(base.params);
   const lmParams: Record<string, tf.Tensor> = { ...vars };

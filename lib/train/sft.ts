@@ -4,6 +4,7 @@
  * prompt together with its answer, so a task whose answer must be looked up in the prompt (the Hamiltonian
  * base's edge lookup) is learned from whole documents instead.
  */
+import { checkMemory } from './memory-plan';
 import type * as tf from '@tensorflow/tfjs';
 import type { LanguageModel } from '../model/transformer';
 import { Rng, deriveSeed } from '../random';
@@ -51,6 +52,9 @@ export async function trainOnDocuments(
   opts: DocumentTrainingOptions = {},
 ): Promise<{ losses: number[] }> {
   if (docs.length === 0) throw new Error('trainOnDocuments: no documents');
+  const longest = Math.max(...docs.map((d) => d.prompt.length + d.response.length));
+  const rows = Math.min(cfg.microBatchSize ?? cfg.batchSize, cfg.batchSize);
+  checkMemory({ config: lm.config, rows, tokens: Math.min(longest, lm.config.contextLength) }, 'the micro-batch size (microBatchSize)');
   const optimizer = opts.optimizer ?? new AdamW(vars, cfg.optimizer);
   const losses: number[] = [];
   for (let step = (opts.stepsDone ?? 0) + 1; step <= cfg.steps; step++) {
