@@ -26,16 +26,8 @@ import { AdamW } from '../lib/train/adamw';
 import { lmStep } from '../lib/train/lm';
 import { median } from '../lib/runs/stats';
 import { GradientPool } from '../lib/train/data-parallel';
-import { BENCH_SHAPE, type BenchShape, benchData } from '../lib/train/bench';
-import { resolveModelConfig } from '../lib/model/config';
-import { resolveExperimentConfig } from '../lib/experiments/runner';
-import { pretrain } from '../lib/experiments/pretrain';
-
-/** The in-project LM's full pretraining step: its architecture, batch and window. */
-function inProjectLmShape(): BenchShape {
-  const c = resolveExperimentConfig(pretrain, 'full');
-  return { config: resolveModelConfig({ ...c.model, vocabSize: c.tokenizer.vocabSize }), batch: c.train.batchSize, context: c.train.seqLen };
-}
+import { BENCH_SHAPE, benchData } from '../lib/train/bench';
+import { inProjectLmShape } from '../lib/experiments/bench-shapes';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);

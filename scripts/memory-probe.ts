@@ -7,40 +7,22 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/backend';
-import { resolveModelConfig } from '../lib/model/config';
+import { PYTHIA_SHAPES, pythiaConfig } from '../lib/experiments/bench-shapes';
 import { paramSpecs } from '../lib/model/params';
 import { AdamW } from '../lib/train/adamw';
 import { GradientPool } from '../lib/train/data-parallel';
 import { windowLoss } from '../lib/train/lm';
 import { describePlan, planMemory } from '../lib/train/memory-plan';
 
-const SHAPES: Record<string, { dModel: number; nLayers: number; nHeads: number; dMlp: number }> = {
-  'pythia-70m': { dModel: 512, nLayers: 6, nHeads: 8, dMlp: 2048 },
-  'pythia-160m': { dModel: 768, nLayers: 12, nHeads: 12, dMlp: 3072 },
-  'pythia-410m': { dModel: 1024, nLayers: 24, nHeads: 16, dMlp: 4096 },
-  'pythia-1b': { dModel: 2048, nLayers: 16, nHeads: 8, dMlp: 8192 },
-};
-
 async function main() {
   const argv = process.argv.slice(2);
   const name = argv[argv.indexOf('--model') + 1];
-  const shape = SHAPES[name];
-  if (!shape || !argv.includes('--model')) throw new Error(`--model must be one of ${Object.keys(SHAPES).join(', ')}`);
+  if (!(name in PYTHIA_SHAPES) || !argv.includes('--model')) throw new Error(`--model must be one of ${Object.keys(PYTHIA_SHAPES).join(', ')}`);
   const T = argv.includes('--tokens') ? Number(argv[argv.indexOf('--tokens') + 1]) : 128;
   const train = argv.includes('--train');
   const workers = argv.includes('--workers') ? Number(argv[argv.indexOf('--workers') + 1]) : 1;
   const backend = await initBackend();
-  const config = resolveModelConfig({
-    ...shape,
-    nKvHeads: shape.nHeads,
-    vocabSize: 50304,
-    contextLength: T,
-    positions: 'rotary',
-    rotaryFraction: 0.25,
-    parallelResidual: true,
-    tiedEmbeddings: false,
-    activation: 'gelu',
-  });
+  const config = pythiaConfig(name as keyof typeof PYTHIA_SHAPES, T);
   let peak = 0;
   const note = () => {
     peak = Math.max(peak, tf.memory().numBytes);

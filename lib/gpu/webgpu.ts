@@ -48,8 +48,11 @@ export function isSoftwareAdapter(info: {
   return SOFTWARE_NAMES.test([info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' '));
 }
 
-/** Where Dawn's Node binding for this platform lies inside the `webgpu` package, or null when it is not installed. */
+/** Where Dawn's Node binding for this platform lies (beside a bundle, else in the `webgpu` package), or null. */
 export function dawnBinaryPath(): string | null {
+  // A bundle (npm run gpu-check:bundle) carries its platform's binary beside itself.
+  const beside = path.join(__dirname, 'dawn.node');
+  if (fs.existsSync(beside)) return beside;
   let dir: string;
   try {
     dir = path.dirname(require.resolve('webgpu/package.json'));

@@ -49,8 +49,9 @@ export interface GradientSum {
 export const SIGNAL_ANSWERS = 0;
 export const SIGNAL_DIED = 1;
 
-/** Replicas per process by default: the machine's cores shared among `jobs` processes, at least 1. */
+/** Replicas per process by default: the machine's cores shared among `jobs` processes, at least 1 (webgpu: 1). */
 export function defaultWorkers(jobs = 1, cores = os.availableParallelism()): number {
+  if (process.env.IMRM_BACKEND === 'webgpu') return 1; // one device: replicas would share it
   return Math.max(1, Math.floor(cores / Math.max(1, jobs)));
 }
 

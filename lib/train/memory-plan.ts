@@ -34,8 +34,9 @@ export interface MemoryPlan {
   reference: number;
   activations: number;
   total: number;
-  /** The largest single tensor (WebGPU binds each tensor as one buffer). */
+  /** The largest single tensor (WebGPU binds each tensor as one buffer), and the largest weight among them. */
   largestTensor: number;
+  largestWeight: number;
 }
 
 const F32 = 4;
@@ -57,7 +58,8 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
   const specs = paramSpecs(c);
   const params = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0) + (input.head ? c.dModel : 0);
   const weights = params * F32;
-  const largestTensor = Math.max(...specs.map((s) => s.shape.reduce((a, b) => a * b, 1)), rows * tokens * c.vocabSize) * F32;
+  const largestWeight = Math.max(...specs.map((s) => s.shape.reduce((a, b) => a * b, 1))) * F32;
+  const largestTensor = Math.max(largestWeight, rows * tokens * c.vocabSize * F32);
   const perLayer = savedValuesPerToken(c, tokens) * rows * tokens;
   // Logits, their softmax and log-softmax pieces and the gradients back through them: ten copies, as measured.
   const logits = LOGIT_COPIES * rows * tokens * c.vocabSize;
@@ -65,7 +67,16 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
   const gradients = 2 * weights; // one micro-batch's gradients and the running sum
   const adamMoments = 2 * weights;
   const reference = input.reference ? weights : 0;
-  return { weights, gradients, adamMoments, reference, activations, largestTensor, total: weights + gradients + adamMoments + reference + activations };
+  return {
+    weights,
+    gradients,
+    adamMoments,
+    reference,
+    activations,
+    largestTensor,
+    largestWeight,
+    total: weights + gradients + adamMoments + reference + activations,
+  };
 }
 
 export interface MemoryCapacity {
@@ -121,9 +132,11 @@ export function assertFits(plan: MemoryPlan, capacity: MemoryCapacity, knob: str
   if (problems.length === 0) return;
   const fixed = plan.weights + plan.gradients + plan.adamMoments + plan.reference;
   const advice =
-    capacity.total !== null && fixed > capacity.total
-      ? 'the weights, gradients and optimiser state alone do not fit: use a smaller model or a larger device'
-      : `lower ${knob} (activations scale with it; the summed gradient stays the same) or shorten the sequences`;
+    capacity.perTensor !== null && plan.largestWeight > capacity.perTensor
+      ? 'a weight matrix alone exceeds that limit: this adapter cannot hold this model'
+      : capacity.total !== null && fixed > capacity.total
+        ? 'the weights, gradients and optimiser state alone do not fit: use a smaller model or a larger device'
+        : `lower ${knob} (activations scale with it; the summed gradient stays the same) or shorten the sequences`;
   throw new Error(`this run does not fit: ${problems.join('; ')}. ${advice}.`);
 }
 
