@@ -254,8 +254,11 @@ describe('alignment verdicts (hand-made aggregates)', () => {
     const v = alignmentVerdicts(r as never);
     assert.deepEqual(
       v.map((x) => x.holds),
-      ['yes', 'yes', 'yes', 'no', 'yes'], // same-prefix at 0.5 on every base: nothing follows the unembedding alignment
+      ['yes', 'yes', 'yes', 'no', 'yes', 'yes'], // same-prefix at 0.5 on every base: nothing follows the unembedding alignment
     );
+    // Base means (alignment, accuracy): crossed (-0.5, 0.05), absent (0, 0.55), aligned (0.6, 0.95): by hand
+    // sxy = 0.49333, sxx = 0.60667, slope 0.813.
+    assert.match(v[5].evidence, /^slope 0\.813 accuracy per unit of alignment over 3 bases \(9 seeds\), 95% CI \[/);
     assert.match(v[1].evidence, /absent − crossed 0\.500 \[0\.252, 0\.748\], aligned − absent 0\.400 \[0\.400, 0\.400\]/);
     assert.match(v[2].evidence, /Pearson r = 1\.00, mean absolute gap 0\.000/);
     assert.deepEqual(

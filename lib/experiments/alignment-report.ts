@@ -7,6 +7,7 @@
  */
 import { type Aggregate, aggregate, fitOfPoints, reliablyAbove, reliablyBelow } from '../runs/stats';
 import { formatCi, rewardModelLabel } from '../runs/format';
+import { baseSlope, slopeVerdict } from '../runs/base-bootstrap';
 import type { Aggregated } from './types';
 import type { AlignmentMetrics } from './alignment';
 
@@ -135,6 +136,20 @@ export function alignmentVerdicts(r: AlignmentResults): Verdict[] {
         (why.length ? ` Not reliably below chance — ${why.join(' ')}` : ''),
     });
   }
+
+  // The base is the unit: each base's seeds are one base's evidence, not several bases'.
+  const slope = baseSlope(rows.flatMap((x) => x.hiddenAlignment.perSeed.map((h, i) => ({ base: x.variant, x: h, y: x.paraphrased.ex.perSeed[i] }))));
+  const direction = slopeVerdict(slope);
+  verdicts.push({
+    claim: 'EX-RM paraphrase accuracy rises with the base’s hidden-state alignment, with the base as the unit',
+    holds: direction === 'positive' ? 'yes' : slope.slope > 0 ? 'in part' : 'no',
+    evidence:
+      `slope ${slope.slope.toFixed(3)} accuracy per unit of alignment over ${slope.bases} bases (${slope.points} seeds), 95% CI ` +
+      (slope.ci
+        ? `[${slope.ci[0].toFixed(3)}, ${slope.ci[1].toFixed(3)}] (bootstrap over bases, then their seeds; ${slope.resamples} resamples)`
+        : 'none: fewer than three bases') +
+      `; per base (alignment, mean accuracy): ${slope.perBase.map((b) => `${b.base} (${b.x.toFixed(3)}, ${b.y.toFixed(3)})`).join(', ')}.`,
+  });
   return verdicts;
 }
 
