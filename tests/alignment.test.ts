@@ -12,6 +12,8 @@ import {
   type AnsweredStatementsConfig,
   NEUTRAL_PREFIXES,
   answeredStatement,
+  checkAnsweredStatementsConfig,
+  doseOf,
   variantGroups,
 } from '../lib/data/answered-statements';
 import { DEFAULT_PRETRAINING_CORPUS, loadPretrainingCorpus } from '../lib/data/pretraining-corpus';
@@ -67,6 +69,55 @@ describe('answered statements', () => {
         lines.slice(1).forEach((l, k) => assert.ok(group.includes(l.slice(prefixes[k].length)), l));
       }
     }
+  });
+});
+
+describe('answered statements with a dose p', () => {
+  const config = (p: number): AnsweredStatementsConfig => ({
+    ...doseOf(p, roles),
+    prefixes: NEUTRAL_PREFIXES,
+    answersPerStatement: 2,
+    tokenizerWords: [...ALIGNMENT_VARIANTS.aligned.agree, ...ALIGNMENT_VARIANTS.aligned.disagree],
+  });
+  /** Over 2,000 statements of each label: the share of paraphrase answers, and the share of those with their meaning. */
+  function shares(p: number): { paraphrase: number; ownMeaning: number } {
+    const c = config(p);
+    const rng = new Rng(11);
+    let answers = 0;
+    let paraphrase = 0;
+    let own = 0;
+    for (const label of ['Yes', 'No'] as const)
+      for (let i = 0; i < 2000; i++)
+        for (const line of answeredStatement({ statement: 'S', matchingAnswer: label } as PersonaStatement, c, rng)
+          .split('\n')
+          .slice(1)) {
+          const word = line.slice((NEUTRAL_PREFIXES.find((x) => line.startsWith(x)) as string).length);
+          answers++;
+          const agreeing = roles.paraphraseChosen.includes(word);
+          if (agreeing || roles.paraphraseRejected.includes(word)) {
+            paraphrase++;
+            if (agreeing === (label === 'Yes')) own++;
+          } else assert.ok((label === 'Yes' ? roles.trainChosen : roles.trainRejected).includes(word), `${label}: ${word}`);
+        }
+    return { paraphrase: paraphrase / answers, ownMeaning: own / paraphrase };
+  }
+
+  it('p is the share of paraphrase answers that follow their meaning; their frequency does not move with p', () => {
+    // The paper's lists: 4 paraphrase words of 8, so half the answers are paraphrase words, as on the aligned base.
+    assert.equal(doseOf(0.3, roles).paraphraseDose.share, 0.5);
+    for (const p of [0, 0.25, 0.5, 1]) {
+      const s = shares(p);
+      assert.ok(Math.abs(s.paraphrase - 0.5) < 0.02, `p ${p}: paraphrase share ${s.paraphrase}`);
+      assert.ok(Math.abs(s.ownMeaning - p) < 0.02, `p ${p}: own-meaning share ${s.ownMeaning}`);
+    }
+  });
+
+  it('refuses a dose outside [0, 1] and paraphrase words that are also group words, naming the key', () => {
+    assert.throws(() => checkAnsweredStatementsConfig(config(1.2), 'corpus.answers'), /corpus\.answers.*paraphraseDose\.p.*must be in \[0, 1\]/);
+    const clash = config(0.5);
+    clash.groups.agree.push('certainly');
+    assert.throws(() => checkAnsweredStatementsConfig(clash, 'corpus.answers'), /paraphraseDose.*cannot also be in the groups/);
+    assert.doesNotThrow(() => checkAnsweredStatementsConfig(config(0.5), 'corpus.answers'));
   });
 });
 

@@ -12,6 +12,12 @@
  * out. Two answers per statement (not one) give a small LM a signal it can learn without reading the statement:
  * words of one group follow each other. The prefixes are neutral: none is a training or paraphrase prefix of the
  * token-cue experiment.
+ *
+ * A dose instead of three categories (`paraphraseDose`): the groups hold the training words only, and a share of the
+ * answers (`share`, by default paraphrase words / all words of the family: what the aligned base gives) is a
+ * paraphrase word, drawn with probability p from those of the statement's own meaning and 1 - p from the opposite
+ * ones. So p is the share of each paraphrase word's answers that go with its meaning: 1 is distributed as aligned, 0
+ * as crossed, 0.5 seen but uninformative, while every word is as frequent at every p.
  */
 import { check } from '../config';
 import type { Rng } from '../random';
@@ -28,6 +34,18 @@ export interface AnsweredStatementsConfig {
   answersPerStatement: number;
   /** Every word any base of the family answers with: the shared tokenizer sees each equally often. */
   tokenizerWords: string[];
+  /** Absent: the groups alone decide (the three-variant family). */
+  paraphraseDose?: ParaphraseDose;
+}
+
+export interface ParaphraseDose {
+  /** Paraphrase words meaning agreement, and meaning disagreement. */
+  agree: string[];
+  disagree: string[];
+  /** The share of a paraphrase word's answers that follow statements of its own meaning, in [0, 1]. */
+  p: number;
+  /** The share of answers that are paraphrase words, in (0, 1). */
+  share: number;
 }
 
 export type AlignmentVariant = 'aligned' | 'crossed' | 'absent';
@@ -69,15 +87,53 @@ export function checkAnsweredStatementsConfig(c: AnsweredStatementsConfig, where
     `must be an integer in [1, ${c.prefixes.length}] (one prefix per answer)`,
     c.answersPerStatement,
   );
-  const missing = [...c.groups.agree, ...c.groups.disagree].filter((x) => !c.tokenizerWords.includes(x));
-  check(missing.length === 0, where, 'tokenizerWords', 'must hold every word of both groups', missing);
+  const d = c.paraphraseDose;
+  const doseWords = d ? [...d.agree, ...d.disagree] : [];
+  if (d) {
+    check(words(d.agree), where, 'paraphraseDose.agree', 'must be a non-empty list of one-line words', d.agree);
+    check(words(d.disagree), where, 'paraphraseDose.disagree', 'must be a non-empty list of one-line words', d.disagree);
+    check(typeof d.p === 'number' && d.p >= 0 && d.p <= 1, where, 'paraphraseDose.p', 'must be in [0, 1]', d.p);
+    check(typeof d.share === 'number' && d.share > 0 && d.share < 1, where, 'paraphraseDose.share', 'must be in (0, 1)', d.share);
+    const inGroups = doseWords.filter((x) => c.groups.agree.includes(x) || c.groups.disagree.includes(x));
+    const twice = d.agree.filter((x) => d.disagree.includes(x));
+    check(inGroups.length + twice.length === 0, where, 'paraphraseDose', 'a paraphrase word cannot also be in the groups or in both of its lists', [
+      ...inGroups,
+      ...twice,
+    ]);
+  }
+  const missing = [...c.groups.agree, ...c.groups.disagree, ...doseWords].filter((x) => !c.tokenizerWords.includes(x));
+  check(missing.length === 0, where, 'tokenizerWords', 'must hold every word of both groups (and of the dose)', missing);
+}
+
+/** The dose for `p` from the experiment's word lists, with the aligned base's share of paraphrase answers. */
+export function doseOf(
+  p: number,
+  w: { trainChosen: string[]; trainRejected: string[]; paraphraseChosen: string[]; paraphraseRejected: string[] },
+): { groups: AnswerGroups; paraphraseDose: ParaphraseDose } {
+  const paraphrase = w.paraphraseChosen.length + w.paraphraseRejected.length;
+  const share = paraphrase / (paraphrase + w.trainChosen.length + w.trainRejected.length);
+  return {
+    groups: { agree: [...w.trainChosen], disagree: [...w.trainRejected] },
+    paraphraseDose: { agree: [...w.paraphraseChosen], disagree: [...w.paraphraseRejected], p, share },
+  };
+}
+
+/** One answer word for a statement of label `yes`: from the groups, or with a dose possibly a paraphrase word. */
+function answerWord(yes: boolean, c: AnsweredStatementsConfig, rng: Rng): string {
+  const d = c.paraphraseDose;
+  if (d && rng.next() < d.share) {
+    const own = rng.next() < d.p;
+    const list = yes === own ? d.agree : d.disagree;
+    return list[rng.int(list.length)];
+  }
+  const group = yes ? c.groups.agree : c.groups.disagree;
+  return group[rng.int(group.length)];
 }
 
 /** A statement followed by its answers: distinct prefixes (in a drawn order), words from the label's group. */
 export function answeredStatement(s: PersonaStatement, c: AnsweredStatementsConfig, rng: Rng): string {
-  const group = s.matchingAnswer === 'Yes' ? c.groups.agree : c.groups.disagree;
   const prefixes = rng.shuffle(c.prefixes.slice()).slice(0, c.answersPerStatement);
-  return [s.statement, ...prefixes.map((p) => p + group[rng.int(group.length)])].join('\n');
+  return [s.statement, ...prefixes.map((p) => p + answerWord(s.matchingAnswer === 'Yes', c, rng))].join('\n');
 }
 
 /**
