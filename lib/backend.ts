@@ -3,12 +3,13 @@
  * (the wasm backend with native OpenBLAS kernels, lib/native) → wasm → cpu. IMRM_BACKEND=tensorflow|webgpu|
  * wasm+openblas|wasm|cpu forces one (an error if it is unavailable); IMRM_NATIVE=0 leaves wasm+openblas out of the
  * automatic choice. webgpu (lib/gpu/webgpu.ts) is never chosen automatically: nothing here has measured when a GPU
- * beats the CPU engines at this project's sizes, and loading Dawn on a machine without Vulkan prints warnings. The chosen backend is recorded in every run (see runs/env.ts) because numbers differ, slightly, between
- * backends; one line at start says which runs and why (`backendLine`).
+ * beats the CPU engines at this project's sizes, and loading Dawn on a machine without Vulkan prints warnings. The
+ * chosen backend is recorded in every run (see runs/env.ts) because numbers differ, slightly, between backends; one
+ * line at start says which runs and why (`backendLine`).
  */
 import * as tf from '@tensorflow/tfjs';
 import { type NativeInfo, nativeInfo, nativeProblem, registerNativeKernels } from './native/openblas';
-import { findAdapter, registerWebGpuBackend, type WebGpuAdapterInfo } from './gpu/webgpu';
+import { type FoundAdapter, type WebGpuAdapterInfo, findAdapter, registerWebGpuBackend } from './gpu/webgpu';
 import { registerSharedIdentity } from './native/shared-identity';
 
 /** A compute engine: a tfjs backend, or the wasm backend with native kernels. */
@@ -65,7 +66,11 @@ export async function initBackend(preferred: string | undefined = process.env.IM
   if (preferred && !BACKEND_NAMES.includes(preferred as BackendName)) {
     throw new Error(`IMRM_BACKEND must be one of ${BACKEND_NAMES.join(', ')}, got '${preferred}'`);
   }
-  if (preferred === 'webgpu') return initWebGpu();
+  if (preferred === 'webgpu') {
+    const found = await findAdapter();
+    if (found instanceof Error) throw new Error(`IMRM_BACKEND=webgpu: ${found.message}`);
+    return startWebGpu(found);
+  }
   if (preferred === 'wasm' && current?.backend === 'wasm+openblas') throw new Error('plain wasm was asked for after wasm+openblas in this process');
   // PROD silences tfjs's console advice to install tfjs-node (printed on the first cpu-kernel write).
   tf.env().set('PROD', true);
@@ -97,10 +102,9 @@ export async function initBackend(preferred: string | undefined = process.env.IM
   throw new Error(`no tfjs backend could be initialised: ${JSON.stringify(skipped)}`);
 }
 
-async function initWebGpu(): Promise<BackendInfo> {
+/** Starts the WebGPU engine on an adapter already found (gpu-check finds it first, to report its absence itself). */
+export async function startWebGpu(found: FoundAdapter): Promise<BackendInfo> {
   tf.env().set('PROD', true);
-  const found = await findAdapter();
-  if (found instanceof Error) throw new Error(`IMRM_BACKEND=webgpu: ${found.message}`);
   registerWebGpuBackend(tf, found);
   if (!(await tf.setBackend('webgpu'))) throw new Error(`IMRM_BACKEND=webgpu: the WebGPU backend did not start on ${found.info.description}`);
   await tf.ready();
@@ -113,10 +117,12 @@ async function initWebGpu(): Promise<BackendInfo> {
  * GPU and a software adapter) round differently. For every other engine it is the backend's name alone.
  */
 export function engineId(info: BackendInfo = backendInfo()): string {
-  const a = info.webgpu;
-  if (!a) return info.backend;
-  const name = [a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' ');
-  return `webgpu (${a.route}: ${name})`;
+  return info.webgpu ? `webgpu (${adapterName(info.webgpu)})` : info.backend;
+}
+
+/** The adapter as the engine id and the backend line name it: Dawn's route, then what the adapter says of itself. */
+function adapterName(a: WebGpuAdapterInfo): string {
+  return `${a.route}: ${[a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' ')}`;
 }
 
 /**
@@ -137,7 +143,7 @@ export function backendLine(info: BackendInfo = backendInfo()): string {
   const native = info.native
     ? ` (${info.native.blas.split(' ').slice(0, 2).join(' ')}, core ${info.native.core}, ${info.native.threads} BLAS thread(s))`
     : info.webgpu
-      ? ` (${engineId(info).slice('webgpu ('.length, -1)}${info.webgpu.software ? ', a software adapter: for tests, far slower than wasm' : ''})`
+      ? ` (${adapterName(info.webgpu)}${info.webgpu.software ? ', a software adapter: for tests, far slower than wasm' : ''})`
       : '';
   const why = Object.entries(info.skipped)
     .filter(([name]) => name !== 'tensorflow' || process.env.IMRM_BACKEND === 'tensorflow')

@@ -7,7 +7,7 @@
  * (npm run gpu-check:bundle), without node_modules.
  */
 import * as tf from '@tensorflow/tfjs';
-import { backendLine, initBackend } from '../lib/backend';
+import { backendLine, startWebGpu } from '../lib/backend';
 import { findAdapter } from '../lib/gpu/webgpu';
 import { type PYTHIA_SHAPES, inProjectLmShape, pythiaConfig } from '../lib/experiments/bench-shapes';
 import { initParams } from '../lib/model/params';
@@ -97,7 +97,7 @@ async function main() {
     console.error(`gpu-check: ${found.message}`);
     process.exit(1);
   }
-  const info = await initBackend('webgpu');
+  const info = await startWebGpu(found);
   console.log(backendLine(info));
   console.log(`limits: ${JSON.stringify(info.webgpu?.limits)}`);
   const software = info.webgpu?.software;

@@ -7,8 +7,8 @@
  * decides nothing), and a step holds one running sum, not one gradient copy per micro-batch.
  *
  * Reads are asynchronous (`await data()`), as the WebGPU backend requires; this thread computes its own jobs and
- * blocks (Atomics.wait, in slices) for the workers' answers, which it reads with receiveMessageOnPort. Every request and answer carries a step id; an answer
- * of an earlier, abandoned step is dropped, any other mismatch is an error. A blocked thread cannot see a worker's
+ * blocks (Atomics.wait, in slices) for the workers' answers, which it reads with receiveMessageOnPort. Every request
+ * and answer carries a step id; an answer of an earlier, abandoned step is dropped, any other mismatch is an error. A blocked thread cannot see a worker's
  * 'exit' event, so the workers are started by a small supervisor thread whose event loop stays free: it flags a
  * worker's death in shared memory within milliseconds, with the exit code and error, and the step fails naming it.
  * Workers start on first use and are reused across training runs; a dead one is replaced on the next step; `close`

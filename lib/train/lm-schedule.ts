@@ -4,7 +4,6 @@
  * come from a seed derived from (seed, step), so a resumed run draws the same batches as an uninterrupted one;
  * with a checkpoint folder the weights, optimizer moments and curve are saved every checkpointEvery steps.
  */
-import { checkMemory } from './memory-plan';
 import * as fs from 'node:fs';
 import type * as tf from '@tensorflow/tfjs';
 import type { LanguageModel } from '../model/transformer';
@@ -14,6 +13,7 @@ import { AdamW } from './adamw';
 import { loadTrainingState, saveTrainingState } from './checkpointing';
 import { type LmTrainConfig, checkMicroBatchSize, lmStep, validationPerplexity } from './lm';
 import type { GradientPool } from './data-parallel';
+import { checkMemory } from './memory-plan';
 
 /** LmTrainConfig (steps, batch, window, optimizer, kernels) plus the schedule, evaluation and checkpoints. */
 export interface ScheduledLmConfig extends LmTrainConfig {

@@ -3,7 +3,6 @@
  * contextLength + 1 tokens are drawn at seeded random offsets of a token stream; validation perplexity is the
  * exponential of the mean token loss over fixed, non-overlapping validation windows.
  */
-import { checkMemory } from './memory-plan';
 import * as tf from '@tensorflow/tfjs';
 import type { LanguageModel } from '../model/transformer';
 import type { KernelName } from '../model/kernels';
@@ -12,6 +11,7 @@ import { check, mergeConfig } from '../config';
 import { AdamW, type AdamWConfig } from './adamw';
 import { type GradientPool, defaultPool } from './data-parallel';
 import { chunks, windowLoss } from './gradient-jobs';
+import { checkMemory } from './memory-plan';
 
 export { windowLoss };
 

@@ -8,7 +8,6 @@
  * With a checkpoint folder the run is resumable: an interrupted run continues from its last checkpoint and ends
  * with exactly the result of an uninterrupted one (the shuffle of epoch e depends only on (seed, e)).
  */
-import { checkMemory } from './memory-plan';
 import * as tf from '@tensorflow/tfjs';
 import type { LanguageModel } from '../model/transformer';
 import type { KernelName } from '../model/kernels';
@@ -24,6 +23,7 @@ import { type PairValues, type SplitEvaluation, evaluateSplit, pairLogProbs, ref
 import { fingerprint, loadTrainingState, saveTrainingState } from './checkpointing';
 import { type GradientPool, defaultPool } from './data-parallel';
 import { HEAD_VARIABLE, chunks } from './gradient-jobs';
+import { checkMemory } from './memory-plan';
 
 export interface PreferenceTrainConfig {
   /** A name from REWARD_MODELS: ex, ex-mean, im, im-noref, im-mean. */

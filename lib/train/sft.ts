@@ -4,7 +4,6 @@
  * prompt together with its answer, so a task whose answer must be looked up in the prompt (the Hamiltonian
  * base's edge lookup) is learned from whole documents instead.
  */
-import { checkMemory } from './memory-plan';
 import type * as tf from '@tensorflow/tfjs';
 import type { LanguageModel } from '../model/transformer';
 import { Rng, deriveSeed } from '../random';
@@ -13,6 +12,7 @@ import type { LmTrainConfig } from './lm';
 import { type GradientPool, defaultPool } from './data-parallel';
 import { chunks, jobLoss } from './gradient-jobs';
 import { buildSequenceBatch } from '../rewards/sequences';
+import { checkMemory } from './memory-plan';
 
 export interface Document {
   prompt: number[];
