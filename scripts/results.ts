@@ -1,6 +1,7 @@
 /**
- * npm run results -- [--runs-dir DIR] [--out FILE] [--include-smoke]
- * Writes RESULTS.md (default: at the project root) from the finished runs in the run store (default runs/).
+ * npm run results -- [--runs-dir DIR] [--out FILE] [--include-smoke] [--keep-others]
+ * Writes RESULTS.md (default: at the project root) from the finished runs in the run store (default runs/). With
+ * --keep-others, an experiment without a finished run in the store keeps its section from the current page.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -23,6 +24,7 @@ const page = resultsMarkdown(runs, Object.keys(EXPERIMENTS), {
     }
   },
   skipSmoke: !argv.includes('--include-smoke'),
+  previous: argv.includes('--keep-others') && fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : undefined,
 });
 fs.writeFileSync(out, page);
 console.error(`${runs.length} finished run(s) in ${root}; wrote ${out}`);

@@ -1,4 +1,4 @@
-/** The controlled token-cue family: corpus construction, equal size and compute, word alignment measures, config keys. */
+/** The dosed alignment family: corpus construction, equal size and compute, replicated bases, word alignment measures, config keys. */
 import { before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -6,36 +6,39 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { setup, assertClose } from './helpers';
 import { Rng } from '../lib/random';
-import {
-  ALIGNMENT_VARIANTS,
-  ALIGNMENT_VARIANT_NAMES,
-  type AnsweredStatementsConfig,
-  NEUTRAL_PREFIXES,
-  answeredStatement,
-  checkAnsweredStatementsConfig,
-  doseOf,
-  variantGroups,
-} from '../lib/data/answered-statements';
+import { type AnsweredStatementsConfig, NEUTRAL_PREFIXES, answeredStatement, checkAnsweredStatementsConfig } from '../lib/data/answered-statements';
 import { DEFAULT_PRETRAINING_CORPUS, loadPretrainingCorpus } from '../lib/data/pretraining-corpus';
 import { type PersonaStatement, loadPersona } from '../lib/data/persona';
 import { TOKEN_CUES } from '../lib/data/token-cues';
 import { alignment, baseOverrides } from '../lib/experiments/alignment';
+import { baseAnswers, baseLabel, familyBases } from '../lib/experiments/alignment-family';
 import { pretrain } from '../lib/experiments/pretrain';
 import { resolveExperimentConfig, runExperiment } from '../lib/experiments/runner';
 import { alignmentScore, alignmentOf, wordTokens } from '../lib/theory/word-alignment';
-import { alignmentRows, alignmentVerdicts, pairedDifference, verdictsMarkdown } from '../lib/experiments/alignment-report';
-import { aggregate } from '../lib/runs/stats';
 
-const roles = {
-  trainChosen: TOKEN_CUES.trainChosenWords,
-  trainRejected: TOKEN_CUES.trainRejectedWords,
-  paraphraseChosen: TOKEN_CUES.paraphraseChosenWords,
-  paraphraseRejected: TOKEN_CUES.paraphraseRejectedWords,
-};
+const PAPER_FAMILY = resolveExperimentConfig(alignment, 'paper').family;
+const family = () => structuredClone(PAPER_FAMILY);
+const train = { chosen: TOKEN_CUES.trainChosenWords, rejected: TOKEN_CUES.trainRejectedWords };
+/** Every word a family base may answer with, longest first (a run is read greedily: 'not really' before 'no'). */
+const KNOWN_WORDS = [...train.chosen, ...train.rejected, ...PAPER_FAMILY.wordSets.flatMap((w) => [...w.chosen, ...w.rejected])].sort((a, b) => b.length - a.length);
+
+/** The answer words of an answer line (either layout), or null when the line is not one. */
+function answerWords(line: string): string[] | null {
+  const prefix = NEUTRAL_PREFIXES.find((p) => line.startsWith(p));
+  if (!prefix) return null;
+  const words: string[] = [];
+  let rest = line.slice(prefix.length);
+  while (rest.length) {
+    const w = KNOWN_WORDS.find((k) => rest === k || rest.startsWith(`${k} `));
+    if (!w) return null;
+    words.push(w);
+    rest = rest.slice(w.length + 1);
+  }
+  return words;
+}
 
 describe('answered statements', () => {
-  it('the three variants put the paraphrase words with the same meaning, the opposite, or nowhere', () => {
-    for (const v of ALIGNMENT_VARIANT_NAMES) assert.deepEqual(variantGroups(v, roles), ALIGNMENT_VARIANTS[v]);
+  it('the neutral prefixes are none of the experiment’s prefixes', () => {
     for (const p of NEUTRAL_PREFIXES) {
       const used = [
         ...TOKEN_CUES.trainChosenPrefixes,
@@ -50,35 +53,33 @@ describe('answered statements', () => {
     }
   });
 
-  it("answers a statement with words of its label's group after distinct prefixes", () => {
-    const c: AnsweredStatementsConfig = {
-      groups: ALIGNMENT_VARIANTS.aligned,
-      prefixes: NEUTRAL_PREFIXES,
-      answersPerStatement: 2,
-      tokenizerWords: [...ALIGNMENT_VARIANTS.aligned.agree, ...ALIGNMENT_VARIANTS.aligned.disagree],
-    };
-    const rng = new Rng(3);
-    for (const label of ['Yes', 'No'] as const) {
-      for (let i = 0; i < 20; i++) {
-        const lines = answeredStatement({ statement: 'I like tea', matchingAnswer: label } as PersonaStatement, c, rng).split('\n');
-        assert.equal(lines[0], 'I like tea');
-        assert.equal(lines.length, 3);
-        const prefixes = lines.slice(1).map((l) => NEUTRAL_PREFIXES.find((p) => l.startsWith(p)) as string);
-        assert.equal(new Set(prefixes).size, 2);
-        const group = label === 'Yes' ? c.groups.agree : c.groups.disagree;
-        lines.slice(1).forEach((l, k) => assert.ok(group.includes(l.slice(prefixes[k].length)), l));
+  it("answers a statement with words of its label's group: one per line after distinct prefixes, or a run after one", () => {
+    for (const layout of ['lines', 'run'] as const) {
+      const c: AnsweredStatementsConfig = { ...baseAnswers(family(), train, null), layout };
+      assert.equal(c.paraphraseDose, undefined);
+      const rng = new Rng(3);
+      for (const label of ['Yes', 'No'] as const) {
+        for (let i = 0; i < 20; i++) {
+          const lines = answeredStatement({ statement: 'I like tea', matchingAnswer: label } as PersonaStatement, c, rng).split('\n');
+          assert.equal(lines[0], 'I like tea');
+          assert.equal(lines.length, layout === 'run' ? 2 : 1 + c.answersPerStatement);
+          const prefixes = lines.slice(1).map((l) => NEUTRAL_PREFIXES.find((p) => l.startsWith(p)) as string);
+          assert.equal(new Set(prefixes).size, lines.length - 1);
+          const words = lines.slice(1).flatMap((l) => answerWords(l) as string[]);
+          assert.equal(words.length, c.answersPerStatement);
+          const group = label === 'Yes' ? c.groups.agree : c.groups.disagree;
+          for (const w of words) assert.ok(group.includes(w), `${layout}: ${w} after a ${label} statement`);
+        }
       }
     }
   });
 });
 
 describe('answered statements with a dose p', () => {
-  const config = (p: number): AnsweredStatementsConfig => ({
-    ...doseOf(p, roles),
-    prefixes: NEUTRAL_PREFIXES,
-    answersPerStatement: 2,
-    tokenizerWords: [...ALIGNMENT_VARIANTS.aligned.agree, ...ALIGNMENT_VARIANTS.aligned.disagree],
-  });
+  const f = family();
+  const chosen = f.wordSets.flatMap((w) => w.chosen);
+  const rejected = f.wordSets.flatMap((w) => w.rejected);
+  const config = (p: number): AnsweredStatementsConfig => baseAnswers(f, train, p);
   /** Over 2,000 statements of each label: the share of paraphrase answers, and the share of those with their meaning. */
   function shares(p: number): { paraphrase: number; ownMeaning: number } {
     const c = config(p);
@@ -90,24 +91,23 @@ describe('answered statements with a dose p', () => {
       for (let i = 0; i < 2000; i++)
         for (const line of answeredStatement({ statement: 'S', matchingAnswer: label } as PersonaStatement, c, rng)
           .split('\n')
-          .slice(1)) {
-          const word = line.slice((NEUTRAL_PREFIXES.find((x) => line.startsWith(x)) as string).length);
+          .slice(1)
+          .flatMap((l) => answerWords(l) as string[])) {
+          const word = line;
           answers++;
-          const agreeing = roles.paraphraseChosen.includes(word);
-          if (agreeing || roles.paraphraseRejected.includes(word)) {
+          const agreeing = chosen.includes(word);
+          if (agreeing || rejected.includes(word)) {
             paraphrase++;
             if (agreeing === (label === 'Yes')) own++;
-          } else assert.ok((label === 'Yes' ? roles.trainChosen : roles.trainRejected).includes(word), `${label}: ${word}`);
+          } else assert.ok((label === 'Yes' ? train.chosen : train.rejected).includes(word), `${label}: ${word}`);
         }
     return { paraphrase: paraphrase / answers, ownMeaning: own / paraphrase };
   }
 
   it('p is the share of paraphrase answers that follow their meaning; their frequency does not move with p', () => {
-    // The paper's lists: 4 paraphrase words of 8, so half the answers are paraphrase words, as on the aligned base.
-    assert.equal(doseOf(0.3, roles).paraphraseDose.share, 0.5);
     for (const p of [0, 0.25, 0.5, 1]) {
       const s = shares(p);
-      assert.ok(Math.abs(s.paraphrase - 0.5) < 0.02, `p ${p}: paraphrase share ${s.paraphrase}`);
+      assert.ok(Math.abs(s.paraphrase - f.share) < 0.02, `p ${p}: paraphrase share ${s.paraphrase}`);
       assert.ok(Math.abs(s.ownMeaning - p) < 0.02, `p ${p}: own-meaning share ${s.ownMeaning}`);
     }
   });
@@ -124,95 +124,131 @@ describe('answered statements with a dose p', () => {
 describe('the alignment family of bases', () => {
   before(setup);
   const small = { maxBrownDocuments: 4, maxStatementsPerTrait: 30 };
-  const corpusOf = async (v: (typeof ALIGNMENT_VARIANT_NAMES)[number]) => {
-    const c = resolveExperimentConfig(alignment, 'smoke');
-    const overrides = baseOverrides(c, v);
-    return loadPretrainingCorpus({ ...DEFAULT_PRETRAINING_CORPUS, ...small, ...overrides.corpus }, 1);
+  const c = resolveExperimentConfig(alignment, 'smoke');
+  const bases = familyBases(c.family);
+  const corpusOf = async (i: number) => {
+    const o = baseOverrides(c, bases[i]);
+    return loadPretrainingCorpus({ ...DEFAULT_PRETRAINING_CORPUS, ...small, ...o.corpus }, o.seed);
   };
 
-  it("never holds the experiment's trait; equal statements, answers and documents in every variant; one tokenizer text", async () => {
-    const corpora = await Promise.all(ALIGNMENT_VARIANT_NAMES.map(corpusOf));
-    const agreeable = (await loadPersona('agreeableness')).map((s) => s.statement);
+  it('lists the absent control first, then doses ascending, each with its pretraining seeds, under labels without dots', () => {
+    const f = { ...family(), doses: [1, 0.25, 0], baseSeeds: 2 };
+    assert.deepEqual(
+      familyBases(f).map((b) => b.label),
+      ['absent-s1', 'absent-s2', 'p0-s1', 'p0-s2', 'p25-s1', 'p25-s2', 'p100-s1', 'p100-s2'],
+    );
+    assert.equal(baseLabel(0.5, 3), 'p50-s3');
+  });
+
+  it('never holds a measured trait; equal statements, answers and documents at every dose; one tokenizer text', async () => {
+    const corpora = await Promise.all(bases.map((_, i) => corpusOf(i)));
+    const heldOut = await Promise.all(c.family.heldOutTraits.map((t) => loadPersona(t as never)));
     const statementsByLabel = new Map<string, string>();
-    for (const t of corpora[0].traits) for (const s of (await loadPersona(t)).slice(0, 30)) statementsByLabel.set(s.statement, s.matchingAnswer);
-    const texts = corpora.map((c) => [...c.train, ...c.validation].flatMap((p) => p.documents).join('\n'));
-    for (const [i, c] of corpora.entries()) {
-      assert.ok(!c.traits.includes('agreeableness'));
+    for (const t of corpora[0].traits) for (const s of (await loadPersona(t as never)).slice(0, 30)) statementsByLabel.set(s.statement, s.matchingAnswer);
+    const texts = corpora.map((x) => [...x.train, ...x.validation].flatMap((p) => p.documents).join('\n'));
+    for (const [i, x] of corpora.entries()) {
+      for (const t of c.family.heldOutTraits) assert.ok(!x.traits.includes(t as never));
       const lines = new Set(texts[i].split('\n'));
       assert.ok(
-        agreeable.every((s) => !lines.has(s)),
-        'an agreeableness statement was pretrained on',
+        heldOut.flat().every((s) => !lines.has(s.statement)),
+        'a held-out statement was pretrained on',
       );
-      assert.deepEqual(c.tokenizerDocuments, corpora[0].tokenizerDocuments, 'every variant trains the same tokenizer');
+      assert.deepEqual(x.tokenizerDocuments, corpora[0].tokenizerDocuments, 'every base trains the same tokenizer');
       assert.deepEqual(
-        c.train.map((p) => p.documents.length),
+        x.train.map((p) => p.documents.length),
         corpora[0].train.map((p) => p.documents.length),
       );
     }
-    // Each answer line follows a statement and uses a word of that statement's label group.
-    for (const [i, v] of ALIGNMENT_VARIANT_NAMES.entries()) {
-      const groups = ALIGNMENT_VARIANTS[v];
+    // Each answer line follows a statement; a training word from the label's group, or a paraphrase word whose
+    // meaning agrees with the label at p = 1 and disagrees at p = 0.
+    const agreeing = c.family.wordSets.flatMap((w) => w.chosen);
+    for (const [i, b] of bases.entries()) {
       let statement = '';
+      let paraphrases = 0;
       let answers = 0;
       for (const line of corpora[i].train[1].documents.join('\n').split('\n')) {
-        const prefix = NEUTRAL_PREFIXES.find((p) => line.startsWith(p));
-        if (!prefix || statementsByLabel.has(line)) {
+        const words = statementsByLabel.has(line) ? null : answerWords(line);
+        if (!words) {
           statement = line;
           continue;
         }
-        const word = line.slice(prefix.length);
-        const group = statementsByLabel.get(statement) === 'Yes' ? groups.agree : groups.disagree;
-        assert.ok(group.includes(word), `${v}: '${word}' after a ${statementsByLabel.get(statement)} statement`);
-        answers++;
+        const yes = statementsByLabel.get(statement) === 'Yes';
+        assert.ok(statementsByLabel.has(statement), `${b.label}: an answer line after '${statement}'`);
+        answers += words.length;
+        for (const word of words) {
+          if (train.chosen.includes(word) || train.rejected.includes(word)) {
+            assert.ok((yes ? train.chosen : train.rejected).includes(word), `${b.label}: '${word}' after a ${yes ? 'Yes' : 'No'} statement`);
+            continue;
+          }
+          paraphrases++;
+          assert.notEqual(b.dose, null, `${b.label}: paraphrase word '${word}' in the absent control`);
+          assert.equal(agreeing.includes(word) === yes, b.dose === 1, `${b.label}: '${word}' after a ${yes ? 'Yes' : 'No'} statement`);
+        }
       }
-      assert.equal(answers, 2 * (corpora[i].train[1].documents.join('\n').split('\n').length / 3));
-      if (v === 'absent') assert.ok(!/^(Answer|Reply|Their verdict|Someone said): (certainly|absolutely|not really|nope)$/m.test(texts[i]));
+      assert.ok(answers > 0, b.label);
+      assert.equal(paraphrases > 0, b.dose !== null, b.label);
     }
   });
 
-  it('bases differ only in their word groups: same architecture, steps, batch and context (equal compute)', () => {
-    const c = resolveExperimentConfig(alignment, 'paper');
-    const configs = ALIGNMENT_VARIANT_NAMES.map((v) => resolveExperimentConfig(pretrain, c.base.profile, baseOverrides(c, v)));
-    const strip = (x: (typeof configs)[number]) => ({ ...x, corpus: { ...x.corpus, answers: { ...x.corpus.answers, groups: null } } });
+  it('bases differ only in their dose and pretraining seed: same architecture, steps, batch and context (equal compute)', () => {
+    const paper = resolveExperimentConfig(alignment, 'paper');
+    const all = familyBases(paper.family);
+    const configs = all.map((b) => resolveExperimentConfig(pretrain, paper.base.profile, baseOverrides(paper, b)));
+    const strip = (x: (typeof configs)[number]) => ({ ...x, seed: null, corpus: { ...x.corpus, answers: { ...x.corpus.answers, paraphraseDose: null } } });
     for (const x of configs) assert.deepEqual(strip(x), strip(configs[0]));
     assert.deepEqual(
-      configs.map((x) => x.corpus.answers?.groups),
-      ALIGNMENT_VARIANT_NAMES.map((v) => ALIGNMENT_VARIANTS[v]),
+      configs.map((x) => [x.corpus.answers?.paraphraseDose?.p ?? null, x.seed]),
+      all.map((b) => [b.dose, b.seed]),
     );
-    assert.deepEqual(configs[0].corpus.heldOutTraits, ['agreeableness']);
+    assert.deepEqual(configs[0].corpus.heldOutTraits, paper.family.heldOutTraits);
     assert.equal(configs[0].train.steps, resolveExperimentConfig(pretrain, 'full').train.steps);
+    // The quick profile measures less on the same bases.
+    const quick = resolveExperimentConfig(alignment, 'quick');
+    assert.deepEqual(
+      familyBases(quick.family).map((b) => baseOverrides(quick, b)),
+      all.map((b) => baseOverrides(paper, b)),
+    );
   });
 
-  it('trains the smoke family with one tokenizer, and another trait is held out when asked', async () => {
+  it('trains smoke bases: one tokenizer across doses of a pretraining seed, other weights for another seed', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'imrm-align-'));
-    const c = resolveExperimentConfig(alignment, 'smoke');
-    const toks = await Promise.all(
-      ALIGNMENT_VARIANT_NAMES.map(async (v) => {
-        const run = await runExperiment(pretrain, { profile: 'smoke', seeds: 1, root, overrides: baseOverrides(c, v) });
-        return JSON.stringify(JSON.parse(fs.readFileSync(path.join(run.dir, 'seed-1', 'model', 'config.json'), 'utf8')).tokenizer);
+    const f = { ...c.family, doses: [0, 1], absent: false, baseSeeds: 2 };
+    const models = await Promise.all(
+      familyBases(f).map(async (b) => {
+        const run = await runExperiment(pretrain, { profile: 'smoke', seeds: 1, root, overrides: baseOverrides({ ...c, family: f }, b) });
+        const dir = path.join(run.dir, 'seed-1', 'model');
+        const weights = [fs.readFileSync(path.join(dir, 'model.safetensors')).toString('base64')];
+        return { label: b.label, tok: JSON.stringify(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')).tokenizer), weights: weights.join() };
       }),
     );
-    assert.equal(toks[1], toks[0]);
-    assert.equal(toks[2], toks[0]);
-    const openness = resolveExperimentConfig(alignment, 'smoke', { tokenCues: { data: { trait: 'openness' } } });
-    assert.deepEqual(baseOverrides(openness, 'aligned').corpus.heldOutTraits, ['openness']);
+    const [p0s1, p0s2, p100s1] = ['p0-s1', 'p0-s2', 'p100-s1'].map((l) => models.find((m) => m.label === l) as (typeof models)[number]);
+    assert.equal(p100s1.tok, p0s1.tok); // the tokenizer's text does not depend on the dose
+    assert.ok(p0s1.weights.length > 0);
+    assert.notEqual(p0s2.weights, p0s1.weights); // a replicate: another draw of the corpus order and initialisation
     fs.rmSync(root, { recursive: true });
   });
 
   it('bad config is one error naming the key', () => {
-    assert.throws(() => resolveExperimentConfig(alignment, 'smoke', { variants: ['aligned', 'reversed'] }), /key 'variants' must list distinct variants/);
+    assert.throws(
+      () => resolveExperimentConfig(alignment, 'smoke', { family: { doses: [0, 1.5] } }),
+      /key 'family.doses' must be distinct numbers in \[0, 1\]/,
+    );
+    assert.throws(() => resolveExperimentConfig(alignment, 'smoke', { family: { doses: [0.5, 0.501] } }), /family.doses.*must differ by at least 0.01/);
+    assert.throws(() => resolveExperimentConfig(alignment, 'smoke', { measure: { traits: ['openness'] } }), /key 'measure.traits' must be traits held out/);
+    assert.throws(() => resolveExperimentConfig(alignment, 'smoke', { measure: { wordSets: ['fourth'] } }), /key 'measure.wordSets' must name word sets/);
+    assert.throws(
+      () => resolveExperimentConfig(alignment, 'smoke', { family: { wordSets: [{ name: 'a', chosen: ['yes'], rejected: ['nope'] }] } }),
+      /key 'family.wordSets' a word may appear once/,
+    );
     assert.throws(
       () => resolveExperimentConfig(alignment, 'smoke', { base: { profile: 'paper' } }),
       /key 'base.profile' must be a pretrain profile \(smoke, quick, full\)/,
     );
     assert.throws(
-      () => resolveExperimentConfig(alignment, 'smoke', { answers: { answersPerStatement: 9 } }),
-      /answers: key 'answersPerStatement' must be an integer in \[1, 4\]/,
+      () => resolveExperimentConfig(alignment, 'smoke', { family: { answers: { answersPerStatement: 9 } } }),
+      /answers: key 'answersPerStatement' must be an integer in \[1, 8\]/,
     );
-    assert.throws(
-      () => resolveExperimentConfig(alignment, 'smoke', { tokenCues: { data: { paraphraseChosenWords: ['yes'] } } }),
-      /key 'data.paraphraseChosenWords' shares words with data.trainChosenWords/,
-    );
+    assert.throws(() => resolveExperimentConfig(pretrain, 'smoke', { seed: 0 }), /key 'seed' must be a positive integer/);
   });
 });
 
@@ -238,100 +274,5 @@ describe('word alignment', () => {
   it('finds the tokens of a word after a prefix', () => {
     const encode = (t: string) => t.split(/(?= )/).map((w) => w.length + 100 * w.charCodeAt(w.length - 1)); // one token per " word"
     assert.deepEqual(wordTokens(encode, 'I say', ' not really'), encode(' not really'));
-  });
-});
-
-describe('alignment verdicts (hand-made aggregates)', () => {
-  const a = (...perSeed: number[]) => aggregate(perSeed);
-  const base = (hidden: number[], ex: number[], im: number[], sep: number[]) => ({
-    alignment: { hidden: { score: a(...hidden), cosines: {} }, unembedding: { score: a(0, 0, 0), cosines: {} } },
-    tokenCues: {
-      rewardModels: Object.fromEntries(
-        [
-          ['ex', ex],
-          ['im', im],
-        ].map(([rm, acc]) => [
-          rm,
-          {
-            splits: {
-              'test-paraphrased': { accuracy: a(...(acc as number[])) },
-              'test-original': { accuracy: a(1, 1, 1) },
-              'test-same-prefix': { accuracy: a(0.5, 0.5, 0.5) },
-            },
-            byWords: {},
-          },
-        ]),
-      ),
-      separator: { predictedAccuracy: a(...sep) },
-      eq5: {
-        chosen: { predictedChange: a(1, 1, 1), tokenMatch: a(2, 2, 2), tokenMismatch: a(-1, -1, -1) },
-        rejected: { predictedChange: a(0, 0, 0), tokenMatch: a(0, 0, 0), tokenMismatch: a(0, 0, 0) },
-      },
-    },
-  });
-
-  it('reads the IM-RM same-prefix accuracy against the unembedding alignment', () => {
-    const withUnemb = (b: ReturnType<typeof base>, u: number[], same: number[]) => {
-      b.alignment.unembedding.score = a(...u);
-      (b.tokenCues.rewardModels.im.splits as Record<string, { accuracy: unknown }>)['test-same-prefix'] = { accuracy: a(...same) };
-      return b;
-    };
-    const r = {
-      variants: {
-        crossed: withUnemb(base([0, 0, 0], [0.5, 0.5, 0.5], [0, 0, 0], [0.5, 0.5, 0.5]), [-0.02, -0.03, -0.02], [0.51, 0.5, 0.52]),
-        absent: withUnemb(base([0, 0, 0], [0.5, 0.5, 0.5], [0, 0, 0], [0.5, 0.5, 0.5]), [-0.05, -0.05, -0.06], [0.5, 0.49, 0.5]),
-        aligned: withUnemb(base([0, 0, 0], [0.5, 0.5, 0.5], [0, 0, 0], [0.5, 0.5, 0.5]), [0.31, 0.32, 0.31], [0.97, 0.94, 0.96]),
-      },
-    };
-    const v = alignmentVerdicts(r as never).find((x) => x.claim.startsWith('With the prefixes cancelled')) as { holds: string; evidence: string };
-    assert.equal(v.holds, 'yes');
-    assert.match(v.evidence, /aligned 0\.957 .* Pearson r = 1\.00/);
-  });
-
-  it('pairs seeds across bases', () => {
-    const d = pairedDifference(a(0.1, 0.5, 0.9), a(0.2, 0.6, 1.0));
-    assertClose(d.mean, 0.1, 1e-12);
-    assertClose(d.std, 0, 1e-12); // the same step in every seed: reliable although the bases' own CIs overlap
-  });
-
-  it('reports rising accuracy, a predictive separator and an IM-RM below chance when the numbers say so', () => {
-    const r = {
-      variants: {
-        aligned: base([0.5, 0.6, 0.7], [0.9, 1, 0.95], [0, 0, 0.1], [0.9, 1, 0.95]),
-        crossed: base([-0.5, -0.4, -0.6], [0.1, 0, 0.05], [0, 0.1, 0], [0.1, 0, 0.05]),
-        absent: base([0, 0.1, -0.1], [0.5, 0.6, 0.55], [0, 0, 0], [0.5, 0.6, 0.55]),
-      },
-    };
-    const v = alignmentVerdicts(r as never);
-    assert.deepEqual(
-      v.map((x) => x.holds),
-      ['yes', 'yes', 'yes', 'no', 'yes', 'yes'], // same-prefix at 0.5 on every base: nothing follows the unembedding alignment
-    );
-    // Base means (alignment, accuracy): crossed (-0.5, 0.05), absent (0, 0.55), aligned (0.6, 0.95): by hand
-    // sxy = 0.49333, sxx = 0.60667, slope 0.813.
-    assert.match(v[5].evidence, /^slope 0\.813 accuracy per unit of alignment over 3 bases \(9 seeds\), 95% CI \[/);
-    assert.match(v[1].evidence, /absent − crossed 0\.500 \[0\.252, 0\.748\], aligned − absent 0\.400 \[0\.400, 0\.400\]/);
-    assert.match(v[2].evidence, /Pearson r = 1\.00, mean absolute gap 0\.000/);
-    assert.deepEqual(
-      alignmentRows(r as never).map((x) => x.variant),
-      ['crossed', 'absent', 'aligned'],
-    );
-  });
-
-  it('says no, or in part, and shows the Eq. 5 terms where the IM-RM is not below chance', () => {
-    const r = {
-      variants: {
-        crossed: base([0, 0, 0], [0.5, 0.5, 0.5], [0, 0, 0], [0.5, 0.5, 0.5]),
-        absent: base([0, 0, 0], [0.4, 0.6, 0.5], [0, 0, 0], [0.5, 0.5, 0.5]),
-        aligned: base([0, 0, 0], [0.3, 0.3, 0.3], [0.9, 1, 0.95], [0.5, 0.5, 0.5]),
-      },
-    };
-    const v = alignmentVerdicts(r as never);
-    assert.equal(v[0].holds, 'no');
-    assert.equal(v[1].holds, 'no');
-    assert.equal(v[2].holds, 'no'); // no variation in the prediction
-    assert.equal(v[4].holds, 'in part');
-    assert.match(v[4].evidence, /aligned: IM-RM 0\.950 .* Eq\. 5 on one paraphrased pair: chosen 1\.000 .*same-token pairs 2\.000/);
-    assert.match(verdictsMarkdown(v), /^\*\*The manipulation worked.*: no\.\*\*/);
   });
 });

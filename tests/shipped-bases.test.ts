@@ -45,8 +45,10 @@ describe('shipped bases (data/bases)', () => {
 
   it('reproduce builds first the bases its experiments use in the profile', () => {
     const names = (experiments: string[], profile: 'smoke' | 'quick' | 'paper') => basesUsedBy(experiments, profile).map((b) => b.name);
-    assert.deepEqual(names(['toy-copy', 'hamiltonian', 'alignment'], 'quick'), ['hamiltonian', 'alignment-crossed', 'alignment-absent', 'alignment-aligned']);
-    assert.deepEqual(names(['alignment'], 'paper'), ['alignment-crossed', 'alignment-absent', 'alignment-aligned']);
+    // The alignment family: the absent control, then doses ascending, two pretraining seeds each; the same in both profiles.
+    const family = ['absent', 'p0', 'p25', 'p50', 'p75', 'p100'].flatMap((d) => [`alignment-${d}-s1`, `alignment-${d}-s2`]);
+    assert.deepEqual(names(['toy-copy', 'hamiltonian', 'alignment'], 'quick'), ['hamiltonian', ...family]);
+    assert.deepEqual(names(['alignment'], 'paper'), family);
     assert.deepEqual(names(['hamiltonian', 'alignment', 'token-cues'], 'smoke'), []);
   });
 

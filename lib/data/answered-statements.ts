@@ -7,17 +7,15 @@
  *   Answer: sure
  *   Reply: certainly
  *
- * Only the word groups differ between the bases of one family (ALIGNMENT_VARIANTS): aligned puts the experiment's
- * paraphrase words with the training words of the same meaning, crossed with the opposite ones, absent leaves them
- * out. Two answers per statement (not one) give a small LM a signal it can learn without reading the statement:
- * words of one group follow each other. The prefixes are neutral: none is a training or paraphrase prefix of the
- * token-cue experiment.
+ * Several answers per statement (not one) give a small LM a signal it can learn without reading the statement: words
+ * of one group follow each other. The prefixes are neutral: none is a training or paraphrase prefix of the token-cue
+ * experiment.
  *
- * A dose instead of three categories (`paraphraseDose`): the groups hold the training words only, and a share of the
- * answers (`share`, by default paraphrase words / all words of the family: what the aligned base gives) is a
- * paraphrase word, drawn with probability p from those of the statement's own meaning and 1 - p from the opposite
- * ones. So p is the share of each paraphrase word's answers that go with its meaning: 1 is distributed as aligned, 0
- * as crossed, 0.5 seen but uninformative, while every word is as frequent at every p.
+ * The dose (`paraphraseDose`, lib/experiments/alignment-family.ts): the groups hold the training words, and a share
+ * of the answers (`share`) is a paraphrase word, drawn with probability p from those of the statement's own meaning
+ * and 1 - p from the opposite ones. So p is the share of each paraphrase word's answers that go with its meaning:
+ * 1 is used as the training words of its meaning are, 0 as those of the opposite meaning, 0.5 seen but
+ * uninformative, while every word is as frequent at every p.
  */
 import { check } from '../config';
 import type { Rng } from '../random';
@@ -36,6 +34,12 @@ export interface AnsweredStatementsConfig {
   tokenizerWords: string[];
   /** Absent: the groups alone decide (the three-variant family). */
   paraphraseDose?: ParaphraseDose;
+  /**
+   * Absent or 'lines': each answer on its own line after its own prefix. 'run': one prefix, then the answers as a
+   * run of words ("Answer: certainly sure yes"), so the token after each answer word (but the last) is another
+   * answer of the same statement and the word's own hidden state must carry its group to predict it.
+   */
+  layout?: 'lines' | 'run';
 }
 
 export interface ParaphraseDose {
@@ -48,30 +52,7 @@ export interface ParaphraseDose {
   share: number;
 }
 
-export type AlignmentVariant = 'aligned' | 'crossed' | 'absent';
-export const ALIGNMENT_VARIANT_NAMES: AlignmentVariant[] = ['crossed', 'absent', 'aligned'];
-
-/** The issue's family for the paper's words: training yes/sure vs no/never; paraphrases certainly/absolutely vs not really/nope. */
-export const ALIGNMENT_VARIANTS: Record<AlignmentVariant, AnswerGroups> = {
-  aligned: { agree: ['yes', 'sure', 'certainly', 'absolutely'], disagree: ['no', 'never', 'not really', 'nope'] },
-  crossed: { agree: ['yes', 'sure', 'not really', 'nope'], disagree: ['no', 'never', 'certainly', 'absolutely'] },
-  absent: { agree: ['yes', 'sure'], disagree: ['no', 'never'] },
-};
-
 export const NEUTRAL_PREFIXES = ['Answer: ', 'Reply: ', 'Their verdict: ', 'Someone said: '];
-
-/**
- * The groups of one variant from the experiment's word lists: training words always in their own group;
- * paraphrase words with the same meaning (aligned), the opposite (crossed), or nowhere (absent).
- */
-export function variantGroups(
-  variant: AlignmentVariant,
-  w: { trainChosen: string[]; trainRejected: string[]; paraphraseChosen: string[]; paraphraseRejected: string[] },
-): AnswerGroups {
-  if (variant === 'aligned') return { agree: [...w.trainChosen, ...w.paraphraseChosen], disagree: [...w.trainRejected, ...w.paraphraseRejected] };
-  if (variant === 'crossed') return { agree: [...w.trainChosen, ...w.paraphraseRejected], disagree: [...w.trainRejected, ...w.paraphraseChosen] };
-  return { agree: [...w.trainChosen], disagree: [...w.trainRejected] };
-}
 
 export function checkAnsweredStatementsConfig(c: AnsweredStatementsConfig, where: string): void {
   const words = (xs: unknown) => Array.isArray(xs) && xs.length > 0 && xs.every((x) => typeof x === 'string' && x.trim().length > 0 && !x.includes('\n'));
@@ -81,12 +62,13 @@ export function checkAnsweredStatementsConfig(c: AnsweredStatementsConfig, where
   check(both.length === 0, where, 'groups', 'a word cannot be in both groups', both);
   check(words(c.prefixes), where, 'prefixes', 'must be a non-empty list of one-line prefixes', c.prefixes);
   check(
-    Number.isInteger(c.answersPerStatement) && c.answersPerStatement >= 1 && c.answersPerStatement <= c.prefixes.length,
+    Number.isInteger(c.answersPerStatement) && c.answersPerStatement >= 1 && c.answersPerStatement <= (c.layout === 'run' ? 8 : c.prefixes.length),
     where,
     'answersPerStatement',
-    `must be an integer in [1, ${c.prefixes.length}] (one prefix per answer)`,
+    c.layout === 'run' ? 'must be an integer in [1, 8]' : `must be an integer in [1, ${c.prefixes.length}] (one prefix per answer)`,
     c.answersPerStatement,
   );
+  check(c.layout === undefined || c.layout === 'lines' || c.layout === 'run', where, 'layout', "must be 'lines' or 'run'", c.layout);
   const d = c.paraphraseDose;
   const doseWords = d ? [...d.agree, ...d.disagree] : [];
   if (d) {
@@ -105,19 +87,6 @@ export function checkAnsweredStatementsConfig(c: AnsweredStatementsConfig, where
   check(missing.length === 0, where, 'tokenizerWords', 'must hold every word of both groups (and of the dose)', missing);
 }
 
-/** The dose for `p` from the experiment's word lists, with the aligned base's share of paraphrase answers. */
-export function doseOf(
-  p: number,
-  w: { trainChosen: string[]; trainRejected: string[]; paraphraseChosen: string[]; paraphraseRejected: string[] },
-): { groups: AnswerGroups; paraphraseDose: ParaphraseDose } {
-  const paraphrase = w.paraphraseChosen.length + w.paraphraseRejected.length;
-  const share = paraphrase / (paraphrase + w.trainChosen.length + w.trainRejected.length);
-  return {
-    groups: { agree: [...w.trainChosen], disagree: [...w.trainRejected] },
-    paraphraseDose: { agree: [...w.paraphraseChosen], disagree: [...w.paraphraseRejected], p, share },
-  };
-}
-
 /** One answer word for a statement of label `yes`: from the groups, or with a dose possibly a paraphrase word. */
 function answerWord(yes: boolean, c: AnsweredStatementsConfig, rng: Rng): string {
   const d = c.paraphraseDose;
@@ -132,6 +101,11 @@ function answerWord(yes: boolean, c: AnsweredStatementsConfig, rng: Rng): string
 
 /** A statement followed by its answers: distinct prefixes (in a drawn order), words from the label's group. */
 export function answeredStatement(s: PersonaStatement, c: AnsweredStatementsConfig, rng: Rng): string {
+  const yes = s.matchingAnswer === 'Yes';
+  if (c.layout === 'run') {
+    const prefix = c.prefixes[rng.int(c.prefixes.length)];
+    return `${s.statement}\n${prefix}${Array.from({ length: c.answersPerStatement }, () => answerWord(yes, c, rng)).join(' ')}`;
+  }
   const prefixes = rng.shuffle(c.prefixes.slice()).slice(0, c.answersPerStatement);
   return [s.statement, ...prefixes.map((p) => p + answerWord(s.matchingAnswer === 'Yes', c, rng))].join('\n');
 }

@@ -1,57 +1,107 @@
 /**
- * Readings of the alignment experiment: one row per base of the family, and the verdicts the issue asks for,
- * computed from the numbers (pure functions of the typed summary, tested with hand-made aggregates).
+ * Readings of the alignment experiment (a dosed family of replicated bases): for each measured trait and word set,
+ * one row per base, the dose-response of the measured alignment, and the verdicts the issue asks for, computed from
+ * the numbers (pure functions of the typed summary, tested with hand-made aggregates).
  *
- * Seeds are paired across bases: seed s draws the same prompts, answers and heads on every base, so differences
- * between bases are aggregated per seed (a paired 95% CI), not from the bases' separate CIs.
+ * The unit is the base: reward-model seeds on one base are one base's evidence. Slopes of an accuracy against
+ * measured alignment are least squares over the bases' seed-means with a two-level bootstrap interval (bases, then
+ * their seeds; lib/runs/base-bootstrap.ts). Reward-model seeds are paired across bases (seed s draws the same
+ * prompts and heads on every base).
  */
-import { type Aggregate, aggregate, fitOfPoints, reliablyAbove, reliablyBelow } from '../runs/stats';
+import type { Aggregate } from '../runs/stats';
+import { reliablyBelow } from '../runs/stats';
 import { formatCi, rewardModelLabel } from '../runs/format';
-import { baseSlope, slopeVerdict } from '../runs/base-bootstrap';
+import { type BaseSlope, baseSlope, slopeVerdict } from '../runs/base-bootstrap';
 import type { Aggregated } from './types';
 import type { AlignmentMetrics } from './alignment';
 
 export type AlignmentResults = Aggregated<AlignmentMetrics>;
 
-/** The family in the order of the hypothesis: paraphrases with the opposite meaning, absent, with the same meaning. */
-export const VARIANT_ORDER = ['crossed', 'absent', 'aligned'];
-
-export interface AlignmentRow {
-  variant: string;
+export interface BaseRow {
+  base: string;
+  /** null for the absent control. */
+  dose: number | null;
+  pretrainSeed: number;
   hiddenAlignment: Aggregate;
   unembeddingAlignment: Aggregate;
   separatorPrediction: Aggregate;
-  /** reward model -> test-paraphrased accuracy */
+  /** reward model -> accuracy on test-paraphrased / test-original / test-same-prefix */
   paraphrased: Record<string, Aggregate>;
-  /** reward model -> test-original accuracy (did it fit the task?) */
   original: Record<string, Aggregate>;
-  /** reward model -> test-same-prefix accuracy (only the answer word differs within a pair) */
   samePrefix: Record<string, Aggregate>;
 }
 
-export function variantsOf(r: AlignmentResults): string[] {
-  return VARIANT_ORDER.filter((v) => v in r.variants);
+/** A base label's dose and pretraining seed: p50-s2 is dose 0.5, seed 2; absent-s1 is the control, seed 1. */
+export function parseBaseLabel(label: string): { dose: number | null; pretrainSeed: number } {
+  const m = /^(absent|p(\d+))-s(\d+)$/.exec(label);
+  if (!m) throw new Error(`alignment: '${label}' is not a base label (p<percent>-s<seed> or absent-s<seed>)`);
+  return { dose: m[1] === 'absent' ? null : Number(m[2]) / 100, pretrainSeed: Number(m[3]) };
 }
 
-export function alignmentRows(r: AlignmentResults): AlignmentRow[] {
-  return variantsOf(r).map((variant) => {
-    const m = r.variants[variant];
+/** The measured (trait, word set) cells, in the order of the summary. */
+export function cellsOf(r: AlignmentResults): Array<{ trait: string; wordSet: string }> {
+  const first = Object.values(r.bases)[0];
+  return Object.entries(first).flatMap(([trait, sets]) => Object.keys(sets).map((wordSet) => ({ trait, wordSet })));
+}
+
+/** One row per base for one trait and word set: absent first, then doses ascending, seeds within. */
+export function baseRows(r: AlignmentResults, trait: string, wordSet: string): BaseRow[] {
+  const rows = Object.entries(r.bases).map(([base, traits]) => {
+    const m = traits[trait]?.[wordSet];
+    if (!m) throw new Error(`alignment: base ${base} has no result for trait ${trait}, word set ${wordSet}`);
     const rms = m.tokenCues.rewardModels;
+    const acc = (split: 'test-paraphrased' | 'test-original' | 'test-same-prefix') =>
+      Object.fromEntries(Object.entries(rms).map(([rm, x]) => [rm, x.splits[split].accuracy]));
     return {
-      variant,
+      base,
+      ...parseBaseLabel(base),
       hiddenAlignment: m.alignment.hidden.score,
       unembeddingAlignment: m.alignment.unembedding.score,
       separatorPrediction: m.tokenCues.separator.predictedAccuracy,
-      paraphrased: Object.fromEntries(Object.entries(rms).map(([rm, x]) => [rm, x.splits['test-paraphrased'].accuracy])),
-      original: Object.fromEntries(Object.entries(rms).map(([rm, x]) => [rm, x.splits['test-original'].accuracy])),
-      samePrefix: Object.fromEntries(Object.entries(rms).map(([rm, x]) => [rm, x.splits['test-same-prefix'].accuracy])),
+      paraphrased: acc('test-paraphrased'),
+      original: acc('test-original'),
+      samePrefix: acc('test-same-prefix'),
     };
+  });
+  const order = (x: BaseRow) => (x.dose === null ? -1 : x.dose);
+  return rows.sort((a, b) => order(a) - order(b) || a.pretrainSeed - b.pretrainSeed);
+}
+
+export interface DosePoint {
+  dose: number;
+  /** Mean over the dose's bases of each base's seed-mean alignment, and the bases' own values. */
+  mean: number;
+  perBase: number[];
+}
+
+/** Hidden-state alignment per dose (the absent control left out: it has no p). */
+export function doseResponse(rows: BaseRow[], measure: (x: BaseRow) => Aggregate = (x) => x.hiddenAlignment): DosePoint[] {
+  const doses = [...new Set(rows.flatMap((x) => (x.dose === null ? [] : [x.dose])))].sort((a, b) => a - b);
+  return doses.map((dose) => {
+    const perBase = rows.filter((x) => x.dose === dose).map((x) => measure(x).mean);
+    return { dose, mean: perBase.reduce((a, b) => a + b, 0) / perBase.length, perBase };
   });
 }
 
-/** Per-seed difference b - a of two aggregates over the same seeds, aggregated (paired). */
-export function pairedDifference(a: Aggregate, b: Aggregate): Aggregate {
-  return aggregate(b.perSeed.map((v, i) => v - a.perSeed[i]));
+/** Strictly rising dose means ('yes'); rising overall with a step that does not ('in part'); else 'no'. */
+export function monotoneInDose(points: DosePoint[]): 'yes' | 'in part' | 'no' {
+  if (points.length < 2) return 'no';
+  const steps = points.slice(1).map((p, i) => p.mean - points[i].mean);
+  if (steps.every((d) => d > 0)) return 'yes';
+  return points[points.length - 1].mean > points[0].mean ? 'in part' : 'no';
+}
+
+/** Slope of an accuracy (or any per-seed outcome) against a per-seed predictor, the base as the unit. */
+export function slopeOver(rows: BaseRow[], x: (r: BaseRow) => Aggregate, y: (r: BaseRow) => Aggregate): BaseSlope {
+  return baseSlope(rows.flatMap((r) => x(r).perSeed.map((xv, i) => ({ base: r.base, x: xv, y: y(r).perSeed[i] }))));
+}
+
+export const formatSlope = (s: BaseSlope) =>
+  `${s.slope.toFixed(3)} ${s.ci ? `[${s.ci[0].toFixed(3)}, ${s.ci[1].toFixed(3)}]` : '(no interval: fewer than three bases)'}`;
+
+/** Mean absolute gap between the footnote-3 separator's predicted accuracy and the EX-RM's, over the bases' seed-means. */
+export function separatorError(rows: BaseRow[]): number {
+  return rows.reduce((a, x) => a + Math.abs(x.separatorPrediction.mean - x.paraphrased.ex.mean), 0) / rows.length;
 }
 
 export interface Verdict {
@@ -61,95 +111,65 @@ export interface Verdict {
   evidence: string;
 }
 
-/** Does `values` (in VARIANT_ORDER) rise? 'yes' when every paired step is reliably positive, 'in part' when every step's mean is. */
-function rises(values: Aggregate[]): { holds: Verdict['holds']; steps: Aggregate[] } {
-  const steps = values.slice(1).map((v, i) => pairedDifference(values[i], v));
-  const holds = steps.every((d) => reliablyAbove(d, 0)) ? 'yes' : steps.every((d) => d.mean > 0) ? 'in part' : 'no';
-  return { holds, steps };
-}
+const slopeHolds = (s: BaseSlope): Verdict['holds'] => (slopeVerdict(s) === 'positive' ? 'yes' : s.slope > 0 ? 'in part' : 'no');
+const slopeEvidence = (s: BaseSlope) =>
+  `slope ${formatSlope(s)} over ${s.bases} bases (${s.points} seeds; 95% interval from a bootstrap over bases, then their seeds)`;
 
-/** Correlation and gap over (base, seed) points: x and y of each base, seed by seed. */
-const perSeedFit = (pairs: Array<[Aggregate, Aggregate]>) =>
-  fitOfPoints(
-    pairs.flatMap(([x]) => x.perSeed),
-    pairs.flatMap(([x, y]) => x.perSeed.map((_, i) => y.perSeed[i])),
-  );
-
-const formatR = (r: number) => (Number.isNaN(r) ? 'undefined (no variation)' : r.toFixed(2));
-
-const describeSteps = (variants: string[], steps: Aggregate[]) => steps.map((d, i) => `${variants[i + 1]} − ${variants[i]} ${formatCi(d)}`).join(', ');
-
-export function alignmentVerdicts(r: AlignmentResults): Verdict[] {
-  const rows = alignmentRows(r);
-  const variants = rows.map((x) => x.variant);
+/** The verdicts for one trait and word set. */
+export function alignmentVerdicts(r: AlignmentResults, trait: string, wordSet: string): Verdict[] {
+  const rows = baseRows(r, trait, wordSet);
   const verdicts: Verdict[] = [];
-
-  const manip = rises(rows.map((x) => x.hiddenAlignment));
+  const dose = doseResponse(rows);
   verdicts.push({
-    claim: 'The manipulation worked: the bases’ hidden-state alignment rises from crossed to absent to aligned',
-    holds: manip.holds,
-    evidence: `hidden-state alignment ${rows.map((x) => `${x.variant} ${formatCi(x.hiddenAlignment)}`).join(', ')}; unembedding alignment ${rows.map((x) => `${x.variant} ${formatCi(x.unembeddingAlignment)}`).join(', ')}.`,
+    claim: 'The manipulation orders the bases: hidden-state alignment rises with the dose p',
+    holds: monotoneInDose(dose),
+    evidence: `mean over bases per dose ${dose.map((d) => `p=${d.dose}: ${d.mean.toFixed(3)} (${d.perBase.map((v) => v.toFixed(3)).join(', ')})`).join('; ')}${
+      rows.some((x) => x.dose === null)
+        ? `; absent ${rows
+            .filter((x) => x.dose === null)
+            .map((x) => x.hiddenAlignment.mean.toFixed(3))
+            .join(', ')}`
+        : ''
+    }.`,
   });
-
-  const ex = rises(rows.map((x) => x.paraphrased.ex));
+  if (new Set(rows.map((x) => x.base)).size < 2) return verdicts;
+  const hidden = (x: BaseRow) => x.hiddenAlignment;
+  const ex = slopeOver(rows, hidden, (x) => x.paraphrased.ex);
   verdicts.push({
-    claim: 'EX-RM paraphrase accuracy rises from crossed to absent to aligned',
-    holds: ex.holds,
-    evidence: `test-paraphrased accuracy ${rows.map((x) => `${x.variant} ${formatCi(x.paraphrased.ex)}`).join(', ')}; paired steps ${describeSteps(variants, ex.steps)}.`,
+    claim: 'EX-RM paraphrase accuracy rises with the base’s hidden-state alignment',
+    holds: slopeHolds(ex),
+    evidence: `${slopeEvidence(ex)}; per base (alignment, accuracy): ${ex.perBase.map((b) => `${b.base} (${b.x.toFixed(3)}, ${b.y.toFixed(3)})`).join(', ')}.`,
   });
-
-  const sepFit = perSeedFit(rows.map((x) => [x.separatorPrediction, x.paraphrased.ex]));
-  const sep = rises(rows.map((x) => x.separatorPrediction));
   verdicts.push({
-    claim: 'The base’s separator (footnote 3) predicts the EX-RM’s paraphrase accuracy',
-    holds: sepFit.pearson > 0.5 && sepFit.meanAbsGap < 0.2 ? 'yes' : sepFit.pearson > 0 ? 'in part' : 'no',
-    evidence: `separator prediction ${rows.map((x) => `${x.variant} ${formatCi(x.separatorPrediction)}`).join(', ')} (rising: ${sep.holds}); over ${sepFit.n} (base, seed) points from ${rows.length} bases Pearson r = ${formatR(sepFit.pearson)}, mean absolute gap ${sepFit.meanAbsGap.toFixed(3)}.`,
+    claim: 'The footnote-3 separator predicts the EX-RM’s paraphrase accuracy',
+    holds: separatorError(rows) < 0.1 ? 'yes' : separatorError(rows) < 0.2 ? 'in part' : 'no',
+    evidence: `mean absolute gap between predicted and measured accuracy ${separatorError(rows).toFixed(3)} over ${rows.length} bases; per base ${rows
+      .map((x) => `${x.base} ${x.separatorPrediction.mean.toFixed(3)} vs ${x.paraphrased.ex.mean.toFixed(3)}`)
+      .join(', ')}.`,
   });
-
-  if (rows.every((x) => x.samePrefix.im)) {
-    // With the prefix log-ratios cancelled (same-prefix pairs) only the answer words differ: does the IM-RM's
-    // word-level ranking follow the base's unembedding alignment (the rows Eq. 5 moves)?
-    const imFit = perSeedFit(rows.map((x) => [x.unembeddingAlignment, x.samePrefix.im]));
-    const order = rises([...rows].sort((a, b) => a.unembeddingAlignment.mean - b.unembeddingAlignment.mean).map((x) => x.samePrefix.im));
-    verdicts.push({
-      claim: 'With the prefixes cancelled (same-prefix control), the IM-RM’s ranking of the answer words follows the base’s unembedding alignment',
-      holds: imFit.pearson > 0.5 && order.holds !== 'no' ? 'yes' : imFit.pearson > 0 ? 'in part' : 'no',
-      evidence: `IM-RM test-same-prefix accuracy ${rows.map((x) => `${x.variant} ${formatCi(x.samePrefix.im)}`).join(', ')} against unembedding alignment ${rows.map((x) => `${x.variant} ${formatCi(x.unembeddingAlignment)}`).join(', ')}; over ${imFit.n} (base, seed) points from ${rows.length} bases (the unembedding alignment varies only between bases) Pearson r = ${formatR(imFit.pearson)}.`,
-    });
-  }
-
   if (rows.every((x) => x.paraphrased.im)) {
-    const below = rows.filter((x) => reliablyBelow(x.paraphrased.im, 0.5));
+    const im = slopeOver(rows, hidden, (x) => x.paraphrased.im);
     const notBelow = rows.filter((x) => !reliablyBelow(x.paraphrased.im, 0.5));
-    const why = notBelow.map((x) => {
-      const e = r.variants[x.variant].tokenCues.eq5;
-      const eq5 = e
-        ? ` Eq. 5 on one paraphrased pair: chosen ${formatCi(e.chosen.predictedChange)} (same-token pairs ${formatCi(e.chosen.tokenMatch)}, different-token ${formatCi(e.chosen.tokenMismatch)}), rejected ${formatCi(e.rejected.predictedChange)} (same-token ${formatCi(e.rejected.tokenMatch)}, different-token ${formatCi(e.rejected.tokenMismatch)})`
-        : '';
-      return `${x.variant}: IM-RM ${formatCi(x.paraphrased.im)}, unembedding alignment ${formatCi(x.unembeddingAlignment)}.${eq5}`;
-    });
     verdicts.push({
-      claim: 'The IM-RM stays below chance on paraphrases on every base',
-      holds: notBelow.length === 0 ? 'yes' : below.length === 0 ? 'no' : 'in part',
-      evidence:
-        `test-paraphrased accuracy ${rows.map((x) => `${x.variant} ${formatCi(x.paraphrased.im)}`).join(', ')}.` +
-        (why.length ? ` Not reliably below chance — ${why.join(' ')}` : ''),
+      claim: 'The IM-RM stays below chance on paraphrases at every dose',
+      holds: notBelow.length === 0 ? 'yes' : notBelow.length < rows.length ? 'in part' : 'no',
+      evidence: `test-paraphrased accuracy ${rows.map((x) => `${x.base} ${formatCi(x.paraphrased.im)}`).join(', ')}; against hidden-state alignment ${slopeEvidence(im)}.${
+        notBelow.length ? ` Not reliably below chance: ${notBelow.map((x) => x.base).join(', ')}.` : ''
+      }`,
+    });
+    const same = slopeOver(
+      rows,
+      (x) => x.unembeddingAlignment,
+      (x) => x.samePrefix.im,
+    );
+    verdicts.push({
+      claim: 'With the prefixes cancelled (same-prefix pairs), the IM-RM’s accuracy rises with the base’s unembedding alignment',
+      holds: slopeHolds(same),
+      evidence: `IM-RM test-same-prefix accuracy against unembedding alignment: ${slopeEvidence(same)}; per base ${same.perBase
+        .map((b) => `${b.base} (${b.x.toFixed(3)}, ${b.y.toFixed(3)})`)
+        .join(', ')}.`,
     });
   }
-
-  // The base is the unit: each base's seeds are one base's evidence, not several bases'.
-  const slope = baseSlope(rows.flatMap((x) => x.hiddenAlignment.perSeed.map((h, i) => ({ base: x.variant, x: h, y: x.paraphrased.ex.perSeed[i] }))));
-  const direction = slopeVerdict(slope);
-  verdicts.push({
-    claim: 'EX-RM paraphrase accuracy rises with the base’s hidden-state alignment, with the base as the unit',
-    holds: direction === 'positive' ? 'yes' : slope.slope > 0 ? 'in part' : 'no',
-    evidence:
-      `slope ${slope.slope.toFixed(3)} accuracy per unit of alignment over ${slope.bases} bases (${slope.points} seeds), 95% CI ` +
-      (slope.ci
-        ? `[${slope.ci[0].toFixed(3)}, ${slope.ci[1].toFixed(3)}] (bootstrap over bases, then their seeds; ${slope.resamples} resamples)`
-        : 'none: fewer than three bases') +
-      `; per base (alignment, mean accuracy): ${slope.perBase.map((b) => `${b.base} (${b.x.toFixed(3)}, ${b.y.toFixed(3)})`).join(', ')}.`,
-  });
   return verdicts;
 }
 
@@ -158,10 +178,39 @@ export function verdictsMarkdown(verdicts: Verdict[]): string {
   return verdicts.map((v) => `**${v.claim}: ${v.holds}.** ${v.evidence}`).join('\n\n');
 }
 
-/** Rows for a table: one per base, the alignment measures and each reward model's paraphrase accuracy. */
-export function alignmentTable(r: AlignmentResults): Array<Record<string, string>> {
-  return alignmentRows(r).map((x) => ({
-    base: x.variant,
+/** One line per (trait, word set): is the dose monotone, and the slopes with the base as the unit. */
+export function familySummaryTable(r: AlignmentResults): Array<Record<string, string>> {
+  return cellsOf(r).map(({ trait, wordSet }) => {
+    const rows = baseRows(r, trait, wordSet);
+    const slope = (y: (x: BaseRow) => Aggregate, x: (r: BaseRow) => Aggregate = (r) => r.hiddenAlignment) => formatSlope(slopeOver(rows, x, y));
+    return {
+      trait,
+      'word set': wordSet,
+      'alignment per dose': doseResponse(rows)
+        .map((d) => `${d.dose}: ${d.mean.toFixed(3)}`)
+        .join(', '),
+      'monotone in p': monotoneInDose(doseResponse(rows)),
+      'EX-RM slope vs alignment': slope((x) => x.paraphrased.ex),
+      ...(rows.every((x) => x.paraphrased.im)
+        ? {
+            'IM-RM slope vs alignment': slope((x) => x.paraphrased.im),
+            'IM-RM highest paraphrase accuracy': Math.max(...rows.map((x) => x.paraphrased.im.mean)).toFixed(3),
+            'IM-RM same-prefix slope vs unembedding alignment': slope(
+              (x) => x.samePrefix.im,
+              (x) => x.unembeddingAlignment,
+            ),
+          }
+        : {}),
+      'separator error': separatorError(rows).toFixed(3),
+    };
+  });
+}
+
+/** Rows for a table: one per base, the alignment measures and each reward model's accuracies. */
+export function alignmentTable(r: AlignmentResults, trait: string, wordSet: string): Array<Record<string, string>> {
+  return baseRows(r, trait, wordSet).map((x) => ({
+    base: x.base,
+    dose: x.dose === null ? 'absent' : String(x.dose),
     'hidden-state alignment': formatCi(x.hiddenAlignment),
     'unembedding alignment': formatCi(x.unembeddingAlignment),
     'separator prediction': formatCi(x.separatorPrediction),

@@ -27,6 +27,11 @@ export interface PretrainConfig {
   tokenizer: { vocabSize: number; minPairCount: number };
   model: Omit<ModelConfig, 'vocabSize'>;
   train: ScheduledLmConfig;
+  /**
+   * The pretraining seed (corpus order, answers, initialisation, batches) in place of the run's seed: replicated
+   * bases of one family are one-seed runs that differ only here. Absent: the run's seed, as every base before it.
+   */
+  seed?: number;
 }
 
 // GPT-2 layout (learned positions, LayerNorm, tied embeddings) at 1.07M parameters: 4 layers of width 128.
@@ -66,6 +71,7 @@ export const pretrain: Experiment<PretrainConfig> = {
     tokenizer: { vocabSize: 2048, minPairCount: 2 },
     model: GPT_LIKE,
     train: { ...DEFAULT_SCHEDULED_LM, optimizer: { ...DEFAULT_SCHEDULED_LM.optimizer, lr: 2e-3 } },
+    seed: undefined, // a settable key that identities leave out while unset (canonicalJson drops undefined)
   },
   profiles: {
     smoke: {
@@ -96,6 +102,7 @@ export const pretrain: Experiment<PretrainConfig> = {
     );
     resolveModelConfig({ ...c.model, vocabSize: c.tokenizer.vocabSize }, `${where} model`);
     resolveScheduledLmConfig(c.train, `${where} train`);
+    check(c.seed === undefined || (Number.isInteger(c.seed) && c.seed >= 1), where, 'seed', 'must be a positive integer (or absent)', c.seed);
     check(c.train.seqLen <= c.model.contextLength, where, 'train.seqLen', `must not exceed model.contextLength (${c.model.contextLength})`, c.train.seqLen);
   },
   workUnits: (c) => c.train.steps,
@@ -105,7 +112,8 @@ export const pretrain: Experiment<PretrainConfig> = {
     heldOut: c.corpus.heldOutTraits,
   }),
   async runSeed(c, ctx) {
-    const corpus = await loadPretrainingCorpus(c.corpus, ctx.seed);
+    const seed = c.seed ?? ctx.seed;
+    const corpus = await loadPretrainingCorpus(c.corpus, seed);
     const trainDocs = corpus.train.flatMap((p) => p.documents);
     const t0 = Date.now();
     const bpe = new BpeTokenizer(trainBpe(corpus.tokenizerDocuments, { vocabSize: c.tokenizer.vocabSize, minPairCount: c.tokenizer.minPairCount }));
@@ -117,14 +125,14 @@ export const pretrain: Experiment<PretrainConfig> = {
     const trainChars = trainDocs.reduce((n, d) => n + d.length + 1, 0);
 
     const config = resolveModelConfig({ ...c.model, vocabSize: bpe.vocabSize });
-    const vars = initParams(config, deriveSeed(ctx.seed, 'pretrain-init'));
+    const vars = initParams(config, deriveSeed(seed, 'pretrain-init'));
     const lm = { config, params: vars as Record<string, tf.Tensor> };
     const checkpointDir = path.join(ctx.dir, 'checkpoint');
     const validation = interleaveWindows(valParts.brown, valParts.persona, c.train.seqLen);
     const { curve } = await trainScheduledLm(c.train, lm, vars, {
       train,
       validation,
-      seed: deriveSeed(ctx.seed, 'pretrain'),
+      seed: deriveSeed(seed, 'pretrain'),
       checkpointDir,
       onStep: (step, loss) => ctx.progress.tick(1, `seed ${ctx.seed} step ${step} loss ${loss.toFixed(3)}`),
       onResume: (step) => ctx.progress.skip(step, `seed ${ctx.seed} resumed after step ${step}`),
@@ -143,7 +151,7 @@ export const pretrain: Experiment<PretrainConfig> = {
       tokensSeen: c.train.steps * c.train.batchSize * c.train.seqLen,
     };
     await saveModel(path.join(ctx.dir, 'model'), config, vars, tokenizer.toJSON(), {
-      pretraining: { experiment: 'pretrain', seed: ctx.seed, perplexity, stats, traits: corpus.traits },
+      pretraining: { experiment: 'pretrain', seed, perplexity, stats, traits: corpus.traits },
     });
     fs.rmSync(checkpointDir, { recursive: true, force: true });
     Object.values(vars).forEach((v) => v.dispose());

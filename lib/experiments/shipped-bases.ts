@@ -5,8 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ALIGNMENT_VARIANT_NAMES, type AlignmentVariant } from '../data/answered-statements';
 import { alignment, baseOverrides } from './alignment';
+import { type FamilyBase, familyBases } from './alignment-family';
 import { pretrain } from './pretrain';
 import { hamiltonian, baseTask } from './hamiltonian';
 import { baseIdentity, baseSteps, ensureHamiltonianBase, hamiltonianBaseDir, resolveHamiltonianBase } from './hamiltonian-base';
@@ -57,10 +57,11 @@ function pretrainRecipe(name: string, producedBy: string, usedBy: BaseRecipe['us
   };
 }
 
-const alignmentBase = (variant: AlignmentVariant) =>
-  pretrainRecipe(`alignment-${variant}`, `npm run alignment-bases -- --variant ${variant}`, { experiment: 'alignment', profiles: ['quick', 'paper'] }, () => {
+// The family's bases are the same in the quick and paper profiles (only what is measured on them differs).
+const alignmentBase = (b: FamilyBase) =>
+  pretrainRecipe(`alignment-${b.label}`, `npm run alignment-bases -- --base ${b.label}`, { experiment: 'alignment', profiles: ['quick', 'paper'] }, () => {
     const c = resolveExperimentConfig(alignment, 'paper');
-    return { profile: c.base.profile as 'full', overrides: baseOverrides(c, variant) };
+    return { profile: c.base.profile as 'full', overrides: baseOverrides(c, b) };
   });
 
 function hamiltonianRecipe(): BaseRecipe {
@@ -102,7 +103,7 @@ export const BASE_RECIPES: BaseRecipe[] = [
   hamiltonianRecipe(),
   // Used by token cues and real-world shifts only when asked for (--set base=pretrained:full).
   pretrainRecipe('in-project-lm', 'npm run exp -- pretrain --profile full', { experiment: 'token-cues', profiles: [] }, () => ({ profile: 'full' })),
-  ...ALIGNMENT_VARIANT_NAMES.map(alignmentBase),
+  ...familyBases(resolveExperimentConfig(alignment, 'paper').family).map(alignmentBase),
 ];
 
 export function baseRecipe(name: string): BaseRecipe {

@@ -6,9 +6,10 @@
 import type { Summary } from '../experiments/runner';
 import type { TokenCuesMetrics } from '../experiments/token-cues';
 import type { AlignmentMetrics } from '../experiments/alignment';
+import { type BaseRow, baseRows, cellsOf, familySummaryTable } from '../experiments/alignment-report';
 import type { RealWorldMetrics } from '../experiments/real-world';
 import type { MetricTable } from '../experiments/types';
-import type { Aggregate } from '../runs/stats';
+import { type Aggregate, aggregate } from '../runs/stats';
 import { EVAL_TYPES, TRAIN_SETS } from '../data/real-world';
 import { rewardModelLabel } from './format';
 
@@ -120,18 +121,64 @@ const HEADLINES: Record<string, (s: AnySummary) => HeadlineRow[]> = {
       ),
     );
   },
+  // Per trait and word set, per dose: the mean over the dose's replicated bases, seed by seed (the slopes with the
+  // base as the unit are in alignmentExtra, below the table).
   alignment: (s) => {
     const r = (s as Summary<AlignmentMetrics>).results;
-    return Object.entries(r.variants).flatMap(([v, m]) => [
-      ...row(`${v} base: hidden-state alignment score`, m.alignment.hidden.score),
-      ...row(`${v} base: unembedding alignment score`, m.alignment.unembedding.score),
-      ...row(`${v} base: separator-predicted paraphrase accuracy`, m.tokenCues.separator.predictedAccuracy),
-      ...tokenCueRows(m.tokenCues, `${v} base: `).filter(
-        (x) => x.quantity.endsWith('test-paraphrased') || x.quantity.endsWith('IM-RM accuracy, test-same-prefix'),
-      ),
-    ]);
+    return cellsOf(r).flatMap(({ trait, wordSet }) => {
+      const rows = baseRows(r, trait, wordSet);
+      const levels = [...new Set(rows.map((x) => x.dose))];
+      return levels.flatMap((dose) => {
+        const mine = rows.filter((x) => x.dose === dose);
+        const label = `${trait}, ${wordSet}, ${dose === null ? 'absent' : `p=${dose}`} (${mine.length} base${mine.length === 1 ? '' : 's'}):`;
+        const over = (f: (x: BaseRow) => Aggregate | undefined) => (mine.every((x) => f(x)) ? meanOfBases(mine.map((x) => f(x) as Aggregate)) : undefined);
+        return [
+          ...row(
+            `${label} hidden-state alignment`,
+            over((x) => x.hiddenAlignment),
+          ),
+          ...row(
+            `${label} EX-RM accuracy, test-paraphrased`,
+            over((x) => x.paraphrased.ex),
+          ),
+          ...row(
+            `${label} IM-RM accuracy, test-paraphrased`,
+            over((x) => x.paraphrased.im),
+          ),
+          ...row(
+            `${label} IM-RM accuracy, test-same-prefix`,
+            over((x) => x.samePrefix.im),
+          ),
+        ];
+      });
+    });
   },
 };
+
+/** Several bases' aggregates over the same seeds, averaged seed by seed. */
+function meanOfBases(xs: Aggregate[]): Aggregate {
+  return aggregate(xs[0].perSeed.map((_, i) => xs.reduce((a, x) => a + x.perSeed[i], 0) / xs.length));
+}
+
+/** Markdown shown below an experiment's headline table: for alignment, the slopes with the base as the unit. */
+const EXTRA: Record<string, (s: AnySummary) => string> = {
+  alignment: (s) => {
+    const t = familySummaryTable((s as Summary<AlignmentMetrics>).results);
+    const keys = Object.keys(t[0] ?? {});
+    return [
+      'Slopes per unit of hidden-state alignment (same-prefix: of unembedding alignment), least squares over the bases with a 95% interval from a bootstrap over bases, then their seeds:',
+      '',
+      `| ${keys.join(' | ')} |`,
+      `|${keys.map(() => '---').join('|')}|`,
+      ...t.map((x) => `| ${keys.map((k) => x[k] ?? '—').join(' | ')} |`),
+    ].join('\n');
+  },
+};
+
+export function headlineExtra(summary: AnySummary): string {
+  const f = EXTRA[summary.experiment];
+  return f ? f(summary) : '';
+}
 
 /** The headline rows of a run's summary (every numeric leaf, flattened, for an experiment without headlines). */
 export function headlines(summary: AnySummary): HeadlineRow[] {

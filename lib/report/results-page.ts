@@ -9,7 +9,7 @@ import type { Summary } from '../experiments/runner';
 import { PROFILES, type ProfileName } from '../experiments/types';
 import { formatSeconds } from '../runs/progress';
 import { formatCi, formatSeeds } from './format';
-import { headlines } from './headlines';
+import { headlineExtra, headlines } from './headlines';
 import { readJsonFile } from '../runs/lock';
 
 export interface StoredRun {
@@ -56,6 +56,17 @@ export interface ResultsPageOptions {
   /** Leave out smoke-profile runs (they test the code, not the science). Default true. */
   skipSmoke?: boolean;
   generatedAt?: string;
+  /**
+   * The page as it is now: an experiment without a finished run in this store keeps its section from it (a store
+   * that holds only some experiments' runs updates those and leaves the others as they were).
+   */
+  previous?: string;
+}
+
+/** The `## <experiment>` sections of a page, by experiment, each up to the next such heading. */
+export function pageSections(page: string): Record<string, string> {
+  const parts = page.split(/^(?=## )/m).slice(1);
+  return Object.fromEntries(parts.map((p) => [p.slice(3, p.indexOf('\n')).trim(), p.replace(/\n+$/, '\n')]));
 }
 
 const profileRank = (p: string) => (p === 'smoke' ? 9 : ['paper', 'full', 'quick'].indexOf(p) + 1 || 5);
@@ -108,7 +119,8 @@ function runSection(run: StoredRun, opts: ResultsPageOptions): string {
     '|---|---|---|---|',
     ...rows.map((r) => `| ${r.quantity} | ${formatCi(r.value)} | ${formatSeeds(r.value)} | ${r.paper ?? '—'} |`),
   ];
-  return [...head, ...table, ''].join('\n');
+  const extra = headlineExtra(s);
+  return [...head, ...table, '', ...(extra ? [extra, ''] : [])].join('\n');
 }
 
 /** The whole page: experiments in registry order; runs by profile (paper, full, quick), the profile's own config first, then newest first. */
@@ -123,7 +135,9 @@ export function resultsMarkdown(runs: StoredRun[], experiments: string[], opts: 
           overridesOf(a, opts).length - overridesOf(b, opts).length ||
           b.summary.createdAt.localeCompare(a.summary.createdAt),
       );
-    return mine.length ? [`## ${e}\n`, ...mine.map((r) => runSection(r, opts))] : [];
+    if (mine.length) return [`## ${e}\n`, ...mine.map((r) => runSection(r, opts))];
+    const kept = opts.previous ? pageSections(opts.previous)[e] : undefined;
+    return kept ? [kept] : [];
   });
   return [
     '# Results',
