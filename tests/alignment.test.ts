@@ -20,7 +20,9 @@ const PAPER_FAMILY = resolveExperimentConfig(alignment, 'paper').family;
 const family = () => structuredClone(PAPER_FAMILY);
 const train = { chosen: TOKEN_CUES.trainChosenWords, rejected: TOKEN_CUES.trainRejectedWords };
 /** Every word a family base may answer with, longest first (a run is read greedily: 'not really' before 'no'). */
-const KNOWN_WORDS = [...train.chosen, ...train.rejected, ...PAPER_FAMILY.wordSets.flatMap((w) => [...w.chosen, ...w.rejected])].sort((a, b) => b.length - a.length);
+const KNOWN_WORDS = [...train.chosen, ...train.rejected, ...PAPER_FAMILY.wordSets.flatMap((w) => [...w.chosen, ...w.rejected])].sort(
+  (a, b) => b.length - a.length,
+);
 
 /** The answer words of an answer line (either layout), or null when the line is not one. */
 function answerWords(line: string): string[] | null {
