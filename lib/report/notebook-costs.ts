@@ -14,19 +14,19 @@ export interface NotebookCost {
 }
 
 export const COSTS_MEASURED =
-  'measured 2026-12-04 on a 2-core Intel Xeon VM (PyTorch yardstick 70-88 ms/step: about 2x slower than the 2026-11-30 machine, whose wasm-only default took 24 min), native engine (wasm+openblas), a clean clone; quick: `npm ci && npm run reproduce`, 29 min 51 s in all, a CI run sharing the machine for part of it; smoke: within `.ci/run`, idle';
+  'quick measured 2026-12-05 on a 2-core Intel Xeon VM (PyTorch yardstick 82.7 ms/step right after; 64-88 seen on it), native engine (wasm+openblas), a clean clone, idle: `npm ci && npm run reproduce`, 22 min 2 s in all (npm ci 22 s); smoke: measured 2026-12-04 within `.ci/run`, idle';
 
 export const NOTEBOOK_COSTS: NotebookCost[] = [
-  { notebook: '00-overview', smoke: 13.9, quick: 83, paper: 'not measured here' },
-  { notebook: '01-generation-vs-verification', smoke: 28.4, quick: 327, paper: 'not measured here' },
-  { notebook: '02-learning-dynamics', smoke: 26.8, quick: 119, paper: 'not measured here' },
-  { notebook: '03-token-cues', smoke: 24.1, quick: 638, paper: 'not measured here' },
-  { notebook: '04-real-world-shifts', smoke: 15.6, quick: 312, paper: 'not measured here' },
+  { notebook: '00-overview', smoke: 13.9, quick: 37, paper: 'not measured here' },
+  { notebook: '01-generation-vs-verification', smoke: 28.4, quick: 144, paper: 'not measured here' },
+  { notebook: '02-learning-dynamics', smoke: 26.8, quick: 55, paper: 'not measured here' },
+  { notebook: '03-token-cues', smoke: 24.1, quick: 447, paper: 'not measured here' },
+  { notebook: '04-real-world-shifts', smoke: 15.6, quick: 292, paper: 'not measured here' },
   {
     notebook: '05-controlled-token-cues',
     smoke: 22.6,
-    quick: 313,
-    paper: '3 seeds: 1 h 11 min (wasm, the faster 2026-12-01 machine, 2 cores shared with other training)',
+    quick: 324,
+    paper: '3 seeds: 58 min (native, 3 processes on the 2 cores, a CI run beside it for 25 min; shipped bases)',
   },
 ];
 
