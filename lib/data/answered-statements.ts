@@ -32,7 +32,7 @@ export interface AnsweredStatementsConfig {
   answersPerStatement: number;
   /** Every word any base of the family answers with: the shared tokenizer sees each equally often. */
   tokenizerWords: string[];
-  /** Absent: the groups alone decide (the three-variant family). */
+  /** Absent: the groups alone decide (the absent control of the alignment family). */
   paraphraseDose?: ParaphraseDose;
   /**
    * Absent or 'lines': each answer on its own line after its own prefix. 'run': one prefix, then the answers as a
@@ -99,7 +99,7 @@ function answerWord(yes: boolean, c: AnsweredStatementsConfig, rng: Rng): string
   return group[rng.int(group.length)];
 }
 
-/** A statement followed by its answers: distinct prefixes (in a drawn order), words from the label's group. */
+/** A statement followed by its answers: one per line after distinct prefixes (in a drawn order), or a run after one prefix. */
 export function answeredStatement(s: PersonaStatement, c: AnsweredStatementsConfig, rng: Rng): string {
   const yes = s.matchingAnswer === 'Yes';
   if (c.layout === 'run') {
@@ -107,7 +107,7 @@ export function answeredStatement(s: PersonaStatement, c: AnsweredStatementsConf
     return `${s.statement}\n${prefix}${Array.from({ length: c.answersPerStatement }, () => answerWord(yes, c, rng)).join(' ')}`;
   }
   const prefixes = rng.shuffle(c.prefixes.slice()).slice(0, c.answersPerStatement);
-  return [s.statement, ...prefixes.map((p) => p + answerWord(s.matchingAnswer === 'Yes', c, rng))].join('\n');
+  return [s.statement, ...prefixes.map((p) => p + answerWord(yes, c, rng))].join('\n');
 }
 
 /**

@@ -140,10 +140,11 @@ export function alignmentVerdicts(r: AlignmentResults, trait: string, wordSet: s
     holds: slopeHolds(ex),
     evidence: `${slopeEvidence(ex)}; per base (alignment, accuracy): ${ex.perBase.map((b) => `${b.base} (${b.x.toFixed(3)}, ${b.y.toFixed(3)})`).join(', ')}.`,
   });
+  const gap = separatorError(rows);
   verdicts.push({
     claim: 'The footnote-3 separator predicts the EX-RM’s paraphrase accuracy',
-    holds: separatorError(rows) < 0.1 ? 'yes' : separatorError(rows) < 0.2 ? 'in part' : 'no',
-    evidence: `mean absolute gap between predicted and measured accuracy ${separatorError(rows).toFixed(3)} over ${rows.length} bases; per base ${rows
+    holds: gap < 0.1 ? 'yes' : gap < 0.2 ? 'in part' : 'no',
+    evidence: `mean absolute gap between predicted and measured accuracy ${gap.toFixed(3)} over ${rows.length} bases; per base ${rows
       .map((x) => `${x.base} ${x.separatorPrediction.mean.toFixed(3)} vs ${x.paraphrased.ex.mean.toFixed(3)}`)
       .join(', ')}.`,
   });
@@ -182,14 +183,13 @@ export function verdictsMarkdown(verdicts: Verdict[]): string {
 export function familySummaryTable(r: AlignmentResults): Array<Record<string, string>> {
   return cellsOf(r).map(({ trait, wordSet }) => {
     const rows = baseRows(r, trait, wordSet);
+    const dose = doseResponse(rows);
     const slope = (y: (x: BaseRow) => Aggregate, x: (r: BaseRow) => Aggregate = (r) => r.hiddenAlignment) => formatSlope(slopeOver(rows, x, y));
     return {
       trait,
       'word set': wordSet,
-      'alignment per dose': doseResponse(rows)
-        .map((d) => `${d.dose}: ${d.mean.toFixed(3)}`)
-        .join(', '),
-      'monotone in p': monotoneInDose(doseResponse(rows)),
+      'alignment per dose': dose.map((d) => `${d.dose}: ${d.mean.toFixed(3)}`).join(', '),
+      'monotone in p': monotoneInDose(dose),
       'EX-RM slope vs alignment': slope((x) => x.paraphrased.ex),
       ...(rows.every((x) => x.paraphrased.im)
         ? {

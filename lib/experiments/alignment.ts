@@ -15,7 +15,7 @@ import { NEUTRAL_PREFIXES } from '../data/answered-statements';
 import { DATA_FILES } from '../data/catalog';
 import { PERSONA_TRAITS, type PersonaTrait, loadPersona, personaFileName } from '../data/persona';
 import { type TokenCueDataConfig, buildTokenCueData, checkTokenCueConfig } from '../data/token-cues';
-import { type BaseModel, loadBaseModel, promptIds } from '../model/load';
+import { type BaseModel, disposeBaseModel, loadBaseModel, promptIds } from '../model/load';
 import { unembedding } from '../theory/dynamics';
 import { type WordAlignment, hiddenAlignment, unembeddingAlignment } from '../theory/word-alignment';
 import { PROFILES, type Experiment, type SeedContext } from './types';
@@ -76,6 +76,16 @@ export function cellData(c: AlignmentConfig, trait: string, ws: WordSet): TokenC
   return { ...c.tokenCues.data, trait, paraphraseChosenWords: ws.chosen, paraphraseRejectedWords: ws.rejected };
 }
 
+/** Every measured (trait, word set) of a base, in config order, with its token-cue data. */
+function measuredCells(c: AlignmentConfig): Array<{ trait: string; ws: WordSet; data: TokenCueDataConfig }> {
+  return c.measure.traits.flatMap((trait) =>
+    c.measure.wordSets.map((name) => {
+      const ws = wordSetNamed(c, name);
+      return { trait, ws, data: cellData(c, trait, ws) };
+    }),
+  );
+}
+
 /** Pretrain overrides of one base of the family. */
 export const baseOverrides = (c: AlignmentConfig, b: FamilyBase) => familyBaseOverrides(c.family, trainingWords(c), c.base, b);
 
@@ -97,7 +107,12 @@ async function ensureBase(c: AlignmentConfig, b: FamilyBase, ctx: SeedContext): 
 }
 
 /** Word alignment of a loaded base for one trait's prompts and one word set (hidden states and unembedding). */
-async function measureAlignment(c: AlignmentConfig, base: BaseModel, d: TokenCueDataConfig, ws: WordSet, seed: number): Promise<AlignmentCell['alignment']> {
+async function measureAlignment(
+  c: AlignmentConfig,
+  base: BaseModel,
+  { ws, data: d }: { ws: WordSet; data: TokenCueDataConfig },
+  seed: number,
+): Promise<AlignmentCell['alignment']> {
   const statements = buildTokenCueData(await loadPersona(d.trait as PersonaTrait), d, seed).statements.train;
   const encode = (t: string) => base.tokenizer.encode(t);
   const roles = wordSetRoles(trainingWords(c), ws);
@@ -124,14 +139,10 @@ export async function baseAlignment(c: AlignmentConfig, modelDir: string, seed =
   const base = await loadBaseModel(modelDir);
   try {
     const out: Record<string, Record<string, AlignmentCell['alignment']>> = {};
-    for (const trait of c.measure.traits) {
-      out[trait] = {};
-      for (const name of c.measure.wordSets)
-        out[trait][name] = await measureAlignment(c, base, cellData(c, trait, wordSetNamed(c, name)), wordSetNamed(c, name), seed);
-    }
+    for (const cell of measuredCells(c)) out[cell.trait] = { ...out[cell.trait], [cell.ws.name]: await measureAlignment(c, base, cell, seed) };
     return out;
   } finally {
-    Object.values(base.lm.params).forEach((t) => t.dispose());
+    disposeBaseModel(base);
   }
 }
 
@@ -198,8 +209,7 @@ export const alignment: Experiment<AlignmentConfig, AlignmentMetrics> = {
       `must be a pretrain profile (${Object.keys(pretrain.profiles).join(', ')})`,
       c.base.profile,
     );
-    for (const t of c.measure.traits)
-      for (const w of c.measure.wordSets) tokenCues.validate({ ...c.tokenCues, data: cellData(c, t, wordSetNamed(c, w)), base: 'stories260K' });
+    for (const { data } of measuredCells(c)) tokenCues.validate({ ...c.tokenCues, data, base: 'stories260K' });
     for (const b of familyBases(c.family)) resolveExperimentConfig(pretrain, c.base.profile, baseOverrides(c, b)); // checks the corpus config, naming its key
   },
   workUnits: (c) => {
@@ -238,22 +248,18 @@ export const alignment: Experiment<AlignmentConfig, AlignmentMetrics> = {
       const base = await loadBaseModel(modelDir);
       try {
         bases[b.label] = {};
-        for (const trait of c.measure.traits) {
-          bases[b.label][trait] = {};
-          for (const name of c.measure.wordSets) {
-            const ws = wordSetNamed(c, name);
-            const data = cellData(c, trait, ws);
-            const dir = path.join(ctx.dir, b.label, trait, name);
-            fs.mkdirSync(dir, { recursive: true });
-            const alignment = await measureAlignment(c, base, data, ws, ctx.seed);
-            const r = await runTokenCuesOnBase({ ...c.tokenCues, data, base: modelDir }, { ...ctx, dir }, base);
-            bases[b.label][trait][name] = { alignment, tokenCues: r.metrics };
-            records.push(...r.records.map((rec) => ({ ...rec, base: b.label, trait, wordSet: name })));
-          }
+        for (const cell of measuredCells(c)) {
+          const { trait, ws, data } = cell;
+          const dir = path.join(ctx.dir, b.label, trait, ws.name);
+          fs.mkdirSync(dir, { recursive: true });
+          const alignment = await measureAlignment(c, base, cell, ctx.seed);
+          const r = await runTokenCuesOnBase({ ...c.tokenCues, data, base: modelDir }, { ...ctx, dir }, base);
+          bases[b.label][trait] = { ...bases[b.label][trait], [ws.name]: { alignment, tokenCues: r.metrics } };
+          records.push(...r.records.map((rec) => ({ ...rec, base: b.label, trait, wordSet: ws.name })));
         }
         records.push({ kind: 'base', base: b.label, dose: b.dose, pretrainSeed: b.seed, dir: path.relative(ctx.runsRoot, modelDir) });
       } finally {
-        Object.values(base.lm.params).forEach((t) => t.dispose());
+        disposeBaseModel(base);
       }
     }
     return { metrics: { bases }, records };

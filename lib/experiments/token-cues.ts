@@ -10,7 +10,7 @@ import './pretrained-base'; // makes pretrained:<profile> bases resolvable (lib/
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { check } from '../config';
-import { type BaseModel, baseModelIdentity, loadBaseModel, promptIds } from '../model/load';
+import { type BaseModel, baseModelIdentity, disposeBaseModel, loadBaseModel, promptIds } from '../model/load';
 import { DATA_FILES } from '../data/catalog';
 import { type PersonaTrait, loadPersona, personaFileName } from '../data/persona';
 import { encodePairs } from '../data/examples';
@@ -111,9 +111,7 @@ export const tokenCues: Experiment<TokenCuesConfig, TokenCuesMetrics> = {
     try {
       return await runTokenCuesOnBase(c, ctx, base);
     } finally {
-      // The base is loaded per seed: release it, or a process running several seeds grows by one model each.
-      Object.values(base.lm.params).forEach((t) => t.dispose());
-      base.rewardHead?.dispose();
+      disposeBaseModel(base);
     }
   },
 };

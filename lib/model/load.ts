@@ -35,6 +35,12 @@ export interface BaseModel {
   source: string;
 }
 
+/** Releases a loaded base's tensors (weights and any saved reward head): a process that loads one per seed grows otherwise. */
+export function disposeBaseModel(base: BaseModel): void {
+  Object.values(base.lm.params).forEach((t) => t.dispose());
+  base.rewardHead?.dispose();
+}
+
 function withStart(
   tokenizer: Tokenizer,
   startId: number | null,

@@ -122,7 +122,7 @@ const HEADLINES: Record<string, (s: AnySummary) => HeadlineRow[]> = {
     );
   },
   // Per trait and word set, per dose: the mean over the dose's replicated bases, seed by seed (the slopes with the
-  // base as the unit are in alignmentExtra, below the table).
+  // base as the unit are in EXTRA.alignment, below the table).
   alignment: (s) => {
     const r = (s as Summary<AlignmentMetrics>).results;
     return cellsOf(r).flatMap(({ trait, wordSet }) => {

@@ -126,6 +126,7 @@ function runSection(run: StoredRun, opts: ResultsPageOptions): string {
 /** The whole page: experiments in registry order; runs by profile (paper, full, quick), the profile's own config first, then newest first. */
 export function resultsMarkdown(runs: StoredRun[], experiments: string[], opts: ResultsPageOptions): string {
   const shown = runs.filter((r) => !(opts.skipSmoke ?? true) || r.summary.profile !== 'smoke');
+  const previous = opts.previous ? pageSections(opts.previous) : {};
   const sections = experiments.flatMap((e) => {
     const mine = shown
       .filter((r) => r.summary.experiment === e)
@@ -136,8 +137,7 @@ export function resultsMarkdown(runs: StoredRun[], experiments: string[], opts: 
           b.summary.createdAt.localeCompare(a.summary.createdAt),
       );
     if (mine.length) return [`## ${e}\n`, ...mine.map((r) => runSection(r, opts))];
-    const kept = opts.previous ? pageSections(opts.previous)[e] : undefined;
-    return kept ? [kept] : [];
+    return previous[e] ? [previous[e]] : [];
   });
   return [
     '# Results',
